@@ -1,0 +1,55 @@
+/**
+ * Base class for every error Cairn raises on purpose.
+ *
+ * The message says what happened and what to do about it. `name` always equals the class name, so
+ * errors can be told apart by name after crossing a worker, service-worker or bundle boundary.
+ */
+export class CairnError extends Error {
+  static readonly code: string = 'ERR_CAIRN'
+  readonly code: string
+
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = (new.target as typeof CairnError).code
+  }
+}
+
+/** The operation was cancelled by the user (or by a timeout the user set). */
+export class AbortError extends CairnError {
+  static override readonly code = 'ERR_ABORTED'
+  constructor (message = 'The operation was cancelled.', options?: ErrorOptions) {
+    super(message, options)
+  }
+}
+
+/** Input given by the user is malformed; the message says which input and what is expected. */
+export class InvalidInputError extends CairnError {
+  static override readonly code = 'ERR_INVALID_INPUT'
+}
+
+/** A plain, serialisable view of an error, for postMessage and JSON output. */
+export interface ErrorObject {
+  name: string
+  message: string
+  code?: string
+  cause?: ErrorObject
+}
+
+export function errorToObject (err: unknown): ErrorObject {
+  if (err instanceof Error) {
+    const out: ErrorObject = { name: err.name, message: err.message }
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string') out.code = code
+    if (err.cause !== undefined) out.cause = errorToObject(err.cause)
+    return out
+  }
+  return { name: 'Error', message: String(err) }
+}
+
+/** True when `err` is an abort, whether ours, the DOM's or Node's. */
+export function isAbortError (err: unknown): boolean {
+  if (err instanceof AbortError) return true
+  const name = (err as { name?: unknown } | null)?.name
+  return name === 'AbortError' || name === 'TimeoutError'
+}

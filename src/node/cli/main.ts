@@ -1,0 +1,86 @@
+import '../polyfill-node20.js'
+import { readdir } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { CairnError } from '../../core/errors.js'
+import type { Command, CommandIO } from './command.js'
+
+const COMMANDS_DIR = new URL('./commands/', import.meta.url)
+
+async function loadCommands (): Promise<Map<string, Command>> {
+  const files = (await readdir(fileURLToPath(COMMANDS_DIR))).filter(f => /^[a-z][a-z0-9-]*\.ts$/.test(f)).sort()
+  const commands = new Map<string, Command>()
+  for (const file of files) {
+    const mod = await import(new URL(file, COMMANDS_DIR).href) as { default?: Command }
+    if (mod.default !== undefined) commands.set(mod.default.name, mod.default)
+  }
+  return commands
+}
+
+function globalHelp (commands: Map<string, Command>): string {
+  const width = Math.max(0, ...[...commands.keys()].map(n => n.length))
+  const lines = [...commands.values()].map(c => `  ${c.name.padEnd(width)}  ${c.summary}`)
+  return [
+    'cairn: a browser-native IPFS node, on the command line.',
+    '',
+    'Usage: cairn <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `cairn <command> --help` for a command\'s options.',
+    ''
+  ].join('\n')
+}
+
+function defaultIO (signal: AbortSignal): CommandIO {
+  return {
+    out: (t) => { process.stdout.write(t) },
+    err: (t) => { process.stderr.write(t) },
+    signal,
+    cwd: process.cwd(),
+    env: process.env
+  }
+}
+
+/** Runs the CLI and returns the exit code. `io` is injectable for tests. */
+export async function main (argv: string[], io?: CommandIO): Promise<number> {
+  const controller = new AbortController()
+  const onSignal = (): void => { controller.abort(new DOMException('Interrupted', 'AbortError')) }
+  if (io === undefined) {
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  }
+  const cio = io ?? defaultIO(controller.signal)
+  try {
+    const commands = await loadCommands()
+    const [name, ...rest] = argv
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      cio.out(globalHelp(commands))
+      return name === undefined ? 2 : 0
+    }
+    const command = commands.get(name)
+    if (command === undefined) {
+      cio.err(`cairn: unknown command "${name}". Run \`cairn --help\` for the list of commands.\n`)
+      return 2
+    }
+    if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
+      cio.out(command.usage.endsWith('\n') ? command.usage : command.usage + '\n')
+      return 0
+    }
+    return await command.run(rest, cio)
+  } catch (err) {
+    if (err instanceof CairnError) {
+      cio.err(`cairn: ${err.message}\n`)
+      return 1
+    }
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      cio.err(`cairn: ${(err as Error).message}. Run \`cairn ${argv[0] ?? ''} --help\`.\n`)
+      return 2
+    }
+    cio.err(`cairn: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`)
+    return 1
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}

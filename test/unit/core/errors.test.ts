@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest'
+import { AbortError, CairnError, InvalidInputError, errorToObject, isAbortError } from '../../../src/core/errors.js'
+
+describe('core errors', () => {
+  it('name and code follow the class', () => {
+    for (const E of [CairnError, AbortError, InvalidInputError]) {
+      const e = new E('x')
+      expect(e.name).toBe(E.name)
+      expect(e.code).toBe(E.code)
+      expect(e).toBeInstanceOf(Error)
+    }
+  })
+
+  it('serialises causes', () => {
+    const e = new InvalidInputError('bad CID "x": paste a CID such as bafy…', { cause: new TypeError('inner') })
+    expect(errorToObject(e)).toEqual({ name: 'InvalidInputError', message: 'bad CID "x": paste a CID such as bafy…', code: 'ERR_INVALID_INPUT', cause: { name: 'TypeError', message: 'inner' } })
+  })
+
+  it('recognises aborts from any source', () => {
+    expect(isAbortError(new AbortError())).toBe(true)
+    expect(isAbortError(new DOMException('x', 'AbortError'))).toBe(true)
+    expect(isAbortError(new DOMException('x', 'TimeoutError'))).toBe(true)
+    expect(isAbortError(new Error('x'))).toBe(false)
+  })
+})
