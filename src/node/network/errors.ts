@@ -1,0 +1,16 @@
+import { CairnError } from '../../core/errors.js'
+
+/** The local network could not start (a port is taken, the host is not local, …). */
+export class NetworkStartError extends CairnError {
+  static override readonly code = 'ERR_NETWORK_START'
+}
+
+/** The key file given for a stable peer id is unreadable or holds no libp2p private key. */
+export class KeyFileError extends CairnError {
+  static override readonly code = 'ERR_KEY_FILE'
+}
+
+/** The local router was asked to store a value it does not keep (anything but an IPNS record). */
+export class UnsupportedRecordError extends CairnError {
+  static override readonly code = 'ERR_UNSUPPORTED_RECORD'
+}

@@ -1,0 +1,175 @@
+/**
+ * The local network's HTTP server (fastify): the Routing V1 API from
+ * `@helia/delegated-routing-v1-http-api-server`, a trustless gateway for raw blocks, and
+ * `/cairn-local.json` so a page in the "local" profile can find everything else.
+ */
+import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
+import { NotFoundError } from '@libp2p/interface'
+import { peerIdFromCID } from '@libp2p/peer-id'
+import fastify from 'fastify'
+import { CID } from 'multiformats/cid'
+import type { Routing } from '@helia/interface'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Blockstore } from 'interface-blockstore'
+
+/** What `GET /cairn-local.json` returns. */
+export interface LocalNetworkInfo {
+  peerId: string
+  relayAddrs: string[]
+  routingUrl: string
+  gatewayUrl: string
+}
+
+export interface LocalHttpServerInit {
+  /** Helia 7 routing (ids are CIDs). */
+  routing: Routing
+  /** The peer's own blockstore: the gateway serves only what is held locally, never fetches. */
+  blockstore: Pick<Blockstore, 'has' | 'get'>
+  /** Filled in once the server listens (it needs its own URL). */
+  info: () => LocalNetworkInfo
+}
+
+const RAW = 'application/vnd.ipld.raw'
+const ALLOWED_METHODS = 'GET, HEAD, PUT, OPTIONS'
+
+/**
+ * `@helia/delegated-routing-v1-http-api-server` 5.x was written against `@helia/interface` 6,
+ * where peers and providers carry a `PeerId` (`id.toString()` → `12D3Koo…`). Helia 7 uses CIDs.
+ * This adapter gives the server the shape it expects, over Helia 7's routing.
+ */
+function routingForServer (routing: Routing): object {
+  const toPeerInfo = (p: { id: CID, multiaddrs: PeerInfo['multiaddrs'] }): { id: PeerId, multiaddrs: PeerInfo['multiaddrs'] } =>
+    ({ id: peerIdFromCID(p.id), multiaddrs: p.multiaddrs })
+  return {
+    async * findProviders (cid: CID, options: { signal?: AbortSignal }) {
+      for await (const prov of routing.findProviders(cid, options)) yield toPeerInfo(prov)
+    },
+    async findPeer (peerId: PeerId, options: { signal?: AbortSignal }) {
+      return toPeerInfo(await routing.findPeer(peerId.toCID(), options))
+    },
+    async * getClosestPeers (key: Uint8Array, options: { signal?: AbortSignal }) {
+      for await (const peer of routing.getClosestPeers(key, options)) yield toPeerInfo(peer)
+    },
+    async put (key: Uint8Array, value: Uint8Array, options: { signal?: AbortSignal }) {
+      await routing.put(key, value, options)
+    },
+    async get (key: Uint8Array, options: { signal?: AbortSignal }) {
+      try {
+        return await routing.get(key, options)
+      } catch (err) {
+        // Helia wraps every router's failure; for the server "no router had it" is a plain not-found.
+        throw new NotFoundError(`No IPNS record found: ${(err as Error).message}`)
+      }
+    }
+  }
+}
+
+/** CORS for every response, and preflights answered here (the server package only allows GET). */
+function addCors (app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('Access-Control-Allow-Origin', '*')
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      const requested = request.headers['access-control-request-headers']
+      void reply
+        .header('Access-Control-Allow-Methods', ALLOWED_METHODS)
+        .header('Access-Control-Allow-Headers', typeof requested === 'string' && requested !== '' ? requested : 'Content-Type, Accept')
+        .header('Access-Control-Max-Age', '600')
+        .header('Vary', 'Access-Control-Request-Headers')
+      if (request.headers['access-control-request-private-network'] === 'true') {
+        void reply.header('Access-Control-Allow-Private-Network', 'true')
+      }
+      return reply.code(204).send()
+    }
+    void reply.header('Access-Control-Expose-Headers', 'Content-Length, Content-Type, ETag, X-Ipfs-Path, X-Ipfs-Roots')
+  })
+}
+
+/** IPNS PUT failures are the client's fault (bad record); report them as 400 with the reason. */
+function addErrorHandler (app: FastifyInstance): void {
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
+    let status = error.statusCode ?? 500
+    if (request.method === 'PUT' && request.routeOptions.url === '/routing/v1/ipns/:name' && error.statusCode === undefined) {
+      status = 400
+    }
+    const message = status === 400 && request.method === 'PUT'
+      ? `Invalid IPNS record: ${error.message}`
+      : error.message
+    return reply.code(status).type('text/plain; charset=utf-8').send(message)
+  })
+}
+
+async function readBlock (blockstore: LocalHttpServerInit['blockstore'], cid: CID, signal: AbortSignal): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of blockstore.get(cid, { signal })) {
+    chunks.push(chunk)
+    length += chunk.byteLength
+  }
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const c of chunks) {
+    out.set(c, offset)
+    offset += c.byteLength
+  }
+  return out
+}
+
+function wantsRaw (request: FastifyRequest<{ Querystring: { format?: string } }>): boolean {
+  if (request.query.format === 'raw') return true
+  const accept = request.headers.accept ?? ''
+  return accept.split(',').some(part => part.trim().split(';')[0]?.trim() === RAW)
+}
+
+function addGateway (app: FastifyInstance, blockstore: LocalHttpServerInit['blockstore']): void {
+  app.get<{ Params: { '*': string }, Querystring: { format?: string } }>('/ipfs/*', async (request, reply: FastifyReply) => {
+    const path = request.params['*']
+    const [cidText, ...rest] = path.split('/')
+    let cid: CID
+    try {
+      cid = CID.parse(cidText ?? '')
+    } catch {
+      return reply.code(400).type('text/plain; charset=utf-8').send(`"${cidText ?? ''}" is not a CID. Request /ipfs/<cid>?format=raw.`)
+    }
+    if (rest.some(s => s !== '')) {
+      return reply.code(400).type('text/plain; charset=utf-8').send('This gateway serves raw blocks only: request /ipfs/<cid>?format=raw without a path.')
+    }
+    if (!wantsRaw(request)) {
+      return reply.code(406).type('text/plain; charset=utf-8').send(`This trustless gateway serves raw blocks only: add ?format=raw or send Accept: ${RAW}.`)
+    }
+    const controller = new AbortController()
+    request.raw.once('close', () => { controller.abort() })
+    if (!(await blockstore.has(cid, { signal: controller.signal }))) {
+      return reply.code(404).type('text/plain; charset=utf-8').send(`Block ${cid.toString()} is not held by the local network peer.`)
+    }
+    const bytes = await readBlock(blockstore, cid, controller.signal)
+    return reply
+      .header('Content-Type', RAW)
+      .header('Content-Length', String(bytes.byteLength))
+      .header('Cache-Control', 'public, max-age=29030400, immutable')
+      .header('ETag', `"${cid.toString()}.raw"`)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('X-Ipfs-Path', `/ipfs/${cid.toString()}`)
+      .header('X-Ipfs-Roots', cid.toString())
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+  })
+}
+
+/** Builds the app and listens on `host:port`. The caller owns `close()`. */
+export async function startHttpServer (init: LocalHttpServerInit, listen: { host: string, port: number }): Promise<FastifyInstance> {
+  const app = fastify({ logger: false, forceCloseConnections: true })
+  addCors(app)
+  addErrorHandler(app)
+  app.get('/cairn-local.json', async (_request, reply) => {
+    return reply.header('Cache-Control', 'no-store').send(init.info())
+  })
+  addGateway(app, init.blockstore)
+  // The package registers its routes, its own CORS plugin (GET only: our hook answers preflights
+  // first), the IPNS record body parser, and then listens.
+  await createDelegatedRoutingV1HttpApiServer(
+    { routing: routingForServer(init.routing) } as unknown as Parameters<typeof createDelegatedRoutingV1HttpApiServer>[0],
+    { fastify: app, listen }
+  )
+  return app
+}

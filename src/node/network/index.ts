@@ -1,0 +1,191 @@
+/**
+ * The local network (Node only): one Helia/libp2p peer on loopback that lets browser tabs find each
+ * other with no internet. It is a WebSockets listener with a circuit-relay v2 server, a bitswap
+ * peer, a Routing V1 HTTP server (IPNS, providers, peers) backed by an in-memory router, a
+ * trustless gateway for raw blocks, and `/cairn-local.json` describing all of it.
+ *
+ * Nothing here reaches beyond the given host: no bootstrap, no peer discovery, no delegated
+ * routers, no public gateways.
+ */
+import '../polyfill-node20.js'
+import './websocket-node20.js'
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight } from '@helia/libp2p'
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { identify, identifyPush } from '@libp2p/identify'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import { MemoryBlockstore } from 'blockstore-core'
+import { MemoryDatastore } from 'datastore-core'
+import { createHeliaLight } from 'helia'
+import { emit } from '../../core/options.js'
+import { NetworkStartError } from './errors.js'
+import { startHttpServer } from './http-server.js'
+import { LocalRouter } from './local-router.js'
+import { loadOrCreateKeyFile } from './peer-key.js'
+import type { LocalNetworkInfo } from './http-server.js'
+import type { OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { HeliaWithLibp2p } from '@helia/libp2p'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
+import type { ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+import type { FastifyInstance } from 'fastify'
+import type { Blockstore } from 'interface-blockstore'
+
+export { LocalRouter } from './local-router.js'
+export { KeyFileError, NetworkStartError, UnsupportedRecordError } from './errors.js'
+export type { LocalNetworkInfo } from './http-server.js'
+
+export type LocalNetworkServices = {
+  identify: Identify
+  identifyPush: IdentifyPush
+  ping: Ping
+  relay: CircuitRelayService
+}
+
+export type LocalNetworkHelia = HeliaWithLibp2p<LocalNetworkServices>
+
+export type LocalNetworkEvents =
+  | ProgressEvent<'network:libp2p:started', { peerId: string, relayAddrs: string[] }>
+  | ProgressEvent<'network:http:listening', { httpUrl: string }>
+  | ProgressEvent<'network:peer:connect', { peerId: string }>
+  | ProgressEvent<'network:peer:disconnect', { peerId: string }>
+
+export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents> {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string
+  /** WebSockets port; 0 (default) picks a free one. */
+  wsPort?: number
+  /** HTTP port (routing, gateway, cairn-local.json); 0 (default) picks a free one. */
+  httpPort?: number
+  /** A fixed identity. Takes precedence over `keyFile`. */
+  privateKey?: PrivateKey
+  /** File holding the identity; created on first use. Gives a stable peer id across restarts. */
+  keyFile?: string
+  /** Blocks the peer holds and serves. Default: a fresh in-memory blockstore. */
+  blockstore?: Blockstore
+  /** libp2p/Helia debug logger (e.g. `defaultLogger()` from `@libp2p/logger`). */
+  logger?: ComponentLogger
+}
+
+export interface LocalNetwork {
+  peerId: PeerId
+  /** Full dialable addresses: `/ip4/127.0.0.1/tcp/<port>/ws/p2p/<id>`. */
+  relayAddrs: string[]
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:<port>`: routing, gateway and cairn-local.json. */
+  httpUrl: string
+  /** Routing V1 base URL (same server as `httpUrl`). */
+  routingUrl: string
+  /** Trustless gateway base URL (same server as `httpUrl`). */
+  gatewayUrl: string
+  /** What `GET /cairn-local.json` returns. */
+  info: LocalNetworkInfo
+  helia: LocalNetworkHelia
+  router: LocalRouter
+  /** Closes the HTTP server, then Helia and libp2p. Safe to call twice. */
+  stop: () => Promise<void>
+}
+
+function hostPart (host: string): string {
+  return host.includes(':') ? `/ip6/${host}` : `/ip4/${host}`
+}
+
+function urlHost (host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
+function checkPort (name: string, port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new NetworkStartError(`${name} must be a whole number from 0 to 65535 (0 picks a free port); got ${port}.`)
+  }
+}
+
+/** Starts the local network peer. Resolves once libp2p and the HTTP server both listen. */
+export async function startLocalNetwork (options: LocalNetworkOptions = {}): Promise<LocalNetwork> {
+  const host = options.host ?? '127.0.0.1'
+  const wsPort = options.wsPort ?? 0
+  const httpPort = options.httpPort ?? 0
+  checkPort('wsPort', wsPort)
+  checkPort('httpPort', httpPort)
+  options.signal?.throwIfAborted()
+
+  const privateKey = options.privateKey ?? (options.keyFile !== undefined ? await loadOrCreateKeyFile(options.keyFile) : undefined)
+  const blockstore = options.blockstore ?? new MemoryBlockstore()
+  const router = new LocalRouter({ blockstore })
+
+  const helia = withBitswap(withLibp2pLight(createHeliaLight({
+    blockstore,
+    datastore: new MemoryDatastore(),
+    routers: [router],
+    ...(options.logger !== undefined ? { logger: options.logger } : {})
+  }), {
+    ...(privateKey !== undefined ? { privateKey } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    addresses: { listen: [`${hostPart(host)}/tcp/${wsPort}/ws`] },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: [],
+    services: {
+      identify: identify(),
+      identifyPush: identifyPush(),
+      ping: ping(),
+      relay: circuitRelayServer({ reservations: { maxReservations: 128, applyDefaultLimit: false } })
+    }
+  })) as LocalNetworkHelia
+
+  let app: FastifyInstance | undefined
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await app?.close()
+    await helia.stop()
+  }
+
+  try {
+    try {
+      await helia.start()
+    } catch (err) {
+      throw new NetworkStartError(`Could not start the local network peer on ${host}:${wsPort}: ${(err as Error).message}. If the port is in use, pick another with --ws-port (0 picks a free one).`, { cause: err })
+    }
+    const libp2p = helia.libp2p
+    router.attach(libp2p)
+    const peerId = libp2p.peerId
+    const relayAddrs = libp2p.getMultiaddrs().map(ma => ma.toString()).filter(a => a.includes('/ws/'))
+    emit(options, 'network:libp2p:started', { peerId: peerId.toString(), relayAddrs })
+    options.signal?.throwIfAborted()
+
+    libp2p.addEventListener('peer:connect', (evt) => { emit(options, 'network:peer:connect', { peerId: evt.detail.toString() }) })
+    libp2p.addEventListener('peer:disconnect', (evt) => { emit(options, 'network:peer:disconnect', { peerId: evt.detail.toString() }) })
+
+    const ready: { info?: LocalNetworkInfo } = {}
+    try {
+      app = await startHttpServer({
+        routing: helia.routing,
+        blockstore,
+        info: () => {
+          if (ready.info === undefined) throw new NetworkStartError('The local network is still starting; retry in a moment.')
+          return ready.info
+        }
+      }, { host, port: httpPort })
+    } catch (err) {
+      throw new NetworkStartError(`Could not start the local network HTTP server on ${host}:${httpPort}: ${(err as Error).message}. If the port is in use, pick another with --http-port (0 picks a free one).`, { cause: err })
+    }
+    const address = app.server.address()
+    if (address === null || typeof address === 'string') throw new NetworkStartError('The HTTP server did not report a TCP port. This is a bug; please report it.')
+    const httpUrl = `http://${urlHost(host)}:${address.port}`
+    const info: LocalNetworkInfo = { peerId: peerId.toString(), relayAddrs, routingUrl: httpUrl, gatewayUrl: httpUrl }
+    ready.info = info
+    emit(options, 'network:http:listening', { httpUrl })
+    options.signal?.throwIfAborted()
+
+    return { peerId, relayAddrs, httpUrl, routingUrl: httpUrl, gatewayUrl: httpUrl, info, helia, router, stop }
+  } catch (err) {
+    await stop().catch(() => {})
+    throw err
+  }
+}
