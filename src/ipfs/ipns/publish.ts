@@ -1,0 +1,166 @@
+/**
+ * Publishing: sign a record with a stored key at a sequence above every one seen, then send it to
+ * each delegated router (`PUT /routing/v1/ipns/<name>`) and, when a Helia node is given, over its
+ * routing (libp2p peers).
+ */
+import { emit, withTimeout } from '../../core/options.js'
+import { InvalidInputError } from '../../core/errors.js'
+import { getIPNSRecord, putIPNSRecord, DEFAULT_REQUEST_TIMEOUT_MS } from './delegated.js'
+import { PublishFailedError, SequenceRollbackError } from './errors.js'
+import { inspectRecord } from './inspect.js'
+import { nameFromPublicKey } from './names.js'
+import { createRecord, normaliseRecordValue } from './records.js'
+import type { HttpOptions } from './delegated.js'
+import type { PublishTargetResult } from './errors.js'
+import type { KeyStore } from './keys.js'
+import type { IPNSName } from './names.js'
+import type { NameStateStore } from './records.js'
+import type { OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { Routing } from '@helia/interface'
+import type { PrivateKey } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** What publish and resolve work with. */
+export interface IPNSComponents {
+  /** Per-name sequence state; required so sequences never go down. */
+  state: NameStateStore
+  /** Delegated Routing V1 HTTP endpoints, e.g. `http://127.0.0.1:8080`. */
+  routers: string[]
+  /** A Helia node: records also go out (and come in) over its routing, i.e. libp2p. */
+  helia?: { routing: Pick<Routing, 'put' | 'get'> } | undefined
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch | undefined
+}
+
+export interface PublishComponents extends IPNSComponents {
+  keys: KeyStore
+}
+
+/** The target name for libp2p publishing in results and events. */
+export const LIBP2P_TARGET = 'libp2p'
+
+export type PublishEvents =
+  | ProgressEvent<'ipns:publish:lookup', { target: string, sequence?: bigint | undefined, error?: string | undefined }>
+  | ProgressEvent<'ipns:publish:signed', { name: string, sequence: bigint, value: string }>
+  | ProgressEvent<'ipns:publish:target', PublishTargetResult>
+
+export interface PublishOptions extends OperationOptions<PublishEvents> {
+  /** Signature validity in ms. @default 48 h */
+  lifetimeMs?: number | undefined
+  /** Cache TTL in ms. @default 5 min */
+  ttlMs?: number | undefined
+  /** An explicit sequence; must be above every sequence seen. @default one above the highest seen */
+  sequence?: bigint | undefined
+  /** Per-request timeout in ms. @default 30 s */
+  timeoutMs?: number | undefined
+}
+
+export interface PublishResult {
+  name: IPNSName
+  value: string
+  sequence: bigint
+  /** The signed record, `application/vnd.ipfs.ipns-record`. */
+  record: Uint8Array
+  /** One entry per target, in the order of `routers`, then `libp2p`. */
+  results: PublishTargetResult[]
+}
+
+/** Publishes `value` under the key named `keyName` in the key store. */
+export async function publish (components: PublishComponents, keyName: string, value: string | CID, options: PublishOptions = {}): Promise<PublishResult> {
+  const privateKey = await components.keys.privateKey(keyName, options)
+  return await publishWithKey(components, privateKey, value, options)
+}
+
+/** Asks each router for the name's current record; returns the highest valid sequence found. */
+async function highestRemoteSequence (components: IPNSComponents, name: IPNSName, options: PublishOptions): Promise<bigint | undefined> {
+  const http: HttpOptions = { signal: options.signal, timeoutMs: options.timeoutMs, fetch: components.fetch }
+  const found = await Promise.all(components.routers.map(async (target) => {
+    try {
+      const bytes = await getIPNSRecord(target, name, http)
+      if (bytes === undefined) {
+        emit(options, 'ipns:publish:lookup', { target })
+        return undefined
+      }
+      const verdict = await inspectRecord(bytes, { name, now: 0 })
+      if (!verdict.valid) {
+        emit(options, 'ipns:publish:lookup', { target, error: `ignored an invalid record: ${verdict.message}` })
+        return undefined
+      }
+      emit(options, 'ipns:publish:lookup', { target, sequence: verdict.sequence })
+      return verdict
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      emit(options, 'ipns:publish:lookup', { target, error: (err as Error).message })
+      return undefined
+    }
+  }))
+  let highest: bigint | undefined
+  for (const v of found) {
+    if (v !== undefined && (highest === undefined || v.sequence > highest)) {
+      highest = v.sequence
+      await components.state.observe(name, v.sequence, v.bytes, options)
+    }
+  }
+  return highest
+}
+
+/** Publishes `value` signed by `privateKey` (used by `publish` and `republish`). */
+export async function publishWithKey (components: IPNSComponents, privateKey: PrivateKey, value: string | CID, options: PublishOptions = {}): Promise<PublishResult> {
+  const name = nameFromPublicKey(privateKey.publicKey)
+  const path = normaliseRecordValue(value)
+  if (components.routers.length === 0 && components.helia === undefined) {
+    throw new InvalidInputError('There is nowhere to publish to: give at least one delegated router URL (or a Helia node).')
+  }
+  await highestRemoteSequence(components, name, options)
+  const seen = (await components.state.get(name, options))?.highestSequence
+  let sequence: bigint
+  if (options.sequence !== undefined) {
+    if (seen !== undefined && options.sequence <= seen) {
+      throw new SequenceRollbackError(`Sequence ${options.sequence} is not above ${seen}, the highest already seen for ${name.k51}. Publish without an explicit sequence, or use one above ${seen}.`, options.sequence, seen)
+    }
+    sequence = options.sequence
+  } else {
+    sequence = seen === undefined ? 0n : seen + 1n
+  }
+  const record = await createRecord(privateKey, path, { sequence, lifetimeMs: options.lifetimeMs, ttlMs: options.ttlMs })
+  // Remember the sequence before sending, so a crash mid-publish can never reuse it.
+  await components.state.observe(name, sequence, record, options)
+  emit(options, 'ipns:publish:signed', { name: name.k51, sequence, value: path })
+
+  const http: HttpOptions = { signal: options.signal, timeoutMs: options.timeoutMs, fetch: components.fetch }
+  const jobs: Array<Promise<PublishTargetResult>> = components.routers.map(async (target) => {
+    let result: PublishTargetResult
+    try {
+      result = { target, ok: true, status: await putIPNSRecord(target, name, record, http) }
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      result = { target, ok: false, error: (err as Error).message }
+    }
+    emit(options, 'ipns:publish:target', result)
+    return result
+  })
+  const helia = components.helia
+  if (helia !== undefined) {
+    jobs.push((async () => {
+      const { heliaIPNSRouting } = await import('@helia/ipns')
+      const { signal, clear } = withTimeout(options.signal, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
+      let result: PublishTargetResult
+      try {
+        await heliaIPNSRouting(helia.routing as Routing).put(name.routingKey, record, { signal })
+        result = { target: LIBP2P_TARGET, ok: true }
+      } catch (err) {
+        options.signal?.throwIfAborted()
+        result = { target: LIBP2P_TARGET, ok: false, error: (err as Error).message }
+      } finally {
+        clear()
+      }
+      emit(options, 'ipns:publish:target', result)
+      return result
+    })())
+  }
+  const results = await Promise.all(jobs)
+  if (!results.some(r => r.ok)) {
+    throw new PublishFailedError(`The record for ${name.k51} (sequence ${sequence}) was signed but no target accepted it: ${results.map(r => `${r.target}: ${r.error ?? 'failed'}`).join('; ')}. Check the routers and publish again; the next attempt uses a higher sequence.`, results)
+  }
+  return { name, value: path, sequence, record, results }
+}
