@@ -20,6 +20,7 @@ import { yamux } from '@libp2p/yamux'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
+import { AbortError } from '../../core/errors.js'
 import { emit } from '../../core/options.js'
 import { NetworkStartError } from './errors.js'
 import { startHttpServer } from './http-server.js'
@@ -97,6 +98,10 @@ function urlHost (host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
+function checkAborted (signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new AbortError('Starting the local network was cancelled.', { cause: signal.reason })
+}
+
 function checkPort (name: string, port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new NetworkStartError(`${name} must be a whole number from 0 to 65535 (0 picks a free port); got ${port}.`)
@@ -110,7 +115,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
   const httpPort = options.httpPort ?? 0
   checkPort('wsPort', wsPort)
   checkPort('httpPort', httpPort)
-  options.signal?.throwIfAborted()
+  checkAborted(options.signal)
 
   const privateKey = options.privateKey ?? (options.keyFile !== undefined ? await loadOrCreateKeyFile(options.keyFile) : undefined)
   const blockstore = options.blockstore ?? new MemoryBlockstore()
@@ -157,7 +162,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     const peerId = libp2p.peerId
     const relayAddrs = libp2p.getMultiaddrs().map(ma => ma.toString()).filter(a => a.includes('/ws/'))
     emit(options, 'network:libp2p:started', { peerId: peerId.toString(), relayAddrs })
-    options.signal?.throwIfAborted()
+    checkAborted(options.signal)
 
     libp2p.addEventListener('peer:connect', (evt) => { emit(options, 'network:peer:connect', { peerId: evt.detail.toString() }) })
     libp2p.addEventListener('peer:disconnect', (evt) => { emit(options, 'network:peer:disconnect', { peerId: evt.detail.toString() }) })
@@ -181,7 +186,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     const info: LocalNetworkInfo = { peerId: peerId.toString(), relayAddrs, routingUrl: httpUrl, gatewayUrl: httpUrl }
     ready.info = info
     emit(options, 'network:http:listening', { httpUrl })
-    options.signal?.throwIfAborted()
+    checkAborted(options.signal)
 
     return { peerId, relayAddrs, httpUrl, routingUrl: httpUrl, gatewayUrl: httpUrl, info, helia, router, stop }
   } catch (err) {

@@ -1,0 +1,90 @@
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { InvalidInputError } from '../../../core/errors.js'
+import type { Command } from '../command.js'
+
+const usage = `Usage: cairn network [--host 127.0.0.1] [--ws-port N] [--http-port N] [--key-file FILE] [--json]
+
+Runs a local network peer until Ctrl-C: a WebSockets circuit relay, a bitswap peer, a delegated
+routing (Routing V1) server that stores IPNS records and lists providers, a trustless gateway
+for raw blocks, and /cairn-local.json describing them. Browser tabs in the "local" profile find
+each other through it, with no internet.
+
+  --host HOST       interface to listen on (default: 127.0.0.1)
+  --ws-port N       relay WebSockets port (default: 0, a free port)
+  --http-port N     routing/gateway HTTP port (default: 0, a free port)
+  --key-file FILE   keep the peer identity in FILE (created if missing), so the peer ID and relay
+                    address survive restarts (default: a new identity each run)
+  --json            print one JSON line {peerId, relayAddrs, routingUrl, gatewayUrl} once ready,
+                    and nothing else on standard output
+`
+
+function port (name: string, text: string): number {
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidInputError(`--${name} must be a port number from 0 to 65535 (0 picks a free port); got "${text}".`)
+  }
+  return n
+}
+
+const command: Command = {
+  name: 'network',
+  summary: 'Run a local network peer (relay, bitswap, routing, gateway) for browser tabs to meet.',
+  usage,
+  async run (argv, io) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        'ws-port': { type: 'string', default: '0' },
+        'http-port': { type: 'string', default: '0' },
+        'key-file': { type: 'string' },
+        json: { type: 'boolean', default: false }
+      }
+    })
+    const wsPort = port('ws-port', values['ws-port'])
+    const httpPort = port('http-port', values['http-port'])
+    const json = values.json
+    const { startLocalNetwork } = await import('../../network/index.js')
+    const network = await startLocalNetwork({
+      host: values.host,
+      wsPort,
+      httpPort,
+      ...(values['key-file'] !== undefined ? { keyFile: resolve(io.cwd, values['key-file']) } : {}),
+      signal: io.signal,
+      onProgress: json
+        ? undefined
+        : (event) => {
+            if (event.type === 'network:peer:connect') io.err(`peer connected    ${event.detail.peerId}\n`)
+            if (event.type === 'network:peer:disconnect') io.err(`peer disconnected ${event.detail.peerId}\n`)
+          }
+    })
+    try {
+      if (json) {
+        io.out(JSON.stringify(network.info) + '\n')
+      } else {
+        io.out([
+          `Local network peer ${network.peerId.toString()}`,
+          '',
+          `  relay        ${network.relayAddrs.join('\n               ')}`,
+          `  routing      ${network.routingUrl}`,
+          `  gateway      ${network.gatewayUrl}/ipfs/<cid>?format=raw`,
+          `  discovery    ${network.httpUrl}/cairn-local.json`,
+          '',
+          'Press Ctrl-C to stop.',
+          ''
+        ].join('\n'))
+      }
+      await new Promise<void>(resolve => {
+        if (io.signal.aborted) resolve()
+        else io.signal.addEventListener('abort', () => { resolve() }, { once: true })
+      })
+    } finally {
+      await network.stop()
+    }
+    if (!json) io.err('Local network stopped.\n')
+    return 0
+  }
+}
+
+export default command
