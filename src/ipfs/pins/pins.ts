@@ -1,0 +1,178 @@
+/**
+ * Pins and garbage collection on a Helia node, plus "add, then pin" as one safe step.
+ *
+ * Rules kept here:
+ * - an add pins only after its whole DAG is stored; a cancelled add pins nothing;
+ * - pinning never stops half-way on abort (Helia marks blocks one by one and writes the pin
+ *   record last, so an interrupted pin would leave blocks marked but no pin to remove);
+ * - garbage collection excludes adds and CAR imports (see `lock.ts`), so blocks written by an add
+ *   that has not pinned yet are never collected; Helia itself refuses to delete a pinned block.
+ */
+import { AbortError, isAbortError } from '../../core/errors.js'
+import { emit } from '../../core/options.js'
+import { addAll } from '../add/add.js'
+import { walkDag } from '../car/walk.js'
+import { NotPinnedError, PinBlockMissingError } from './errors.js'
+import { withExclusiveLock, withSharedLock } from './lock.js'
+import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { AddEntry, AddedEntry, AddOptions } from '../add/add.js'
+import type { Helia } from '@helia/interface'
+import type { CID } from 'multiformats/cid'
+
+/** What pinning needs from a node (a whole `Helia` fits). */
+export type PinNode = Pick<Helia, 'pins' | 'blockstore'>
+
+export type PinProgressEvents =
+  | ProgressEvent<'pin:add:block', { root: CID, cid: CID }>
+  | ProgressEvent<'pin:rm:block', { root: CID, cid: CID }>
+
+export type GcProgressEvents =
+  | ProgressEvent<'gc:deleted', { cid: CID, bytes: number }>
+  | ProgressEvent<'gc:error', { cid: CID, error: Error }>
+
+export interface PinOptions extends OperationOptions<PinProgressEvents> {
+  /** Stored with the pin (Helia pin metadata), e.g. `{ name: 'photos' }`. */
+  metadata?: Record<string, string | number | boolean> | undefined
+}
+
+export interface PinResult {
+  cid: CID
+  /** Blocks newly marked as pinned by this pin (0 when it was pinned already). */
+  blocks: number
+  alreadyPinned: boolean
+}
+
+export interface PinInfo {
+  cid: CID
+  depth: number
+  metadata: Record<string, string | number | boolean>
+}
+
+export interface GcResult {
+  blocks: number
+  bytes: number
+}
+
+function errorName (err: unknown): string {
+  return (err as { name?: string } | null)?.name ?? ''
+}
+
+/**
+ * Pin `cid` and everything under it. The DAG must be complete in the local store: it is checked
+ * first, so a missing block fails before anything is marked.
+ */
+export async function pin (node: PinNode, cid: CID, options: PinOptions = {}): Promise<PinResult> {
+  options.signal?.throwIfAborted()
+  if (await isPinned(node, cid, options)) return { cid, blocks: 0, alreadyPinned: true }
+  try {
+    for await (const _ of walkDag(node.blockstore, cid, { signal: options.signal })) { /* completeness check */ }
+  } catch (err) {
+    if (errorName(err) === 'MissingBlockError') {
+      throw new PinBlockMissingError(`Cannot pin ${cid}: ${(err as Error).message}`, { cause: err })
+    }
+    throw err
+  }
+  options.signal?.throwIfAborted()
+  // From here on the pin runs to the end: no signal, and offline (every block is local).
+  const addOptions: Record<string, unknown> = { offline: true }
+  if (options.metadata !== undefined) addOptions.metadata = options.metadata
+  let blocks = 0
+  try {
+    for await (const block of node.pins.add(cid, addOptions)) {
+      blocks++
+      emit(options, 'pin:add:block', { root: cid, cid: block })
+    }
+  } catch (err) {
+    if (errorName(err) === 'AlreadyPinnedError') return { cid, blocks: 0, alreadyPinned: true }
+    throw err
+  }
+  return { cid, blocks, alreadyPinned: false }
+}
+
+/** Remove the pin on `cid`; its blocks become collectable unless another pin holds them. */
+export async function unpin (node: PinNode, cid: CID, options: OperationOptions<PinProgressEvents> = {}): Promise<{ cid: CID, blocks: number }> {
+  options.signal?.throwIfAborted()
+  if (!(await isPinned(node, cid, options))) {
+    throw new NotPinnedError(`${cid} is not pinned, so there is nothing to unpin. List pins with \`cairn pin ls\` to see what is.`)
+  }
+  let blocks = 0
+  const rmOptions: Record<string, unknown> = { offline: true }
+  for await (const block of node.pins.rm(cid, rmOptions)) {
+    blocks++
+    emit(options, 'pin:rm:block', { root: cid, cid: block })
+  }
+  return { cid, blocks }
+}
+
+/** True when `cid` is pinned as a root (not merely held by another pin). */
+export async function isPinned (node: PinNode, cid: CID, options: AbortOptions = {}): Promise<boolean> {
+  try {
+    await node.pins.get(cid, { signal: options.signal })
+    return true
+  } catch (err) {
+    if (errorName(err) === 'NotFoundError') return false
+    throw err
+  }
+}
+
+/** Every pinned root. */
+export async function * listPins (node: PinNode, options: OperationOptions = {}): AsyncGenerator<PinInfo> {
+  for await (const p of node.pins.ls({ signal: options.signal })) {
+    yield { cid: p.cid, depth: p.depth, metadata: p.metadata }
+  }
+}
+
+/**
+ * Delete every block that no pin holds, and report how many blocks and bytes that freed. Waits
+ * for running adds and imports to finish, and holds them off while it runs.
+ */
+export async function collectGarbage (node: PinNode, options: OperationOptions<GcProgressEvents> = {}): Promise<GcResult> {
+  return withExclusiveLock(node, options.signal, async () => {
+    const candidates: Array<{ cid: CID, bytes: number }> = []
+    for await (const { cid, bytes } of node.blockstore.getAll({ signal: options.signal })) {
+      options.signal?.throwIfAborted()
+      if (await node.pins.isPinned(cid, { signal: options.signal })) continue
+      let size = 0
+      for await (const chunk of bytes) size += chunk.byteLength
+      candidates.push({ cid, bytes: size })
+    }
+    const result: GcResult = { blocks: 0, bytes: 0 }
+    for (const c of candidates) {
+      options.signal?.throwIfAborted()
+      try {
+        await node.blockstore.delete(c.cid, { signal: options.signal })
+      } catch (err) {
+        if (errorName(err) === 'BlockPinnedError') continue
+        if (isAbortError(err)) throw err
+        emit(options, 'gc:error', { cid: c.cid, error: err as Error })
+        continue
+      }
+      result.blocks++
+      result.bytes += c.bytes
+      emit(options, 'gc:deleted', c)
+    }
+    return result
+  })
+}
+
+export interface AddAndPinOptions extends AddOptions {
+  /** Pin the roots once stored (default true). Ignored with `onlyHash`. */
+  pin?: boolean | undefined
+}
+
+/**
+ * Add entries to the node's blockstore, then pin the roots. No GC runs in between; if the add is
+ * cancelled, nothing is pinned and the blocks written so far are left for the next GC.
+ */
+export async function addAndPin (node: PinNode, source: AsyncIterable<AddEntry> | Iterable<AddEntry>, options: AddAndPinOptions = {}): Promise<AddedEntry[]> {
+  if (options.onlyHash === true) return addAll(node.blockstore, source, options)
+  return withSharedLock(node, options.signal, async () => {
+    const roots = await addAll(node.blockstore, source, options)
+    if (options.pin === false) return roots
+    if (options.signal?.aborted === true) {
+      throw new AbortError('The add was cancelled before pinning. Nothing was pinned; the next garbage collection removes its blocks.')
+    }
+    for (const root of roots) await pin(node, root.cid, { onProgress: undefined })
+    return roots
+  })
+}
