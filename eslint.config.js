@@ -5,14 +5,19 @@ import tseslint from 'typescript-eslint'
 import globals from 'globals'
 
 const HELIA = ['helia', 'helia/*', '@helia/*', 'libp2p', '@libp2p/*', 'blockstore-*', 'datastore-*']
-const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'child_process', 'stream', 'buffer', 'http', 'https', 'url', 'util', 'worker_threads', 'zlib', 'net']
+const NODE_BUILTINS = ['node:*']
+// Bare built-in names are matched exactly (as `paths`), so that e.g. `@helia/http` is not caught.
+const BARE_BUILTINS = ['fs', 'fs/promises', 'path', 'os', 'crypto', 'child_process', 'stream', 'buffer', 'http', 'https', 'url', 'util', 'worker_threads', 'zlib', 'net']
 
 /** One block per layer: the patterns it must never import. */
 function layer (files, forbidden, message) {
   return {
     files,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message }] }]
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: forbidden, message }],
+        paths: forbidden.includes('node:*') ? BARE_BUILTINS.map(name => ({ name, message })) : []
+      }]
     }
   }
 }

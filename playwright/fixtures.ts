@@ -1,0 +1,59 @@
+/**
+ * Test fixtures: every browser context gets a network guard. A request or WebSocket from the page
+ * to any host that is not loopback is aborted and recorded, and fails the test.
+ */
+import { test as base, expect } from '@playwright/test'
+import type { Browser, BrowserContext, Page } from '@playwright/test'
+
+export function isLoopbackUrl (raw: string): boolean {
+  let url: URL
+  try { url = new URL(raw) } catch { return true }
+  if (url.protocol === 'data:' || url.protocol === 'blob:' || url.protocol === 'about:' || url.protocol === 'chrome-extension:') return true
+  const h = url.hostname.replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)
+}
+
+export interface GuardedContext {
+  context: BrowserContext
+  /** Non-loopback URLs the page tried to reach. */
+  violations: string[]
+}
+
+export async function newGuardedContext (browser: Browser): Promise<GuardedContext> {
+  const context = await browser.newContext()
+  const violations: string[] = []
+  await context.route(url => !isLoopbackUrl(url.toString()), async route => {
+    violations.push(route.request().url())
+    await route.abort('blockedbyclient')
+  })
+  context.on('page', (page) => {
+    page.on('websocket', ws => { if (!isLoopbackUrl(ws.url())) violations.push(ws.url()) })
+  })
+  return { context, violations }
+}
+
+export const BASE_URL = (): string => {
+  const url = process.env.CAIRN_BASE_URL
+  if (url === undefined) throw new Error('CAIRN_BASE_URL is not set: run the tests through playwright.config.ts (global setup).')
+  return url
+}
+
+/** Open the app and wait until the node is online. */
+export async function openApp (context: BrowserContext, url = BASE_URL()): Promise<Page> {
+  const page = await context.newPage()
+  page.on('pageerror', err => { console.error('[page error]', err.message) })
+  await page.goto(url)
+  await expect(page.getByTestId('node-status')).toHaveText('online', { timeout: 30_000 })
+  return page
+}
+
+export const test = base.extend<{ guarded: GuardedContext }>({
+  guarded: async ({ browser }, use) => {
+    const g = await newGuardedContext(browser)
+    await use(g)
+    await g.context.close()
+    expect(g.violations, 'requests from the page to non-loopback hosts').toEqual([])
+  }
+})
+
+export { expect }

@@ -1,0 +1,102 @@
+/**
+ * The composition root: settings, the node, storage status, and the actions the views call.
+ * The views import only this module (and core/ types).
+ */
+import { createStore } from './store.js'
+import { createNodeService } from './node-service.js'
+import { InvalidSettingsError } from './errors.js'
+import { validateSettings } from '../core/settings.js'
+import { openSettingsStore } from '../platform/settings-store.js'
+import { requestPersistence, storageStatus } from '../platform/storage.js'
+import type { Store } from './store.js'
+import type { NodeService, NodeStores } from './node-service.js'
+import type { StoredSettings, SettingsStore } from '../platform/settings-store.js'
+import type { StorageStatus } from '../platform/storage.js'
+import type { SettingsProfileName } from '../core/settings.js'
+import type { AbortOptions } from '../core/options.js'
+
+export type { NodeState, NodeStatus } from './node-service.js'
+export type { StoredSettings } from '../platform/settings-store.js'
+export type { StorageStatus } from '../platform/storage.js'
+export type { ConnectionInfo, TransportName } from '../ipfs/peers.js'
+
+export interface AppInit {
+  /** Where a local network describes itself; default `./cairn-local.json` next to the page. */
+  localInfoUrl: URL
+  /** Force a profile (from `?profile=`), overriding the stored choice for this visit. */
+  profile?: SettingsProfileName
+  stores?: NodeStores
+}
+
+export interface App {
+  settings: Store<StoredSettings | undefined>
+  storage: Store<StorageStatus | undefined>
+  node: NodeService
+  /** Load settings and start the node. */
+  start: () => Promise<void>
+  /** Validate, persist and apply settings (restarts the node). */
+  saveSettings: (next: StoredSettings) => Promise<void>
+  refreshStorage: () => Promise<void>
+  persistStorage: () => Promise<boolean>
+  /** Raw blocks, for tests and the console (`cairn.blocks`). */
+  blocks: {
+    put: (bytes: Uint8Array) => Promise<string>
+    get: (cid: string, options?: AbortOptions) => Promise<Uint8Array>
+    has: (cid: string) => Promise<boolean>
+  }
+}
+
+export function createApp (init: AppInit): App {
+  const settings = createStore<StoredSettings | undefined>(undefined)
+  const storage = createStore<StorageStatus | undefined>(undefined)
+  const node = createNodeService(init.stores)
+  let store: SettingsStore | undefined
+
+  const active = (s: StoredSettings) => s.profiles[s.profile]
+
+  const app: App = {
+    settings,
+    storage,
+    node,
+    async start () {
+      store = await openSettingsStore(init.localInfoUrl, init.profile)
+      const loaded = await store.load()
+      settings.set(loaded)
+      void app.refreshStorage()
+      await node.start(active(loaded))
+    },
+    async saveSettings (next) {
+      const problems = validateSettings(active(next))
+      if (problems.length > 0) throw new InvalidSettingsError(`Settings not saved: ${problems.join('; ')}.`)
+      if (store === undefined) throw new InvalidSettingsError('Settings are still loading; try again in a moment.')
+      await store.save(next)
+      settings.set(next)
+      await node.start(active(next))
+    },
+    async refreshStorage () {
+      storage.set(await storageStatus())
+    },
+    async persistStorage () {
+      const granted = await requestPersistence()
+      await app.refreshStorage()
+      return granted
+    },
+    blocks: {
+      async put (bytes) {
+        const { putRawBlock } = await import('../ipfs/blocks.js')
+        const cid = await putRawBlock(node.node().blockstore, bytes)
+        void app.refreshStorage()
+        return cid.toString()
+      },
+      async get (cid, options = {}) {
+        const [{ getBlock }, { CID }] = await Promise.all([import('../ipfs/blocks.js'), import('multiformats/cid')])
+        return getBlock(node.node().blockstore, CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(30_000) })
+      },
+      async has (cid) {
+        const { CID } = await import('multiformats/cid')
+        return node.node().blockstore.has(CID.parse(cid))
+      }
+    }
+  }
+  return app
+}

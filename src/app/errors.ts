@@ -1,0 +1,19 @@
+import { CairnError } from '../core/errors.js'
+
+/** The node is not running (it is starting, or failed to start). */
+export class NodeNotReadyError extends CairnError {
+  static override readonly code = 'ERR_NODE_NOT_READY'
+  constructor (message = 'The IPFS node is not running yet. Wait until the Node page says "online", or check Settings if it failed to start.') {
+    super(message)
+  }
+}
+
+/** A dial failed after every retry. */
+export class DialFailedError extends CairnError {
+  static override readonly code = 'ERR_DIAL_FAILED'
+}
+
+/** Settings the user entered are not valid. */
+export class InvalidSettingsError extends CairnError {
+  static override readonly code = 'ERR_INVALID_SETTINGS'
+}

@@ -1,0 +1,136 @@
+/**
+ * The node service: owns the Helia node for the page, (re)starts it from the active settings, and
+ * keeps a state snapshot (peer ID, addresses, connections) for the views.
+ *
+ * Helia and libp2p are imported lazily, so the first paint does not wait for them.
+ */
+import { createStore } from './store.js'
+import { DialFailedError, NodeNotReadyError } from './errors.js'
+import type { Store } from './store.js'
+import type { NetworkSettings } from '../core/settings.js'
+import type { AbortOptions } from '../core/options.js'
+import type { CairnNode } from '../ipfs/node.js'
+import type { ConnectionInfo } from '../ipfs/peers.js'
+
+export type NodeStatus = 'starting' | 'online' | 'stopped' | 'error'
+
+export interface NodeState {
+  status: NodeStatus
+  error?: string
+  peerId?: string
+  addresses: string[]
+  connections: ConnectionInfo[]
+  /** performance.now() when the node finished starting. */
+  readyAt?: number
+}
+
+export interface NodeStores {
+  blockstoreName: string
+  datastoreName: string
+}
+
+export const DEFAULT_STORES: NodeStores = { blockstoreName: 'cairn/blocks/v1', datastoreName: 'cairn/data/v1' }
+
+export interface NodeService {
+  state: Store<NodeState>
+  /** Start (or restart) with these settings. */
+  start: (settings: NetworkSettings) => Promise<void>
+  stop: () => Promise<void>
+  /** The running node; throws NodeNotReadyError while there is none. */
+  node: () => CairnNode
+  dial: (addr: string, options?: AbortOptions) => Promise<ConnectionInfo>
+  hangUp: (peerId: string) => Promise<void>
+}
+
+export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeService {
+  const state = createStore<NodeState>({ status: 'stopped', addresses: [], connections: [] })
+  let current: { node: CairnNode, close: () => Promise<void> } | undefined
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined
+
+  const refresh = (): void => {
+    if (refreshTimer !== undefined) return
+    // Coalesce bursts of libp2p events into one state update.
+    refreshTimer = setTimeout(() => {
+      refreshTimer = undefined
+      void snapshot()
+    }, 50)
+  }
+
+  const snapshot = async (): Promise<void> => {
+    if (current === undefined) return
+    const { listConnections } = await import('../ipfs/peers.js')
+    const node = current.node
+    state.update(s => ({
+      ...s,
+      peerId: node.libp2p.peerId.toString(),
+      addresses: node.libp2p.getMultiaddrs().map(a => a.toString()),
+      connections: listConnections(node)
+    }))
+  }
+
+  const stop = async (): Promise<void> => {
+    const c = current
+    current = undefined
+    if (c !== undefined) await c.close()
+    state.set({ status: 'stopped', addresses: [], connections: [] })
+  }
+
+  return {
+    state,
+    async start (settings) {
+      await stop()
+      state.set({ status: 'starting', addresses: [], connections: [] })
+      try {
+        const [{ createNode }, { IDBBlockstore }, { IDBDatastore }] = await Promise.all([
+          import('../ipfs/node.js'),
+          import('blockstore-idb'),
+          import('datastore-idb')
+        ])
+        const blockstore = new IDBBlockstore(stores.blockstoreName)
+        const datastore = new IDBDatastore(stores.datastoreName)
+        await Promise.all([blockstore.open(), datastore.open()])
+        const node = createNode({ blockstore, datastore, settings })
+        const events = ['connection:open', 'connection:close', 'self:peer:update', 'transport:listening', 'transport:close'] as const
+        let listening = false
+        current = {
+          node,
+          close: async () => {
+            // libp2p is only readable once the node has started.
+            if (listening) for (const e of events) node.libp2p.removeEventListener(e, refresh)
+            await node.stop()
+            await Promise.all([blockstore.close(), datastore.close()])
+          }
+        }
+        await node.start()
+        for (const e of events) node.libp2p.addEventListener(e, refresh)
+        listening = true
+        await snapshot()
+        state.update(s => ({ ...s, status: 'online', readyAt: performance.now() }))
+      } catch (err) {
+        state.set({ status: 'error', error: (err as Error).message, addresses: [], connections: [] })
+        throw err
+      }
+    },
+    stop,
+    node () {
+      if (current === undefined || state.get().status !== 'online') throw new NodeNotReadyError()
+      return current.node
+    },
+    async dial (addr, options = {}) {
+      const { dial } = await import('../ipfs/peers.js')
+      try {
+        const info = await dial(this.node(), addr, options)
+        refresh()
+        return info
+      } catch (err) {
+        if (err instanceof NodeNotReadyError) throw err
+        throw new DialFailedError(`Could not connect to ${addr}: ${(err as Error).message}. Check that the address is complete (it must end in /p2p/<peer id>) and that the peer is online.`, { cause: err })
+      }
+    },
+    async hangUp (peerId) {
+      const { hangUp } = await import('../ipfs/peers.js')
+      await hangUp(this.node(), peerId)
+      refresh()
+    }
+  }
+}

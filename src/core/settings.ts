@@ -1,0 +1,89 @@
+/**
+ * Network settings: everything the node may contact. Nothing is implied: an empty list means the
+ * node contacts nobody of that kind. The app keeps these in IndexedDB (see platform/settings-store).
+ */
+export interface NetworkSettings {
+  /** Multiaddrs dialled at start and kept connected (peer ID included, e.g. `/ip4/…/ws/p2p/12D3…`). */
+  bootstrap: string[]
+  /** Circuit relays to hold a reservation on, so others can reach this node (`/p2p-circuit`). */
+  relays: string[]
+  /** Delegated Routing V1 HTTP endpoints (providers, peers, IPNS). */
+  delegatedRouters: string[]
+  /** Trustless HTTP gateways, tried in order. */
+  gateways: string[]
+  /** STUN/TURN URLs for WebRTC (`stun:host:port`). */
+  stunServers: string[]
+  /** Public (path/subdomain) gateway used for share links, e.g. `https://example.net`. */
+  publicGateway: string
+}
+
+export type SettingsProfileName = 'public' | 'local'
+
+export const EMPTY_SETTINGS: NetworkSettings = {
+  bootstrap: [],
+  relays: [],
+  delegatedRouters: [],
+  gateways: [],
+  stunServers: [],
+  publicGateway: ''
+}
+
+/**
+ * Defaults for real use on the public network. Each entry is a well-known public service; users
+ * can remove any of them in Settings.
+ */
+export const PUBLIC_SETTINGS: NetworkSettings = {
+  bootstrap: [
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt'
+  ],
+  relays: [],
+  delegatedRouters: ['https://delegated-ipfs.dev'],
+  gateways: ['https://trustless-gateway.link', 'https://4everland.io'],
+  stunServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
+  publicGateway: 'https://dweb.link'
+}
+
+/** What the local network (`npm start`, tests) publishes at `/cairn-local.json`. */
+export interface LocalNetworkInfo {
+  peerId: string
+  relayAddrs: string[]
+  routingUrl: string
+  gatewayUrl: string
+}
+
+/** Settings for the local profile, derived from the local network's self-description. */
+export function localSettings (info: LocalNetworkInfo): NetworkSettings {
+  return {
+    bootstrap: [...info.relayAddrs],
+    relays: [...info.relayAddrs],
+    delegatedRouters: [info.routingUrl],
+    gateways: [info.gatewayUrl],
+    stunServers: [],
+    publicGateway: info.gatewayUrl
+  }
+}
+
+/** Validate settings entered by a user; returns a list of problems, empty when fine. */
+export function validateSettings (s: NetworkSettings): string[] {
+  const problems: string[] = []
+  const isMultiaddr = (a: string): boolean => a.startsWith('/')
+  for (const a of [...s.bootstrap, ...s.relays]) {
+    if (!isMultiaddr(a)) problems.push(`"${a}" is not a multiaddr: it should start with "/", e.g. /dns4/relay.example/tcp/443/wss/p2p/12D3…`)
+    else if (!a.includes('/p2p/')) problems.push(`"${a}" has no peer ID: add /p2p/<peer id> at the end`)
+  }
+  for (const u of [...s.delegatedRouters, ...s.gateways, ...(s.publicGateway === '' ? [] : [s.publicGateway])]) {
+    try {
+      const url = new URL(u)
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`"${u}" must be an http(s) URL`)
+    } catch {
+      problems.push(`"${u}" is not a URL: write it as https://host[:port]`)
+    }
+  }
+  for (const u of s.stunServers) {
+    if (!/^(stun|turns?):/.test(u)) problems.push(`"${u}" is not a STUN/TURN URL: write it as stun:host:port`)
+  }
+  return problems
+}

@@ -1,0 +1,93 @@
+/**
+ * The Helia node factory, shared by the page and the CLI.
+ *
+ * It uses Helia's light composition (createHeliaLight + withLibp2pLight + withBitswap + withHTTP)
+ * so that no default the user did not configure is bundled or contacted: every peer, relay,
+ * router, gateway and STUN server comes from `NetworkSettings`.
+ */
+import { createHeliaLight } from 'helia'
+import { withLibp2pLight } from '@helia/libp2p'
+import { withBitswap } from '@helia/bitswap'
+import { withHTTP } from '@helia/http'
+import { webSockets } from '@libp2p/websockets'
+import { webRTC } from '@libp2p/webrtc'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify, identifyPush } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { bootstrap } from '@libp2p/bootstrap'
+import { FaultTolerance } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+import type { HeliaWithLibp2p } from '@helia/libp2p'
+import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
+import type { NetworkSettings } from '../core/settings.js'
+
+export interface CairnServices extends Record<string, unknown> {
+  identify: Identify
+  identifyPush: unknown
+  ping: Ping
+}
+
+export type CairnNode = HeliaWithLibp2p<CairnServices>
+
+export interface CreateNodeInit {
+  blockstore: Blockstore
+  datastore: Datastore
+  settings: NetworkSettings
+  /** Listen for incoming WebRTC connections (browser peers). Default true. */
+  webrtc?: boolean
+  /** Extra listen addresses (e.g. a Node peer's own websocket listener). */
+  listen?: string[]
+}
+
+function iceServers (urls: string[]): RTCIceServer[] {
+  return urls.map(u => ({ urls: u }))
+}
+
+/** Build a node (not started). Call `await node.start()`. */
+export function createNode (init: CreateNodeInit): CairnNode {
+  const { settings } = init
+  const useWebRTC = init.webrtc ?? true
+  const peerDiscovery: Array<ReturnType<typeof bootstrap>> = []
+  if (settings.bootstrap.length > 0) {
+    peerDiscovery.push(bootstrap({ list: settings.bootstrap, timeout: 0 }))
+  }
+  const listen = [
+    ...settings.relays.map(r => `${r.replace(/\/p2p-circuit$/, '')}/p2p-circuit`),
+    ...(useWebRTC ? ['/webrtc'] : []),
+    ...(init.listen ?? [])
+  ]
+  const transports = [
+    webSockets(),
+    circuitRelayTransport({ reservationCompletionTimeout: 10_000 }),
+    ...(useWebRTC ? [webRTC({ rtcConfiguration: { iceServers: iceServers(settings.stunServers) } })] : [])
+  ]
+
+  const light = createHeliaLight({ blockstore: init.blockstore, datastore: init.datastore })
+  const withNet = withLibp2pLight(light, {
+    addresses: { listen },
+    transports,
+    transportManager: { faultTolerance: FaultTolerance.NO_FATAL },
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    // The browser's default gater refuses ws:// and private addresses. Every address here was put
+    // in Settings by the user (or is a loopback peer in the local profile), so allow them.
+    connectionGater: { denyDialMultiaddr: async () => false },
+    services: {
+      identify: identify(),
+      identifyPush: identifyPush(),
+      ping: ping()
+    }
+  }) as unknown as CairnNode
+  const node = withBitswap(withNet)
+  return withHTTP(node, {
+    delegatedRouters: settings.delegatedRouters,
+    recursiveGateways: settings.gateways,
+    allowInsecure: true,
+    allowLocal: true
+  }) as CairnNode
+}

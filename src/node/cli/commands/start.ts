@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { CairnError } from '../../../core/errors.js'
+import type { Command } from '../command.js'
+
+export class AppNotBuiltError extends CairnError {
+  static override readonly code = 'ERR_APP_NOT_BUILT'
+}
+
+const usage = `Usage: cairn start [--dist dist] [--host 127.0.0.1] [--port 8080] [--ws-port 9090] [--http-port 9091] [--base /]
+
+Serves the built app (dist/) together with a local network peer (relay, bitswap, delegated
+routing, trustless gateway), so that two tabs find each other with no internet. The page finds
+the local network at ./cairn-local.json and uses the "local" settings profile.
+
+  --dist DIR        built app folder (default: dist; build it with \`npm run build\`)
+  --host HOST       interface for every server (default: 127.0.0.1)
+  --port N          app HTTP port (default: 8080; 0 picks a free one)
+  --ws-port N       relay WebSockets port (default: 9090)
+  --http-port N     routing/gateway HTTP port (default: 9091)
+  --base PATH       serve the app under this URL path (default: /)
+  --key-file FILE   relay identity, so its peer ID survives restarts (default: .cairn-network.key)
+`
+
+const command: Command = {
+  name: 'start',
+  summary: 'Serve the built app with a local network peer (what `npm start` runs).',
+  usage,
+  async run (argv, io) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        dist: { type: 'string', default: 'dist' },
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8080' },
+        'ws-port': { type: 'string', default: '9090' },
+        'http-port': { type: 'string', default: '9091' },
+        base: { type: 'string', default: '/' },
+        'key-file': { type: 'string', default: '.cairn-network.key' }
+      }
+    })
+    const dist = resolve(io.cwd, values.dist)
+    if (!existsSync(resolve(dist, 'index.html'))) {
+      throw new AppNotBuiltError(`No built app in ${dist}. Run \`npm run build\` first (or use \`npm start\`, which builds).`)
+    }
+    const { startLocalNetwork } = await import('../../network/index.js')
+    const { startStaticServer } = await import('../../serve/static-server.js')
+    const network = await startLocalNetwork({
+      host: values.host,
+      wsPort: Number(values['ws-port']),
+      httpPort: Number(values['http-port']),
+      keyFile: resolve(io.cwd, values['key-file'])
+    })
+    const site = await startStaticServer({ root: dist, host: values.host, port: Number(values.port), basePath: values.base, localInfo: network.info })
+    io.out([
+      `Cairn is running at ${site.url}`,
+      '',
+      `  relay        ${network.relayAddrs.join('\n               ')}`,
+      `  routing      ${network.routingUrl}`,
+      `  gateway      ${network.gatewayUrl}`,
+      '',
+      'Open the URL in two tabs: they connect through the relay. Press Ctrl-C to stop.',
+      ''
+    ].join('\n'))
+    await new Promise<void>(resolve => {
+      if (io.signal.aborted) resolve()
+      else io.signal.addEventListener('abort', () => { resolve() }, { once: true })
+    })
+    await site.close()
+    await network.stop()
+    return 0
+  }
+}
+
+export default command

@@ -1,0 +1,63 @@
+/**
+ * Settings persisted in IndexedDB (`cairn/settings/v1`). Two profiles exist: `public` (defaults for
+ * real use) and `local` (the local network from `npm start` and the tests, discovered at
+ * `./cairn-local.json`). The active profile and any edits survive reloads.
+ */
+import { openDB } from 'idb'
+import type { IDBPDatabase } from 'idb'
+import { PUBLIC_SETTINGS, localSettings } from '../core/settings.js'
+import type { LocalNetworkInfo, NetworkSettings, SettingsProfileName } from '../core/settings.js'
+
+const DB_NAME = 'cairn/settings/v1'
+const STORE = 'settings'
+
+export interface StoredSettings {
+  profile: SettingsProfileName
+  profiles: Record<SettingsProfileName, NetworkSettings>
+}
+
+export interface SettingsStore {
+  load: () => Promise<StoredSettings>
+  save: (settings: StoredSettings) => Promise<void>
+  close: () => void
+}
+
+async function fetchLocalInfo (url: URL): Promise<LocalNetworkInfo | undefined> {
+  try {
+    const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(2000) })
+    if (!res.ok) return undefined
+    const info = await res.json() as Partial<LocalNetworkInfo>
+    if (!Array.isArray(info.relayAddrs) || typeof info.routingUrl !== 'string' || typeof info.gatewayUrl !== 'string') return undefined
+    return info as LocalNetworkInfo
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Open the store. `localInfoUrl` is where a local network describes itself; when it answers, the
+ * local profile is refreshed from it (its relay's peer ID may change between runs) and, on a
+ * first visit, chosen.
+ */
+export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: SettingsProfileName): Promise<SettingsStore> {
+  const db: IDBPDatabase = await openDB(DB_NAME, 1, {
+    upgrade (d) { d.createObjectStore(STORE) }
+  })
+  const localInfo = await fetchLocalInfo(localInfoUrl)
+  return {
+    async load () {
+      const stored = await db.get(STORE, 'current') as StoredSettings | undefined
+      const result: StoredSettings = stored ?? {
+        profile: localInfo !== undefined ? 'local' : 'public',
+        profiles: { public: structuredClone(PUBLIC_SETTINGS), local: localInfo !== undefined ? localSettings(localInfo) : structuredClone(PUBLIC_SETTINGS) }
+      }
+      if (localInfo !== undefined) result.profiles.local = localSettings(localInfo)
+      if (forcedProfile !== undefined) result.profile = forcedProfile
+      return result
+    },
+    async save (settings) {
+      await db.put(STORE, settings, 'current')
+    },
+    close () { db.close() }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Page entry: paint the shell at once, then start the node (Helia is loaded lazily by the app).
+ */
+import { render } from 'preact'
+import { createApp } from '../app/app.js'
+import { Shell } from './shell.js'
+import type { App } from '../app/app.js'
+import './styles.css'
+
+declare global {
+  // The app facade, for the console and tests: `await cairn.blocks.put(new Uint8Array([1]))`.
+  var cairn: App | undefined
+}
+
+const params = new URLSearchParams(location.search)
+const profileParam = params.get('profile')
+const app = createApp({
+  localInfoUrl: new URL('./cairn-local.json', location.href),
+  ...(profileParam === 'local' || profileParam === 'public' ? { profile: profileParam } : {})
+})
+globalThis.cairn = app
+
+const root = document.getElementById('app')
+if (root !== null) {
+  root.replaceChildren()
+  render(<Shell app={app} />, root)
+}
+app.start().catch((err: unknown) => { console.error('Cairn failed to start', err) })

@@ -1,0 +1,48 @@
+import { useEffect, useState } from 'preact/hooks'
+import { useStore } from './hooks.js'
+import { NodeView } from './views/node-view.js'
+import { SettingsView } from './views/settings-view.js'
+import { StorageView } from './views/storage-view.js'
+import type { App } from '../app/app.js'
+import type { JSX } from 'preact'
+
+interface Route { path: string, label: string, view: (props: { app: App }) => JSX.Element }
+
+const ROUTES: Route[] = [
+  { path: 'node', label: 'Node', view: NodeView },
+  { path: 'storage', label: 'Storage', view: StorageView },
+  { path: 'settings', label: 'Settings', view: SettingsView }
+]
+
+function currentPath (): string {
+  const p = location.hash.replace(/^#\/?/, '').split('/')[0] ?? ''
+  return ROUTES.some(r => r.path === p) ? p : 'node'
+}
+
+export function Shell ({ app }: { app: App }) {
+  const [path, setPath] = useState(currentPath())
+  const node = useStore(app.node.state)
+  const storage = useStore(app.storage)
+  useEffect(() => {
+    const onHash = (): void => { setPath(currentPath()) }
+    addEventListener('hashchange', onHash)
+    return () => { removeEventListener('hashchange', onHash) }
+  }, [])
+  const route = ROUTES.find(r => r.path === path) ?? ROUTES[0]!
+  const View = route.view
+  return (
+    <>
+      <header class="top">
+        <h1><img src="./favicon.svg" alt="" width={24} height={24} /> Cairn</h1>
+        <nav aria-label="Main">
+          {ROUTES.map(r => <a key={r.path} href={`#/${r.path}`} aria-current={r.path === path ? 'page' : undefined}>{r.label}</a>)}
+        </nav>
+        <span class={`status status-${node.status}`} title="Node status">{node.status}{node.status === 'online' ? ` · ${node.connections.length} peers` : ''}</span>
+      </header>
+      {storage?.supported === true && !storage.persisted && path !== 'storage' && (
+        <p class="banner warning" data-testid="persist-banner">Storage is not persistent, so the browser may evict your data. <a href="#/storage">Fix this</a></p>
+      )}
+      <main><View app={app} /></main>
+    </>
+  )
+}

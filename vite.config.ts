@@ -1,0 +1,18 @@
+import { defineConfig } from 'vite'
+
+// A static site with a relative base, so dist/ works from any path (a sub-folder, an IPFS gateway).
+export default defineConfig({
+  base: './',
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    sourcemap: false,
+    chunkSizeWarningLimit: 1500,
+    modulePreload: { polyfill: false }
+  },
+  oxc: {
+    jsx: { runtime: 'automatic', importSource: 'preact' }
+  },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' }
+})
