@@ -1,0 +1,204 @@
+/**
+ * `backup`: walk a source, chunk files with the repository's polynomial, dedupe blobs against the
+ * index, write packs, trees, the index and finally the snapshot, all under a non-exclusive lock.
+ * Order: lock → packs → index → snapshot → unlock. An interruption leaves only unreferenced packs
+ * (or indexed but unused blobs), which `check` accepts; the next run adopts such packs.
+ */
+import type { OperationOptions, ProgressEvent } from '../../core/options.js'
+import { emit } from '../../core/options.js'
+import { Chunker } from '../chunker/chunker.js'
+import type { Node } from '../repofile/tree.js'
+import { encodeTree, goFileMode, sortNodes } from '../repofile/tree.js'
+import type { Snapshot, SnapshotFile } from '../repofile/snapshot.js'
+import type { Repository } from '../repository/repository.js'
+import { BlobSaver } from '../repository/blob-saver.js'
+import type { IndexProgressEvents, SaveProgressEvents } from '../repository/events.js'
+import { lockRepository } from '../repository/lock.js'
+import { listSnapshots, saveSnapshot } from '../ops/snapshots.js'
+import { loadTree } from '../ops/tree-walk.js'
+import { formatTime, parseTime } from '../util/go-json.js'
+import type { BackupSource, SourceEntry } from './source.js'
+
+export type BackupProgressEvents =
+  | SaveProgressEvents
+  | IndexProgressEvents
+  | ProgressEvent<'restic:backup:file', { path: string, size: number, changed: boolean }>
+  | ProgressEvent<'restic:backup:blob', { bytes: number, added: boolean }>
+  | ProgressEvent<'restic:backup:snapshot', { id: string }>
+
+export interface BackupOptions extends OperationOptions<BackupProgressEvents> {
+  hostname?: string | undefined
+  username?: string | undefined
+  tags?: string[] | undefined
+  /** Snapshot time (default: now). */
+  time?: Date | undefined
+  /** Parent snapshot for change detection: an explicit one, or `undefined` to pick the latest with the same host and paths, or `false` for none. */
+  parent?: Snapshot | false | undefined
+  /** Target pack size in bytes (default 16 MiB). */
+  packSize?: number | undefined
+  uid?: number | undefined
+  gid?: number | undefined
+}
+
+export interface BackupSummary {
+  snapshotId: string
+  tree: string
+  parent: string | undefined
+  filesNew: number
+  filesChanged: number
+  filesUnmodified: number
+  dirs: number
+  dataBlobs: number
+  treeBlobs: number
+  bytesProcessed: number
+  bytesAdded: number
+  packsAdopted: number
+}
+
+export async function backup (repo: Repository, source: BackupSource, options: BackupOptions = {}): Promise<BackupSummary> {
+  await repo.loadIndex(options)
+  const lock = await lockRepository(repo, { exclusive: false, hostname: options.hostname, username: options.username }, options)
+  try {
+    const saver = new BlobSaver(repo, { packSize: options.packSize })
+    const packsAdopted = await saver.adoptUnindexedPacks(options)
+    const paths = [...source.paths]
+    let parent: Snapshot | undefined
+    if (options.parent === undefined) {
+      const same = (await listSnapshots(repo, { hosts: [options.hostname ?? ''] }, options))
+        .filter(s => [...s.paths].sort().join('\0') === [...paths].sort().join('\0'))
+      parent = same[same.length - 1]
+    } else if (options.parent !== false) parent = options.parent
+    const a = new Archiver(repo, source, saver, options)
+    const tree = await a.saveDir([], parent?.tree)
+    await saver.flush(options)
+    const snap: SnapshotFile = {
+      time: formatTime(BigInt((options.time ?? new Date()).getTime()) * 1_000_000n),
+      parent: parent?.id,
+      tree,
+      paths,
+      hostname: options.hostname,
+      username: options.username,
+      uid: options.uid,
+      gid: options.gid,
+      tags: options.tags
+    }
+    const snapshotId = await saveSnapshot(repo, snap, options)
+    emit(options, 'restic:backup:snapshot', { id: snapshotId })
+    return { ...a.stats, snapshotId, tree, parent: parent?.id, packsAdopted }
+  } finally {
+    await lock.release()
+  }
+}
+
+class Archiver {
+  readonly stats = { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, dataBlobs: 0, treeBlobs: 0, bytesProcessed: 0, bytesAdded: 0 }
+  readonly #repo: Repository
+  readonly #source: BackupSource
+  readonly #saver: BlobSaver
+  readonly #options: BackupOptions
+  readonly #chunker: Chunker
+
+  constructor (repo: Repository, source: BackupSource, saver: BlobSaver, options: BackupOptions) {
+    this.#repo = repo
+    this.#source = source
+    this.#saver = saver
+    this.#options = options
+    this.#chunker = new Chunker(repo.polynomial)
+  }
+
+  /** Save a directory recursively; returns its tree blob ID. */
+  async saveDir (path: string[], parentTree: string | undefined): Promise<string> {
+    const opts = this.#options
+    opts.signal?.throwIfAborted()
+    const entries = await this.#source.list(path, opts)
+    let parentNodes = new Map<string, Node>()
+    if (parentTree !== undefined) {
+      try {
+        parentNodes = new Map((await loadTree(this.#repo, parentTree, opts)).nodes.map(n => [n.name, n]))
+      } catch {
+        // An unreadable parent tree only costs change detection.
+      }
+    }
+    const nodes: Node[] = []
+    for (const e of sortEntries(entries)) {
+      const node = this.#baseNode(e)
+      const previous = parentNodes.get(e.name)
+      if (e.type === 'dir') {
+        node.subtree = await this.saveDir([...path, e.name], previous?.type === 'dir' ? previous.subtree : undefined)
+        this.stats.dirs++
+      } else if (e.type === 'file') {
+        await this.#saveFile([...path, e.name], e, node, previous)
+      }
+      nodes.push(node)
+    }
+    const res = await this.#saver.save('tree', encodeTree(nodes), opts)
+    if (res.added) this.stats.treeBlobs++
+    return res.id
+  }
+
+  #baseNode (e: SourceEntry): Node {
+    const mtime = formatTime(e.mtimeNs)
+    const node: Node = {
+      name: e.name,
+      type: e.type,
+      mode: goFileMode(e.type, e.mode),
+      mtime,
+      atime: mtime, // restic stores atime = mtime unless --with-atime
+      ctime: formatTime(e.ctimeNs ?? e.mtimeNs),
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      user: e.user,
+      group: e.group,
+      inode: e.inode,
+      device_id: e.deviceId,
+      content: null
+    }
+    if (e.type !== 'dir') node.links = e.links ?? 1
+    if (e.type === 'symlink') node.linktarget = e.linktarget
+    if (e.type === 'dev' || e.type === 'chardev') node.device = e.device
+    return node
+  }
+
+  async #saveFile (path: string[], e: SourceEntry, node: Node, previous: Node | undefined): Promise<void> {
+    const opts = this.#options
+    const shown = '/' + path.join('/')
+    if (previous !== undefined && unchanged(previous, node, e) && (previous.content ?? []).every(id => this.#saver.has('data', id))) {
+      node.content = previous.content ?? []
+      node.size = previous.size ?? 0
+      this.stats.filesUnmodified++
+      emit(opts, 'restic:backup:file', { path: shown, size: node.size, changed: false })
+      return
+    }
+    const content: string[] = []
+    let size = 0
+    for await (const chunk of this.#chunker.chunks(this.#source.open(path, opts))) {
+      opts.signal?.throwIfAborted()
+      size += chunk.length
+      const res = await this.#saver.save('data', chunk, opts)
+      content.push(res.id)
+      if (res.added) { this.stats.dataBlobs++; this.stats.bytesAdded += res.stored }
+      emit(opts, 'restic:backup:blob', { bytes: chunk.length, added: res.added })
+    }
+    node.content = content
+    node.size = size
+    this.stats.bytesProcessed += size
+    if (previous === undefined) this.stats.filesNew++
+    else this.stats.filesChanged++
+    emit(opts, 'restic:backup:file', { path: shown, size, changed: true })
+  }
+}
+
+/** restic 0.14's change detection: type, mtime, ctime, size and inode. */
+function unchanged (previous: Node, node: Node, e: SourceEntry): boolean {
+  if (previous.type !== 'file') return false
+  try {
+    if (parseTime(previous.mtime) !== parseTime(node.mtime) || parseTime(previous.ctime) !== parseTime(node.ctime)) return false
+  } catch { return false }
+  if ((previous.size ?? 0) !== (e.size ?? -1)) return false
+  return (previous.inode ?? 0) === (e.inode ?? 0)
+}
+
+function sortEntries (entries: SourceEntry[]): SourceEntry[] {
+  const byName = new Map(entries.map(e => [e.name, e]))
+  return sortNodes(entries.map(e => ({ name: e.name } as Node))).map(n => byName.get(n.name) as SourceEntry)
+}

@@ -1,0 +1,72 @@
+/** What a backup reads from: a tree of entries with metadata, and file contents as streams. */
+import type { AbortOptions } from '../../core/options.js'
+import type { NodeType } from '../repofile/tree.js'
+
+export interface SourceEntry {
+  name: string
+  type: NodeType
+  /** Unix permission bits, including setuid (0o4000), setgid (0o2000) and sticky (0o1000). */
+  mode: number
+  /** Nanoseconds since the epoch. */
+  mtimeNs: bigint
+  atimeNs?: bigint | undefined
+  ctimeNs?: bigint | undefined
+  uid?: number | undefined
+  gid?: number | undefined
+  user?: string | undefined
+  group?: string | undefined
+  inode?: number | undefined
+  deviceId?: number | undefined
+  links?: number | undefined
+  /** Files: size in bytes. */
+  size?: number | undefined
+  /** Symlinks: the target. */
+  linktarget?: string | undefined
+  /** Devices: rdev. */
+  device?: number | undefined
+}
+
+export interface BackupSource {
+  /** Absolute paths recorded in the snapshot's `paths`. */
+  readonly paths: string[]
+  /** Entries of a directory; `[]` is the snapshot root. */
+  list: (dir: string[], options?: AbortOptions) => Promise<SourceEntry[]>
+  /** The contents of a file, as a stream of pieces. */
+  open: (path: string[], options?: AbortOptions) => AsyncIterable<Uint8Array>
+}
+
+/** An in-memory source: a nested object of files (Uint8Array), dirs (objects) and symlinks. */
+export type MemoryTree = { [name: string]: Uint8Array | MemoryTree | { symlink: string } }
+
+export class MemorySource implements BackupSource {
+  readonly paths: string[]
+  readonly #root: MemoryTree
+  readonly #mtimeNs: bigint
+
+  constructor (root: MemoryTree, paths: string[] = ['/'], mtimeNs = 1_700_000_000_000_000_000n) {
+    this.#root = root
+    this.paths = paths
+    this.#mtimeNs = mtimeNs
+  }
+
+  #get (path: string[]): MemoryTree[string] | MemoryTree {
+    let cur: MemoryTree[string] | MemoryTree = this.#root
+    for (const p of path) cur = (cur as MemoryTree)[p] as MemoryTree[string]
+    return cur
+  }
+
+  async list (dir: string[]): Promise<SourceEntry[]> {
+    const d = this.#get(dir) as MemoryTree
+    return Object.entries(d).map(([name, v]): SourceEntry => {
+      const base = { name, mtimeNs: this.#mtimeNs, ctimeNs: this.#mtimeNs, uid: 0, gid: 0, links: 1 }
+      if (v instanceof Uint8Array) return { ...base, type: 'file', mode: 0o644, size: v.length }
+      if (typeof (v as { symlink?: unknown }).symlink === 'string') return { ...base, type: 'symlink', mode: 0o777, linktarget: (v as { symlink: string }).symlink }
+      return { ...base, type: 'dir', mode: 0o755, links: undefined }
+    })
+  }
+
+  async * open (path: string[]): AsyncGenerator<Uint8Array> {
+    const f = this.#get(path) as Uint8Array
+    for (let i = 0; i < f.length; i += 1 << 20) yield f.subarray(i, i + (1 << 20))
+  }
+}

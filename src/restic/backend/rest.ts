@@ -1,0 +1,119 @@
+/**
+ * Client for restic's REST protocol v2 (rest-server, `rclone serve restic`), using only `fetch`.
+ * The URL may carry `user:pass@` credentials; they are sent as HTTP Basic and never shown.
+ */
+import type { AbortOptions } from '../../core/options.js'
+import { BackendError, NotFoundError, RepositoryExistsError } from '../errors.js'
+import { asBufferSource } from '../util/bytes.js'
+import type { Backend, FileInfo, FileType, Handle } from './backend.js'
+
+const V2 = 'application/vnd.x.restic.rest.v2'
+
+export interface RestBackendInit {
+  /** Repository URL, e.g. `http://127.0.0.1:8000/repo/`. */
+  url: string
+  /** Replaces the global fetch (tests, proxies). */
+  fetch?: typeof globalThis.fetch
+}
+
+export class RestBackend implements Backend {
+  readonly location: string
+  readonly #base: URL
+  readonly #auth: string | undefined
+  readonly #fetch: typeof globalThis.fetch
+
+  constructor (init: RestBackendInit) {
+    const url = new URL(init.url.endsWith('/') ? init.url : init.url + '/')
+    this.#auth = url.username !== '' ? 'Basic ' + btoa(decodeURIComponent(url.username) + ':' + decodeURIComponent(url.password)) : undefined
+    url.username = ''
+    url.password = ''
+    this.#base = url
+    this.location = 'rest:' + url.href
+    this.#fetch = init.fetch ?? globalThis.fetch.bind(globalThis)
+  }
+
+  #url (h: Handle | { type: FileType, name?: string }): URL {
+    if (h.type === 'config') return new URL('config', this.#base)
+    return new URL(`${h.type}/${h.name ?? ''}`, this.#base)
+  }
+
+  async #req (method: string, url: URL, options: AbortOptions | undefined, extra: { headers?: Record<string, string>, body?: Uint8Array } = {}): Promise<Response> {
+    const headers: Record<string, string> = { Accept: V2, ...extra.headers }
+    if (this.#auth !== undefined) headers.Authorization = this.#auth
+    let res: Response
+    try {
+      res = await this.#fetch(url, { method, headers, body: extra.body === undefined ? null : asBufferSource(extra.body), signal: options?.signal ?? null })
+    } catch (err) {
+      options?.signal?.throwIfAborted()
+      throw new BackendError(`${method} ${this.#describe(url)} failed: ${(err as Error).message}. Check that the REST server is running and reachable.`, { cause: err })
+    }
+    return res
+  }
+
+  #describe (url: URL): string { return url.href }
+
+  async #fail (res: Response, method: string, url: URL): Promise<never> {
+    const text = await res.text().catch(() => '')
+    if (res.status === 404) throw new NotFoundError(`${this.#describe(url)} not found`)
+    throw new BackendError(`${method} ${this.#describe(url)}: HTTP ${res.status} ${res.statusText} ${text.slice(0, 200)}`.trim() + '. Check the server log and your credentials.')
+  }
+
+  async create (options?: AbortOptions): Promise<void> {
+    const head = await this.#req('HEAD', this.#url({ type: 'config' }), options)
+    if (head.ok) throw new RepositoryExistsError(`a repository already exists at ${this.location}`)
+    const url = new URL('?create=true', this.#base)
+    const res = await this.#req('POST', url, options)
+    if (!res.ok) await this.#fail(res, 'POST', url)
+    await res.body?.cancel()
+  }
+
+  async list (type: Exclude<FileType, 'config'>, options?: AbortOptions): Promise<FileInfo[]> {
+    const url = this.#url({ type, name: '' })
+    const res = await this.#req('GET', url, options)
+    if (res.status === 404) return []
+    if (!res.ok) await this.#fail(res, 'GET', url)
+    const body = await res.json() as unknown
+    if (!Array.isArray(body)) throw new BackendError(`unexpected list response from ${url.href}`)
+    if (res.headers.get('Content-Type')?.startsWith(V2) === true) return body as FileInfo[]
+    // v1 server: names only; ask each size.
+    const out: FileInfo[] = []
+    for (const name of body as string[]) out.push(await this.stat({ type, name }, options))
+    return out
+  }
+
+  async stat (h: Handle, options?: AbortOptions): Promise<FileInfo> {
+    const url = this.#url(h)
+    const res = await this.#req('HEAD', url, options)
+    if (!res.ok) await this.#fail(res, 'HEAD', url)
+    return { name: h.name, size: Number(res.headers.get('Content-Length') ?? '0') }
+  }
+
+  async read (h: Handle, range?: { offset: number, length?: number | undefined }, options?: AbortOptions): Promise<Uint8Array> {
+    const url = this.#url(h)
+    const headers: Record<string, string> = {}
+    if (range !== undefined && (range.offset > 0 || range.length !== undefined)) {
+      if (range.length === 0) return new Uint8Array(0)
+      headers.Range = `bytes=${range.offset}-${range.length === undefined ? '' : range.offset + range.length - 1}`
+    }
+    const res = await this.#req('GET', url, options, { headers })
+    if (!res.ok) await this.#fail(res, 'GET', url)
+    let data = new Uint8Array(await res.arrayBuffer())
+    // A server that ignores Range answers 200 with the whole file.
+    if (res.status === 200 && headers.Range !== undefined) data = data.slice(range?.offset ?? 0, range?.length === undefined ? undefined : (range.offset + range.length))
+    return data
+  }
+
+  async write (h: Handle, data: Uint8Array, options?: AbortOptions): Promise<void> {
+    const url = this.#url(h)
+    const res = await this.#req('POST', url, options, { headers: { 'Content-Type': 'application/octet-stream' }, body: data })
+    if (!res.ok) await this.#fail(res, 'POST', url)
+    await res.body?.cancel()
+  }
+
+  async remove (h: Handle, options?: AbortOptions): Promise<void> {
+    const url = this.#url(h)
+    const res = await this.#req('DELETE', url, options)
+    if (!res.ok && res.status !== 404) await this.#fail(res, 'DELETE', url)
+    await res.body?.cancel()
+  }
+}

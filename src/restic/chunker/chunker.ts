@@ -1,0 +1,121 @@
+/**
+ * restic's content-defined chunker (restic/chunker v0.4): a Rabin fingerprint over a 64-byte
+ * window, cut where the low 20 bits are zero; chunks are 512 KiB to 8 MiB.
+ *
+ * The 53-bit digest is kept as two int32 halves (`hi`: bits 32-52, `lo`: bits 0-31) so the hot
+ * loop stays in small integers. Hashing starts 64 bytes before MinSize with a zero digest, which
+ * equals restic's digest (seeded with a 0x01 byte) at every position where a cut is tested.
+ */
+import { deg, polMod } from './polynomial.js'
+
+export const WINDOW_SIZE = 64
+export const MIN_SIZE = 512 * 1024
+export const MAX_SIZE = 8 * 1024 * 1024
+const SPLIT_MASK = (1 << 20) - 1
+
+interface Tables { outHi: Int32Array, outLo: Int32Array, modHi: Int32Array, modLo: Int32Array }
+
+const cache = new Map<bigint, Tables>()
+
+function appendByte (h: bigint, b: number, pol: bigint): bigint {
+  return polMod((h << 8n) | BigInt(b), pol)
+}
+
+function tablesFor (pol: bigint): Tables {
+  const hit = cache.get(pol)
+  if (hit !== undefined) return hit
+  if (deg(pol) !== 53) throw new RangeError(`chunker polynomial must have degree 53, got ${deg(pol)}`)
+  const t: Tables = { outHi: new Int32Array(256), outLo: new Int32Array(256), modHi: new Int32Array(256), modLo: new Int32Array(256) }
+  const k = BigInt(deg(pol))
+  for (let b = 0; b < 256; b++) {
+    let h = appendByte(0n, b, pol)
+    for (let i = 0; i < WINDOW_SIZE - 1; i++) h = appendByte(h, 0, pol)
+    t.outHi[b] = Number(h >> 32n)
+    t.outLo[b] = Number(h & 0xffffffffn) | 0
+    const m = polMod(BigInt(b) << k, pol) | (BigInt(b) << k)
+    t.modHi[b] = Number(m >> 32n) | 0
+    t.modLo[b] = Number(m & 0xffffffffn) | 0
+  }
+  cache.set(pol, t)
+  return t
+}
+
+/** Splits byte streams into chunks; one instance per polynomial, reusable for many files. */
+export class Chunker {
+  readonly #t: Tables
+  #buf = new Uint8Array(0)
+  #n = 0
+  #pos = 0
+  #hi = 0
+  #lo = 0
+
+  constructor (pol: bigint) { this.#t = tablesFor(pol) }
+
+  /** Scan the buffered bytes; returns the chunk length if a cut point was found, else -1. */
+  #scan (): number {
+    const { outHi, outLo, modHi, modLo } = this.#t
+    const buf = this.#buf
+    const n = this.#n
+    const first = MIN_SIZE - WINDOW_SIZE
+    let hi = this.#hi
+    let lo = this.#lo
+    let p = Math.max(this.#pos, first)
+    // The first 64 hashed bytes slide zeros out of the window.
+    for (; p < n && p < MIN_SIZE; p++) {
+      const idx = hi >>> 13
+      hi = ((hi << 8) | (lo >>> 24)) ^ (modHi[idx] as number)
+      lo = ((lo << 8) | (buf[p] as number)) ^ (modLo[idx] as number)
+    }
+    if (p === MIN_SIZE && (lo & SPLIT_MASK) === 0) { this.#pos = p; return p }
+    for (; p < n; p++) {
+      const o = buf[p - WINDOW_SIZE] as number
+      hi ^= outHi[o] as number
+      lo ^= outLo[o] as number
+      const idx = hi >>> 13
+      hi = ((hi << 8) | (lo >>> 24)) ^ (modHi[idx] as number)
+      lo = ((lo << 8) | (buf[p] as number)) ^ (modLo[idx] as number)
+      if ((lo & SPLIT_MASK) === 0 || p + 1 >= MAX_SIZE) {
+        this.#hi = hi; this.#lo = lo
+        return p + 1
+      }
+    }
+    this.#hi = hi; this.#lo = lo; this.#pos = p
+    return -1
+  }
+
+  #take (len: number): Uint8Array {
+    const chunk = this.#buf.slice(0, len)
+    this.#buf.copyWithin(0, len, this.#n)
+    this.#n -= len
+    this.#pos = 0; this.#hi = 0; this.#lo = 0
+    return chunk
+  }
+
+  /** Chunk one file given as a stream of byte pieces. Every file starts a new chunk. */
+  async * chunks (input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    this.#n = 0; this.#pos = 0; this.#hi = 0; this.#lo = 0
+    for await (const piece of input) {
+      let off = 0
+      while (off < piece.length) {
+        if (this.#buf.length < MAX_SIZE && this.#n + piece.length - off > this.#buf.length) {
+          const grown = new Uint8Array(Math.min(MAX_SIZE, Math.max(2 * this.#buf.length, this.#n + piece.length - off)))
+          grown.set(this.#buf.subarray(0, this.#n))
+          this.#buf = grown
+        }
+        const take = Math.min(piece.length - off, this.#buf.length - this.#n)
+        this.#buf.set(piece.subarray(off, off + take), this.#n)
+        this.#n += take
+        off += take
+        for (let cut = this.#scan(); cut > 0; cut = this.#scan()) yield this.#take(cut)
+      }
+    }
+    if (this.#n > 0) yield this.#take(this.#n)
+  }
+
+  /** Cut points (chunk lengths) of an in-memory buffer; for tests and tools. */
+  async lengths (data: Uint8Array): Promise<number[]> {
+    const out: number[] = []
+    for await (const c of this.chunks([data])) out.push(c.length)
+    return out
+  }
+}

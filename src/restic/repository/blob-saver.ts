@@ -1,0 +1,120 @@
+/**
+ * Saves blobs: dedupes against the index, compresses and seals, fills one packer per blob type,
+ * uploads packs at the target size and writes index files that only name uploaded packs.
+ */
+import type { AbortOptions, OperationOptions } from '../../core/options.js'
+import { emit } from '../../core/options.js'
+import type { PackedBlob } from '../pack/header.js'
+import { packSize } from '../pack/header.js'
+import { Packer } from '../pack/packer.js'
+import type { BlobType } from '../repofile/index-file.js'
+import { encodeIndexFile } from '../repofile/index-file.js'
+import { sha256Hex } from '../util/bytes.js'
+import { packToIndexJSON } from './master-index.js'
+import type { SaveProgressEvents } from './events.js'
+import type { Repository } from './repository.js'
+
+/** restic 0.14's default target pack size. */
+export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024
+/** restic closes an index file at this many blobs (150 000 when compressed). */
+const INDEX_MAX_BLOBS = { 1: 50_000, 2: 150_000 } as const
+
+export interface BlobSaverInit {
+  packSize?: number | undefined
+}
+
+export interface SaveResult {
+  id: string
+  /** False when the blob was already stored (deduplicated). */
+  added: boolean
+  /** Sealed size added to the repository (0 when deduplicated). */
+  stored: number
+}
+
+export class BlobSaver {
+  readonly #repo: Repository
+  readonly #packSize: number
+  readonly #packers: Record<BlobType, Packer>
+  /** Packs uploaded but not yet listed in an index file written by us. */
+  readonly #unindexed: Array<{ id: string, blobs: PackedBlob[] }> = []
+  readonly indexFiles: string[] = []
+  packsUploaded = 0
+
+  constructor (repo: Repository, init: BlobSaverInit = {}) {
+    this.#repo = repo
+    this.#packSize = init.packSize ?? DEFAULT_PACK_SIZE
+    this.#packers = { data: new Packer('data'), tree: new Packer('tree') }
+  }
+
+  has (type: BlobType, id: string): boolean {
+    return this.#repo.index.has(type, id) || this.#packers[type].has(id)
+  }
+
+  /** Store a blob unless the repository has it already. */
+  async save (type: BlobType, plain: Uint8Array, options: OperationOptions<SaveProgressEvents> = {}, knownId?: string): Promise<SaveResult> {
+    const id = knownId ?? await sha256Hex(plain)
+    if (this.has(type, id)) return { id, added: false, stored: 0 }
+    const { sealed, uncompressedLength } = await this.#repo.encodeBlob(plain)
+    const packer = this.#packers[type]
+    packer.add(id, sealed, uncompressedLength)
+    if (packer.size >= this.#packSize) await this.#upload(type, options)
+    return { id, added: true, stored: sealed.length }
+  }
+
+  async #upload (type: BlobType, options: OperationOptions<SaveProgressEvents>): Promise<void> {
+    const packer = this.#packers[type]
+    if (packer.count === 0) return
+    this.#packers[type] = new Packer(type)
+    const pack = await packer.finish(this.#repo.key)
+    await this.#repo.backend.write({ type: 'data', name: pack.id }, pack.bytes, options)
+    // Only uploaded packs enter the index.
+    this.#repo.index.addPack(pack.id, pack.blobs)
+    this.#unindexed.push({ id: pack.id, blobs: pack.blobs })
+    this.packsUploaded++
+    emit(options, 'restic:pack:uploaded', { id: pack.id, size: pack.bytes.length, blobs: pack.blobs.length })
+    let n = 0
+    for (const p of this.#unindexed) n += p.blobs.length
+    if (n >= INDEX_MAX_BLOBS[this.#repo.version]) await this.writeIndex(options)
+  }
+
+  /** Write an index file for the packs uploaded since the last one. */
+  async writeIndex (options: OperationOptions<SaveProgressEvents> = {}): Promise<string | undefined> {
+    if (this.#unindexed.length === 0) return undefined
+    const packs = this.#unindexed.splice(0)
+    const id = await this.#repo.saveUnpacked('index', encodeIndexFile({ packs: packs.map(p => packToIndexJSON(p.id, p.blobs)) }), options)
+    this.#repo.index.files.set(id, packs.map(p => p.id))
+    this.indexFiles.push(id)
+    emit(options, 'restic:index:uploaded', { id, packs: packs.length })
+    return id
+  }
+
+  /** Upload the open packs (data first, then trees), then write the final index. */
+  async flush (options: OperationOptions<SaveProgressEvents> = {}): Promise<void> {
+    await this.#upload('data', options)
+    await this.#upload('tree', options)
+    await this.writeIndex(options)
+  }
+
+  /**
+   * Adopt packs left by an interrupted run (uploaded, never indexed): read their headers and add
+   * their blobs, so a rerun reuses them instead of uploading again. Unreadable packs are left alone.
+   */
+  async adoptUnindexedPacks (options: AbortOptions = {}): Promise<number> {
+    let adopted = 0
+    for (const f of await this.#repo.backend.list('data', options)) {
+      if (this.#repo.index.packs.has(f.name)) continue
+      options.signal?.throwIfAborted()
+      try {
+        const blobs = await this.#repo.readPackHeader(f.name, f.size, options)
+        if (packSize(blobs) !== f.size || blobs.length === 0) continue
+        if (this.#repo.version === 1 && blobs.some(b => b.uncompressedLength !== undefined)) continue
+        this.#repo.index.addPack(f.name, blobs)
+        this.#unindexed.push({ id: f.name, blobs })
+        adopted++
+      } catch {
+        // A damaged leftover is not ours to fix; prune or check will report it.
+      }
+    }
+    return adopted
+  }
+}

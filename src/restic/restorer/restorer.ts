@@ -1,0 +1,108 @@
+/**
+ * Restore a snapshot (whole, a subtree, or one file) into a `RestoreSink`.
+ * Files are streamed blob by blob. A damaged or missing pack fails only the files that need it:
+ * the rest is restored, and `RestoreIncompleteError` lists what failed.
+ */
+import type { OperationOptions, ProgressEvent } from '../../core/options.js'
+import { emit } from '../../core/options.js'
+import { isAbortError } from '../../core/errors.js'
+import { RestoreIncompleteError } from '../errors.js'
+import type { IndexProgressEvents } from '../repository/events.js'
+import type { Node } from '../repofile/tree.js'
+import type { Snapshot } from '../repofile/snapshot.js'
+import type { Repository } from '../repository/repository.js'
+import { findNode, loadTree, splitPath } from '../ops/tree-walk.js'
+import type { RestoreSink } from './sink.js'
+
+export type RestoreProgressEvents =
+  | IndexProgressEvents
+  | ProgressEvent<'restic:restore:file', { path: string, size: number }>
+  | ProgressEvent<'restic:restore:bytes', { path: string, bytes: number }>
+  | ProgressEvent<'restic:restore:error', { path: string, message: string }>
+
+export interface RestoreOptions extends OperationOptions<RestoreProgressEvents> {
+  /** Restore only this path inside the snapshot (a directory's contents, or one file). */
+  path?: string | undefined
+}
+
+export interface RestoreResult {
+  files: number
+  dirs: number
+  bytes: number
+  errors: Array<{ path: string, message: string }>
+}
+
+export async function restore (repo: Repository, snapshot: Snapshot, sink: RestoreSink, options: RestoreOptions = {}): Promise<RestoreResult> {
+  await repo.loadIndex(options)
+  const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, errors: [] }
+  const sub = splitPath(options.path ?? '/')
+  // Resolve everything that can fail before writing anything.
+  if (sub.length === 0) {
+    const tree = await loadTree(repo, snapshot.tree, options)
+    await restoreNodes(repo, tree.nodes, [], sink, result, options)
+  } else {
+    const node = await findNode(repo, snapshot.tree, sub, options)
+    if (node.type === 'dir' && node.subtree !== undefined) {
+      const tree = await loadTree(repo, node.subtree, options)
+      await restoreNodes(repo, tree.nodes, [], sink, result, options)
+    } else {
+      await restoreNodes(repo, [node], [], sink, result, options)
+    }
+  }
+  if (result.errors.length > 0) {
+    throw new RestoreIncompleteError(`restore finished with ${result.errors.length} error(s); ${result.files} file(s) were restored. Failed:\n` + result.errors.map(e => `  ${e.path}: ${e.message}`).join('\n'))
+  }
+  return result
+}
+
+async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], sink: RestoreSink, result: RestoreResult, options: RestoreOptions): Promise<void> {
+  for (const node of nodes) {
+    options.signal?.throwIfAborted()
+    const path = [...prefix, node.name]
+    const shown = '/' + path.join('/')
+    try {
+      switch (node.type) {
+        case 'dir': {
+          const tree = node.subtree !== undefined ? await loadTree(repo, node.subtree, options) : { nodes: [] }
+          await sink.mkdir(path, node, options)
+          result.dirs++
+          await restoreNodes(repo, tree.nodes, path, sink, result, options)
+          await sink.setMetadata(path, node, options)
+          break
+        }
+        case 'file': {
+          const size = node.size ?? 0
+          await sink.writeFile(path, node, fileContent(repo, node, shown, result, options), options)
+          await sink.setMetadata(path, node, options)
+          result.files++
+          emit(options, 'restic:restore:file', { path: shown, size })
+          break
+        }
+        case 'symlink':
+          await sink.symlink(path, node, options)
+          await sink.setMetadata(path, node, options)
+          break
+        default:
+          if (sink.special !== undefined) {
+            await sink.special(path, node, options)
+            await sink.setMetadata(path, node, options)
+          }
+      }
+    } catch (err) {
+      if (isAbortError(err)) throw err
+      const message = (err as Error).message
+      result.errors.push({ path: shown, message })
+      emit(options, 'restic:restore:error', { path: shown, message })
+    }
+  }
+}
+
+async function * fileContent (repo: Repository, node: Node, shown: string, result: RestoreResult, options: RestoreOptions): AsyncGenerator<Uint8Array> {
+  if ((node.size ?? 0) === 0) return
+  for (const id of node.content ?? []) {
+    const data = await repo.loadBlob('data', id, options)
+    result.bytes += data.length
+    emit(options, 'restic:restore:bytes', { path: shown, bytes: data.length })
+    yield data
+  }
+}
