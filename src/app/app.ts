@@ -3,7 +3,7 @@
  * The views import only this module (and core/ types).
  */
 import { createStore } from './store.js'
-import { createNodeService } from './node-service.js'
+import { createNodeService, preload } from './node-service.js'
 import { InvalidSettingsError } from './errors.js'
 import { validateSettings } from '../core/settings.js'
 import { openSettingsStore } from '../platform/settings-store.js'
@@ -59,9 +59,12 @@ export function createApp (init: AppInit): App {
     storage,
     node,
     async start () {
+      // Fetch the node's code while the settings load.
+      void preload()
       store = await openSettingsStore(init.localInfoUrl, init.profile)
       const loaded = await store.load()
       settings.set(loaded)
+      performance.mark('cairn:settings-loaded')
       void app.refreshStorage()
       await node.start(active(loaded))
     },

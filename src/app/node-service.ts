@@ -42,6 +42,11 @@ export interface NodeService {
   hangUp: (peerId: string) => Promise<void>
 }
 
+/** Start downloading the node's code (Helia, libp2p, IndexedDB stores) without waiting for it. */
+export function preload (): Promise<unknown> {
+  return Promise.all([import('../ipfs/node.js'), import('blockstore-idb'), import('datastore-idb'), import('../ipfs/peers.js')]).catch(() => undefined)
+}
+
 export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeService {
   const state = createStore<NodeState>({ status: 'stopped', addresses: [], connections: [] })
   let current: { node: CairnNode, close: () => Promise<void> } | undefined
@@ -79,6 +84,7 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
     state,
     async start (settings) {
       await stop()
+      void preload()
       state.set({ status: 'starting', addresses: [], connections: [] })
       try {
         const [{ createNode }, { IDBBlockstore }, { IDBDatastore }] = await Promise.all([
@@ -86,9 +92,11 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
           import('blockstore-idb'),
           import('datastore-idb')
         ])
+        performance.mark('cairn:node:modules-loaded')
         const blockstore = new IDBBlockstore(stores.blockstoreName)
         const datastore = new IDBDatastore(stores.datastoreName)
         await Promise.all([blockstore.open(), datastore.open()])
+        performance.mark('cairn:node:stores-open')
         const node = createNode({ blockstore, datastore, settings })
         const events = ['connection:open', 'connection:close', 'self:peer:update', 'transport:listening', 'transport:close'] as const
         let listening = false
@@ -102,6 +110,7 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
           }
         }
         await node.start()
+        performance.mark('cairn:node:started')
         for (const e of events) node.libp2p.addEventListener(e, refresh)
         listening = true
         await snapshot()

@@ -51,12 +51,17 @@ function iceServers (urls: string[]): RTCIceServer[] {
 export function createNode (init: CreateNodeInit): CairnNode {
   const { settings } = init
   const useWebRTC = init.webrtc ?? true
+  const relays = settings.relays.map(r => r.replace(/\/p2p-circuit$/, ''))
+  // Relays are dialled like bootstrap peers; one `/p2p-circuit` listener per relay then finds a
+  // relay among the connected peers and reserves a slot on it. (Listening on a specific relay's
+  // address instead would hold up start() until the reservation completes.)
+  const dialList = [...new Set([...settings.bootstrap, ...relays])]
   const peerDiscovery: Array<ReturnType<typeof bootstrap>> = []
-  if (settings.bootstrap.length > 0) {
-    peerDiscovery.push(bootstrap({ list: settings.bootstrap, timeout: 0 }))
+  if (dialList.length > 0) {
+    peerDiscovery.push(bootstrap({ list: dialList, timeout: 0 }))
   }
   const listen = [
-    ...settings.relays.map(r => `${r.replace(/\/p2p-circuit$/, '')}/p2p-circuit`),
+    ...relays.map(() => '/p2p-circuit'),
     ...(useWebRTC ? ['/webrtc'] : []),
     ...(init.listen ?? [])
   ]

@@ -40,10 +40,10 @@ async function fetchLocalInfo (url: URL): Promise<LocalNetworkInfo | undefined> 
  * first visit, chosen.
  */
 export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: SettingsProfileName): Promise<SettingsStore> {
-  const db: IDBPDatabase = await openDB(DB_NAME, 1, {
-    upgrade (d) { d.createObjectStore(STORE) }
-  })
-  const localInfo = await fetchLocalInfo(localInfoUrl)
+  const [db, localInfo]: [IDBPDatabase, LocalNetworkInfo | undefined] = await Promise.all([
+    openDB(DB_NAME, 1, { upgrade (d) { d.createObjectStore(STORE) } }),
+    fetchLocalInfo(localInfoUrl)
+  ])
   return {
     async load () {
       const stored = await db.get(STORE, 'current') as StoredSettings | undefined
