@@ -28,6 +28,12 @@ export interface LocalHttpServerInit {
   blockstore: Pick<Blockstore, 'has' | 'get'>
   /** Filled in once the server listens (it needs its own URL). */
   info: () => LocalNetworkInfo
+  /**
+   * Called before a provider lookup for a block this peer does not hold: tries to pull it from
+   * connected peers (bounded by its own timeout), so that a block one tab holds can be found by
+   * another. Optional.
+   */
+  pull?: (cid: CID) => Promise<void>
 }
 
 const RAW = 'application/vnd.ipld.raw'
@@ -38,11 +44,12 @@ const ALLOWED_METHODS = 'GET, HEAD, PUT, OPTIONS'
  * where peers and providers carry a `PeerId` (`id.toString()` → `12D3Koo…`). Helia 7 uses CIDs.
  * This adapter gives the server the shape it expects, over Helia 7's routing.
  */
-function routingForServer (routing: Routing): object {
+function routingForServer ({ routing, blockstore, pull }: Pick<LocalHttpServerInit, 'routing' | 'blockstore' | 'pull'>): object {
   const toPeerInfo = (p: { id: CID, multiaddrs: PeerInfo['multiaddrs'] }): { id: PeerId, multiaddrs: PeerInfo['multiaddrs'] } =>
     ({ id: peerIdFromCID(p.id), multiaddrs: p.multiaddrs })
   return {
-    async * findProviders (cid: CID, options: { signal?: AbortSignal }) {
+    async * findProviders (cid: CID, options: { signal: AbortSignal }) {
+      if (pull !== undefined && !(await blockstore.has(cid, options))) await pull(cid)
       for await (const prov of routing.findProviders(cid, options)) yield toPeerInfo(prov)
     },
     async findPeer (peerId: PeerId, options: { signal?: AbortSignal }) {
@@ -168,7 +175,7 @@ export async function startHttpServer (init: LocalHttpServerInit, listen: { host
   // The package registers its routes, its own CORS plugin (GET only: our hook answers preflights
   // first), the IPNS record body parser, and then listens.
   await createDelegatedRoutingV1HttpApiServer(
-    { routing: routingForServer(init.routing) } as unknown as Parameters<typeof createDelegatedRoutingV1HttpApiServer>[0],
+    { routing: routingForServer(init) } as unknown as Parameters<typeof createDelegatedRoutingV1HttpApiServer>[0],
     { fastify: app, listen }
   )
   return app

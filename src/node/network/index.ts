@@ -35,6 +35,7 @@ import type { ComponentLogger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { FastifyInstance } from 'fastify'
 import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
 
 export { LocalRouter } from './local-router.js'
 export { KeyFileError, NetworkStartError, UnsupportedRecordError } from './errors.js'
@@ -68,6 +69,15 @@ export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents
   keyFile?: string
   /** Blocks the peer holds and serves. Default: a fresh in-memory blockstore. */
   blockstore?: Blockstore
+  /**
+   * When a provider lookup comes in for a block this peer does not hold, first try to fetch it
+   * from connected peers over bitswap (for at most `pullTimeoutMs`), and record the peer that sent
+   * it as a provider. This is what lets a tab find a block another tab added: both are connected
+   * here, neither to the other. Default true.
+   */
+  pullOnLookup?: boolean
+  /** Default 5000 ms. */
+  pullTimeoutMs?: number
   /** libp2p/Helia debug logger (e.g. `defaultLogger()` from `@libp2p/logger`). */
   logger?: ComponentLogger
 }
@@ -105,6 +115,39 @@ function checkAborted (signal: AbortSignal | undefined): void {
 function checkPort (name: string, port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new NetworkStartError(`${name} must be a whole number from 0 to 65535 (0 picks a free port); got ${port}.`)
+  }
+}
+
+const DEFAULT_PULL_TIMEOUT_MS = 5000
+
+/** Fetches a block from connected peers (one attempt per CID at a time), recording who sent it. */
+function puller (helia: LocalNetworkHelia, router: LocalRouter, timeoutMs: number): (cid: CID) => Promise<void> {
+  const inFlight = new Map<string, Promise<void>>()
+  return async (cid) => {
+    if (helia.libp2p.getConnections().length === 0) return
+    const key = cid.multihash.toString()
+    let pending = inFlight.get(key)
+    if (pending === undefined) {
+      pending = (async () => {
+        try {
+          const chunks = helia.blockstore.get(cid, {
+            signal: AbortSignal.timeout(timeoutMs),
+            onProgress: (evt: { type: string, detail: unknown }) => {
+              if (evt.type !== 'bitswap:block') return
+              const detail = evt.detail as { cid: CID, sender: PeerId }
+              router.addProvider(cid, detail.sender)
+            }
+          })
+          for await (const _ of chunks) { /* drain: the block is now stored */ }
+        } catch {
+          // nobody connected has it: the lookup answers without this peer
+        } finally {
+          inFlight.delete(key)
+        }
+      })()
+      inFlight.set(key, pending)
+    }
+    await pending
   }
 }
 
@@ -172,6 +215,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
       app = await startHttpServer({
         routing: helia.routing,
         blockstore,
+        ...(options.pullOnLookup !== false ? { pull: puller(helia, router, options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS) } : {}),
         info: () => {
           if (ready.info === undefined) throw new NetworkStartError('The local network is still starting; retry in a moment.')
           return ready.info

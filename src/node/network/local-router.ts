@@ -21,6 +21,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
+import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 export const LOCAL_ROUTER_NAME = 'cairn-local-router'
 
@@ -160,9 +161,11 @@ export class LocalRouter implements Router {
     return this.records.size
   }
 
-  /** The IPNS value (e.g. `/ipfs/bafy…`) stored for a routing key, if any: for logs and tests. */
-  describeRecord (name: PeerId): string | undefined {
-    const record = this.records.get(keyString(multihashToIPNSRoutingKey(name.toMultihash())))
+  /** The IPNS value (e.g. `/ipfs/bafy…`) stored for a name (a peer id or public key), if any: for logs and tests. */
+  describeRecord (name: { toMultihash: () => MultihashDigest }): string | undefined {
+    const digest = name.toMultihash()
+    if (digest.code !== 0x00 && digest.code !== 0x12) return undefined
+    const record = this.records.get(keyString(multihashToIPNSRoutingKey(digest as MultihashDigest<0x00 | 0x12>)))
     return record === undefined ? undefined : unmarshalIPNSRecord(record).value
   }
 

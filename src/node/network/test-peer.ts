@@ -12,6 +12,7 @@
 import '../polyfill-node20.js'
 import './websocket-node20.js'
 import { withBitswap } from '@helia/bitswap'
+import { withHTTP } from '@helia/http'
 import { withLibp2pLight } from '@helia/libp2p'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -45,7 +46,12 @@ export interface TestPeerOptions {
   listen?: string[]
   privateKey?: PrivateKey
   blockstore?: Blockstore
-  /** Extra Helia routers (e.g. a delegated routing client pointed at the local network). */
+  /**
+   * A Routing V1 URL (the local network's `routingUrl`): adds Helia's delegated HTTP router, as the
+   * page does, for providers, peers and IPNS. No gateways are added.
+   */
+  routingUrl?: string
+  /** Extra Helia routers. */
   routers?: Router[]
   logger?: ComponentLogger
   /** Start the node before returning (default true). */
@@ -54,12 +60,14 @@ export interface TestPeerOptions {
 
 /** Creates (and by default starts) a loopback-only Helia peer. The caller stops it with `helia.stop()`. */
 export async function createTestPeer (options: TestPeerOptions = {}): Promise<TestPeer> {
-  const helia = withBitswap(withLibp2pLight(createHeliaLight({
+  let light = createHeliaLight({
     blockstore: options.blockstore ?? new MemoryBlockstore(),
     datastore: new MemoryDatastore(),
     routers: options.routers ?? [],
     ...(options.logger !== undefined ? { logger: options.logger } : {})
-  }), {
+  })
+  if (options.routingUrl !== undefined) light = withHTTP(light, { delegatedRouters: [options.routingUrl], recursiveGateways: [] })
+  const helia = withBitswap(withLibp2pLight(light, {
     ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     addresses: { listen: options.listen ?? [] },
