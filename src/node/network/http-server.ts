@@ -3,11 +3,13 @@
  * `@helia/delegated-routing-v1-http-api-server`, a trustless gateway for raw blocks, and
  * `/cairn-local.json` so a page in the "local" profile can find everything else.
  */
+import { Readable } from 'node:stream'
 import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
 import { NotFoundError } from '@libp2p/interface'
 import { peerIdFromCID } from '@libp2p/peer-id'
 import fastify from 'fastify'
 import { CID } from 'multiformats/cid'
+import { readBlock } from './car.js'
 import type { Routing } from '@helia/interface'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -34,9 +36,12 @@ export interface LocalHttpServerInit {
    * another. Optional.
    */
   pull?: (cid: CID) => Promise<void>
+  /** Streams a CAR of the DAG under `cid`, from local blocks only. Without it, `format=car` is 406. */
+  exportCar?: (cid: CID, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>
 }
 
 const RAW = 'application/vnd.ipld.raw'
+const CAR = 'application/vnd.ipld.car'
 const ALLOWED_METHODS = 'GET, HEAD, PUT, OPTIONS'
 
 /**
@@ -106,30 +111,17 @@ function addErrorHandler (app: FastifyInstance): void {
   })
 }
 
-async function readBlock (blockstore: LocalHttpServerInit['blockstore'], cid: CID, signal: AbortSignal): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  let length = 0
-  for await (const chunk of blockstore.get(cid, { signal })) {
-    chunks.push(chunk)
-    length += chunk.byteLength
-  }
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
+/** `raw` or `car` from `?format=` or the Accept header; undefined when neither was asked for. */
+function wantedFormat (request: FastifyRequest<{ Querystring: { format?: string } }>): 'raw' | 'car' | undefined {
+  const format = request.query.format
+  if (format === 'raw' || format === 'car') return format
+  const types = (request.headers.accept ?? '').split(',').map(part => part.trim().split(';')[0]?.trim())
+  if (types.includes(RAW)) return 'raw'
+  if (types.includes(CAR)) return 'car'
+  return undefined
 }
 
-function wantsRaw (request: FastifyRequest<{ Querystring: { format?: string } }>): boolean {
-  if (request.query.format === 'raw') return true
-  const accept = request.headers.accept ?? ''
-  return accept.split(',').some(part => part.trim().split(';')[0]?.trim() === RAW)
-}
-
-function addGateway (app: FastifyInstance, blockstore: LocalHttpServerInit['blockstore']): void {
+function addGateway (app: FastifyInstance, { blockstore, exportCar }: Pick<LocalHttpServerInit, 'blockstore' | 'exportCar'>): void {
   app.get<{ Params: { '*': string }, Querystring: { format?: string } }>('/ipfs/*', async (request, reply: FastifyReply) => {
     const path = request.params['*']
     const [cidText, ...rest] = path.split('/')
@@ -142,13 +134,24 @@ function addGateway (app: FastifyInstance, blockstore: LocalHttpServerInit['bloc
     if (rest.some(s => s !== '')) {
       return reply.code(400).type('text/plain; charset=utf-8').send('This gateway serves raw blocks only: request /ipfs/<cid>?format=raw without a path.')
     }
-    if (!wantsRaw(request)) {
-      return reply.code(406).type('text/plain; charset=utf-8').send(`This trustless gateway serves raw blocks only: add ?format=raw or send Accept: ${RAW}.`)
+    const format = wantedFormat(request)
+    if (format === undefined || (format === 'car' && exportCar === undefined)) {
+      return reply.code(406).type('text/plain; charset=utf-8').send(`This trustless gateway serves raw blocks and CARs only: add ?format=raw (or ?format=car), or send Accept: ${RAW}.`)
     }
     const controller = new AbortController()
     request.raw.once('close', () => { controller.abort() })
     if (!(await blockstore.has(cid, { signal: controller.signal }))) {
       return reply.code(404).type('text/plain; charset=utf-8').send(`Block ${cid.toString()} is not held by the local network peer.`)
+    }
+    if (format === 'car' && exportCar !== undefined) {
+      return reply
+        .header('Content-Type', `${CAR}; version=1`)
+        .header('Cache-Control', 'public, max-age=29030400, immutable')
+        .header('ETag', `"${cid.toString()}.car"`)
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('X-Ipfs-Path', `/ipfs/${cid.toString()}`)
+        .header('X-Ipfs-Roots', cid.toString())
+        .send(Readable.from(exportCar(cid, { signal: controller.signal })))
     }
     const bytes = await readBlock(blockstore, cid, controller.signal)
     return reply
@@ -171,7 +174,7 @@ export async function startHttpServer (init: LocalHttpServerInit, listen: { host
   app.get('/cairn-local.json', async (_request, reply) => {
     return reply.header('Cache-Control', 'no-store').send(init.info())
   })
-  addGateway(app, init.blockstore)
+  addGateway(app, init)
   // The package registers its routes, its own CORS plugin (GET only: our hook answers preflights
   // first), the IPNS record body parser, and then listens.
   await createDelegatedRoutingV1HttpApiServer(

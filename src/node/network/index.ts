@@ -22,6 +22,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
 import { AbortError } from '../../core/errors.js'
 import { emit } from '../../core/options.js'
+import { exportCar } from './car.js'
 import { NetworkStartError } from './errors.js'
 import { startHttpServer } from './http-server.js'
 import { LocalRouter } from './local-router.js'
@@ -215,6 +216,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
       app = await startHttpServer({
         routing: helia.routing,
         blockstore,
+        exportCar: (cid, opts) => exportCar(cid, { blockstore, getCodec: helia.getCodec, signal: opts.signal }),
         ...(options.pullOnLookup !== false ? { pull: puller(helia, router, options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS) } : {}),
         info: () => {
           if (ready.info === undefined) throw new NetworkStartError('The local network is still starting; retry in a moment.')

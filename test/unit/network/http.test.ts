@@ -2,10 +2,13 @@
  * The local network's HTTP side: cairn-local.json, Routing V1 (IPNS, providers, peers), CORS and
  * the trustless gateway. Real server on 127.0.0.1.
  */
+import { CarReader } from '@ipld/car'
+import * as dagPb from '@ipld/dag-pb'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createIPNSRecord, marshalIPNSRecord, unmarshalIPNSRecord } from 'ipns'
 import { base36 } from 'multiformats/bases/base36'
+import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
@@ -186,6 +189,39 @@ describe('trustless gateway', () => {
       const digest = await sha256.digest(bytes)
       expect(digest.bytes).toEqual(block.cid.multihash.bytes)
     }
+  })
+
+  it('serves a CAR of a DAG it holds (?format=car)', async () => {
+    const leaves = [await rawBlock('car leaf one'), await rawBlock('car leaf two')]
+    for (const leaf of leaves) await net.helia.blockstore.put(leaf.cid, leaf.bytes)
+    const rootBytes = dagPb.encode(dagPb.prepare({ Links: leaves.map((l, i) => ({ Hash: l.cid, Name: `leaf${i}`, Tsize: l.bytes.byteLength })) }))
+    const root = CID.createV1(dagPb.code, await sha256.digest(rootBytes))
+    await net.helia.blockstore.put(root, rootBytes)
+
+    const res = await fetch(`${net.httpUrl}/ipfs/${root.toString()}?format=car`, { headers: { origin: ORIGIN } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^application\/vnd\.ipld\.car/)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    const reader = await CarReader.fromBytes(new Uint8Array(await res.arrayBuffer()))
+    expect((await reader.getRoots()).map(String)).toEqual([root.toString()])
+    const blocks = new Map<string, Uint8Array>()
+    for await (const { cid, bytes } of reader.blocks()) {
+      expect((await sha256.digest(bytes)).bytes).toEqual(cid.multihash.bytes)
+      blocks.set(cid.toString(), bytes)
+    }
+    expect([...blocks.keys()].sort()).toEqual([root, ...leaves.map(l => l.cid)].map(String).sort())
+  })
+
+  it('ends a CAR response with an error (not a crash) when a block under the root is missing', async () => {
+    const missing = await rawBlock('car leaf that was never stored')
+    const rootBytes = dagPb.encode(dagPb.prepare({ Links: [{ Hash: missing.cid, Name: 'gone', Tsize: 1 }] }))
+    const root = CID.createV1(dagPb.code, await sha256.digest(rootBytes))
+    await net.helia.blockstore.put(root, rootBytes)
+    const res = await fetch(`${net.httpUrl}/ipfs/${root.toString()}?format=car`)
+    expect(res.status).toBe(200) // headers go out before the walk reaches the missing block
+    await expect(res.arrayBuffer()).rejects.toThrow()
+    // the server is still up
+    expect((await fetch(`${net.httpUrl}/cairn-local.json`)).status).toBe(200)
   })
 
   it('answers 404 for a block it does not hold, 406 without a raw format, 400 for a bad CID', async () => {
