@@ -21,6 +21,8 @@ const INDEX_MAX_BLOBS = { 1: 50_000, 2: 150_000 } as const
 
 export interface BlobSaverInit {
   packSize?: number | undefined
+  /** Store blobs even if the index has them (prune's repacking). */
+  ignoreIndex?: boolean | undefined
 }
 
 export interface SaveResult {
@@ -34,6 +36,8 @@ export interface SaveResult {
 export class BlobSaver {
   readonly #repo: Repository
   readonly #packSize: number
+  readonly #ignoreIndex: boolean
+  readonly #saved = new Set<string>()
   readonly #packers: Record<BlobType, Packer>
   /** Packs uploaded but not yet listed in an index file written by us. */
   readonly #unindexed: Array<{ id: string, blobs: PackedBlob[] }> = []
@@ -43,10 +47,12 @@ export class BlobSaver {
   constructor (repo: Repository, init: BlobSaverInit = {}) {
     this.#repo = repo
     this.#packSize = init.packSize ?? DEFAULT_PACK_SIZE
+    this.#ignoreIndex = init.ignoreIndex === true
     this.#packers = { data: new Packer('data'), tree: new Packer('tree') }
   }
 
   has (type: BlobType, id: string): boolean {
+    if (this.#ignoreIndex) return this.#saved.has(`${type}/${id}`)
     return this.#repo.index.has(type, id) || this.#packers[type].has(id)
   }
 
@@ -57,6 +63,7 @@ export class BlobSaver {
     const { sealed, uncompressedLength } = await this.#repo.encodeBlob(plain)
     const packer = this.#packers[type]
     packer.add(id, sealed, uncompressedLength)
+    this.#saved.add(`${type}/${id}`)
     if (packer.size >= this.#packSize) await this.#upload(type, options)
     return { id, added: true, stored: sealed.length }
   }
@@ -86,6 +93,13 @@ export class BlobSaver {
     this.indexFiles.push(id)
     emit(options, 'restic:index:uploaded', { id, packs: packs.length })
     return id
+  }
+
+  /** Upload the open packs; returns every pack uploaded and not yet written to an index file, and forgets them. */
+  async flushPacks (options: OperationOptions<SaveProgressEvents> = {}): Promise<Array<{ id: string, blobs: PackedBlob[] }>> {
+    await this.#upload('data', options)
+    await this.#upload('tree', options)
+    return this.#unindexed.splice(0)
   }
 
   /** Upload the open packs (data first, then trees), then write the final index. */
