@@ -7,7 +7,7 @@ import { emit, withTimeout } from '../../core/options.js'
 import { InvalidInputError } from '../../core/errors.js'
 import { getIPNSRecord, putIPNSRecord, DEFAULT_REQUEST_TIMEOUT_MS } from './delegated.js'
 import { PublishFailedError, SequenceRollbackError } from './errors.js'
-import { inspectRecord } from './inspect.js'
+import { inspectRecord, validateRecord } from './inspect.js'
 import { nameFromPublicKey } from './names.js'
 import { createRecord, normaliseRecordValue } from './records.js'
 import type { HttpOptions } from './delegated.js'
@@ -104,29 +104,18 @@ async function highestRemoteSequence (components: IPNSComponents, name: IPNSName
   return highest
 }
 
-/** Publishes `value` signed by `privateKey` (used by `publish` and `republish`). */
-export async function publishWithKey (components: IPNSComponents, privateKey: PrivateKey, value: string | CID, options: PublishOptions = {}): Promise<PublishResult> {
-  const name = nameFromPublicKey(privateKey.publicKey)
-  const path = normaliseRecordValue(value)
+function describeFailures (results: PublishTargetResult[]): string {
+  return results.map(r => `${r.target}: ${r.error ?? 'failed'}`).join('; ')
+}
+
+function checkTargets (components: IPNSComponents): void {
   if (components.routers.length === 0 && components.helia === undefined) {
     throw new InvalidInputError('There is nowhere to publish to: give at least one delegated router URL (or a Helia node).')
   }
-  await highestRemoteSequence(components, name, options)
-  const seen = (await components.state.get(name, options))?.highestSequence
-  let sequence: bigint
-  if (options.sequence !== undefined) {
-    if (seen !== undefined && options.sequence <= seen) {
-      throw new SequenceRollbackError(`Sequence ${options.sequence} is not above ${seen}, the highest already seen for ${name.k51}. Publish without an explicit sequence, or use one above ${seen}.`, options.sequence, seen)
-    }
-    sequence = options.sequence
-  } else {
-    sequence = seen === undefined ? 0n : seen + 1n
-  }
-  const record = await createRecord(privateKey, path, { sequence, lifetimeMs: options.lifetimeMs, ttlMs: options.ttlMs })
-  // Remember the sequence before sending, so a crash mid-publish can never reuse it.
-  await components.state.observe(name, sequence, record, options)
-  emit(options, 'ipns:publish:signed', { name: name.k51, sequence, value: path })
+}
 
+/** Sends signed record bytes to every router (PUT) and over Helia's routing; reports, never throws, per target. */
+async function sendRecord (components: IPNSComponents, name: IPNSName, record: Uint8Array, options: PublishOptions): Promise<PublishTargetResult[]> {
   const http: HttpOptions = { signal: options.signal, timeoutMs: options.timeoutMs, fetch: components.fetch }
   const jobs: Array<Promise<PublishTargetResult>> = components.routers.map(async (target) => {
     let result: PublishTargetResult
@@ -158,9 +147,68 @@ export async function publishWithKey (components: IPNSComponents, privateKey: Pr
       return result
     })())
   }
-  const results = await Promise.all(jobs)
+  return await Promise.all(jobs)
+}
+
+/** Publishes `value` signed by `privateKey` (used by `publish` and `republish`). */
+export async function publishWithKey (components: IPNSComponents, privateKey: PrivateKey, value: string | CID, options: PublishOptions = {}): Promise<PublishResult> {
+  const name = nameFromPublicKey(privateKey.publicKey)
+  const path = normaliseRecordValue(value)
+  checkTargets(components)
+  // One publish per name at a time in this context, so two callers never pick the same sequence.
+  const { sequence, record } = await components.state.withLock(name, async () => {
+    await highestRemoteSequence(components, name, options)
+    const seen = (await components.state.get(name, options))?.highestSequence
+    let sequence: bigint
+    if (options.sequence !== undefined) {
+      if (seen !== undefined && options.sequence <= seen) {
+        throw new SequenceRollbackError(`Sequence ${options.sequence} is not above ${seen}, the highest already seen for ${name.k51}. Publish without an explicit sequence, or use one above ${seen}.`, options.sequence, seen)
+      }
+      sequence = options.sequence
+    } else {
+      sequence = seen === undefined ? 0n : seen + 1n
+    }
+    const record = await createRecord(privateKey, path, { sequence, lifetimeMs: options.lifetimeMs, ttlMs: options.ttlMs })
+    // Remember the sequence before sending, so a crash mid-publish can never reuse it.
+    await components.state.observe(name, sequence, record, options)
+    return { sequence, record }
+  })
+  emit(options, 'ipns:publish:signed', { name: name.k51, sequence, value: path })
+  const results = await sendRecord(components, name, record, options)
   if (!results.some(r => r.ok)) {
-    throw new PublishFailedError(`The record for ${name.k51} (sequence ${sequence}) was signed but no target accepted it: ${results.map(r => `${r.target}: ${r.error ?? 'failed'}`).join('; ')}. Check the routers and publish again; the next attempt uses a higher sequence.`, results)
+    throw new PublishFailedError(`The record for ${name.k51} (sequence ${sequence}) was signed but no target accepted it: ${describeFailures(results)}. Check the routers and publish again; the next attempt uses a higher sequence.`, results)
   }
   return { name, value: path, sequence, record, results }
+}
+
+export interface PushResult {
+  name: IPNSName
+  sequence: bigint
+  results: PublishTargetResult[]
+}
+
+export interface PushOptions extends PublishOptions {
+  /** The name the record must belong to (required for records that do not embed their key). */
+  name?: string | IPNSName | undefined
+}
+
+/**
+ * Carries an already signed record, unchanged, to every target: how a republisher keeps a name
+ * alive without its key (the bytes come from `exportRecord`). The record must be valid and not
+ * below a sequence already seen for its name.
+ */
+export async function pushRecord (components: IPNSComponents, record: Uint8Array, options: PushOptions = {}): Promise<PushResult> {
+  checkTargets(components)
+  const checked = await validateRecord(record, { name: options.name })
+  const name = checked.name
+  const seen = (await components.state.get(name, options))?.highestSequence
+  if (seen !== undefined && checked.sequence < seen) {
+    throw new SequenceRollbackError(`This record has sequence ${checked.sequence}, but ${seen} was already seen for ${name.k51}; carrying it would roll the name back. Export the newest record and push that.`, checked.sequence, seen)
+  }
+  await components.state.observe(name, checked.sequence, record, options)
+  const results = await sendRecord(components, name, record, options)
+  if (!results.some(r => r.ok)) {
+    throw new PublishFailedError(`No target accepted the record for ${name.k51} (sequence ${checked.sequence}): ${describeFailures(results)}. Check the routers and try again.`, results)
+  }
+  return { name, sequence: checked.sequence, results }
 }

@@ -5,6 +5,7 @@
  */
 import { createIPNSRecord, marshalIPNSRecord } from 'ipns'
 import { Key } from 'interface-datastore'
+import { base64 } from 'multiformats/bases/base64'
 import { CID } from 'multiformats/cid'
 import { InvalidInputError } from '../../core/errors.js'
 import type { IPNSName } from './names.js'
@@ -74,7 +75,26 @@ const STATE_PREFIX = '/cairn/ipns/names'
 
 /** Per-name sequence bookkeeping in a Datastore (datastore-idb in the page, a file store in Node). */
 export class NameStateStore {
+  private readonly locks = new Map<string, Promise<unknown>>()
+
   constructor (private readonly datastore: Datastore) {}
+
+  /**
+   * Runs `fn` while holding this store's lock for `name`, so two publishes through the same store
+   * never pick the same sequence. (Separate tabs or processes are not covered: each re-reads the
+   * routers before signing, which narrows but does not close that window.)
+   */
+  async withLock<T> (name: IPNSName, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name.k51) ?? Promise.resolve()
+    const run = previous.catch(() => {}).then(fn)
+    const tail = run.catch(() => {})
+    this.locks.set(name.k51, tail)
+    try {
+      return await run
+    } finally {
+      if (this.locks.get(name.k51) === tail) this.locks.delete(name.k51)
+    }
+  }
 
   private key (name: IPNSName): Key {
     return new Key(`${STATE_PREFIX}/${name.k51}`)
@@ -86,7 +106,7 @@ export class NameStateStore {
     const json = JSON.parse(new TextDecoder().decode(await this.datastore.get(key, options))) as { seq: string, record?: string }
     return {
       highestSequence: BigInt(json.seq),
-      lastRecord: json.record === undefined ? undefined : Uint8Array.from(atob(json.record), c => c.charCodeAt(0))
+      lastRecord: json.record === undefined ? undefined : base64.baseDecode(json.record)
     }
   }
 
@@ -99,7 +119,7 @@ export class NameStateStore {
       lastRecord: record ?? (current?.highestSequence === sequence ? current.lastRecord : undefined)
     }
     const json: { seq: string, record?: string } = { seq: sequence.toString() }
-    if (next.lastRecord !== undefined) json.record = btoa(String.fromCharCode(...next.lastRecord))
+    if (next.lastRecord !== undefined) json.record = base64.baseEncode(next.lastRecord)
     await this.datastore.put(this.key(name), new TextEncoder().encode(JSON.stringify(json)), options)
     return next
   }

@@ -50,6 +50,13 @@ export interface ResolveResult {
   steps: ResolveStep[]
 }
 
+/** Helia's routing says "not found" as NotFoundError, or as GetFailedError wrapping only those. */
+function isNotFound (err: unknown): boolean {
+  const e = err as { name?: string, errors?: unknown[] }
+  if (e?.name === 'NotFoundError') return true
+  return e?.name === 'GetFailedError' && Array.isArray(e.errors) && e.errors.every(x => (x as { name?: string })?.name === 'NotFoundError')
+}
+
 function joinPath (value: string, path: string): string {
   if (path === '' || path === '/') return value
   return value.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '')
@@ -68,7 +75,7 @@ export async function resolveRecord (components: IPNSComponents, name: IPNSName,
         try {
           return await helia.routing.get(name.routingKey, { signal })
         } catch (err) {
-          if ((err as Error).name === 'NotFoundError') return undefined
+          if (isNotFound(err)) return undefined
           throw err
         } finally {
           clear()

@@ -4,12 +4,12 @@ import { createHeliaLight } from 'helia'
 import { MemoryBlockstore } from 'blockstore-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getIPNSRecord, putIPNSRecord } from '../../../src/ipfs/ipns/delegated.js'
-import { DNSLinkNotFoundError, PublishFailedError, RecordNotFoundError, SequenceRollbackError } from '../../../src/ipfs/ipns/errors.js'
+import { DNSLinkNotFoundError, PublishFailedError, RecordInvalidError, RecordNotFoundError, SequenceRollbackError } from '../../../src/ipfs/ipns/errors.js'
 import { validateRecord } from '../../../src/ipfs/ipns/inspect.js'
 import { expiresSoon, exportRecord, republish } from '../../../src/ipfs/ipns/keepalive.js'
 import { KeyStore } from '../../../src/ipfs/ipns/keys.js'
 import { nameFromPublicKey, parseName } from '../../../src/ipfs/ipns/names.js'
-import { LIBP2P_TARGET, publish } from '../../../src/ipfs/ipns/publish.js'
+import { LIBP2P_TARGET, publish, pushRecord } from '../../../src/ipfs/ipns/publish.js'
 import { NameStateStore, createRecord } from '../../../src/ipfs/ipns/records.js'
 import { resolve } from '../../../src/ipfs/ipns/resolve.js'
 import { MemoryIPNSRouter, startDoHServer, startRoutingServer } from './helpers.js'
@@ -217,6 +217,59 @@ describe('publishing over a Helia node', () => {
       const reader = await components([])
       reader.helia = helia
       expect((await resolve(reader, parseName(key.name.bafz).k51)).value).toBe(`/ipfs/${CID_A}`)
+    } finally {
+      await helia.stop()
+    }
+  })
+})
+
+describe('carrying records and concurrency', () => {
+  it('pushRecord carries a signed record to other routers without the key, never backwards', async () => {
+    const c = await components([server.url])
+    const key = await c.keys.generate('carried')
+    await publish(c, 'carried', CID_A)
+    const second = await publish(c, 'carried', CID_B)
+    const bytes = await exportRecord(c.state, key.name)
+    // a republisher with no key and its own state
+    const carrier = { state: new NameStateStore(new MemoryDatastore()), routers: [server2.url] }
+    const pushed = await pushRecord(carrier, bytes, { name: key.name.bafz })
+    expect(pushed.sequence).toBe(second.sequence)
+    expect(pushed.results).toEqual([{ target: server2.url, ok: true, status: 200 }])
+    expect((await resolve({ state: new NameStateStore(new MemoryDatastore()), routers: [server2.url] }, key.name.k51)).value).toBe(`/ipfs/${CID_B}`)
+    // an older record is refused once a newer one was carried
+    const pk = await c.keys.privateKey('carried')
+    const older = await createRecord(pk, `/ipfs/${CID_A}`, { sequence: 0n })
+    await expect(pushRecord(carrier, older, { name: key.name })).rejects.toBeInstanceOf(SequenceRollbackError)
+    // and a tampered one is refused before anything is sent
+    const tampered = Uint8Array.from(bytes)
+    tampered[tampered.length - 3] = (tampered[tampered.length - 3] ?? 0) ^ 0xff
+    await expect(pushRecord(carrier, tampered, { name: key.name })).rejects.toBeInstanceOf(RecordInvalidError)
+  })
+
+  it('concurrent publishes through one context get distinct, increasing sequences', async () => {
+    const c = await components([server.url])
+    await c.keys.generate('busy')
+    const results = await Promise.all([publish(c, 'busy', CID_A), publish(c, 'busy', CID_B), publish(c, 'busy', CID_A)])
+    expect(results.map(r => r.sequence).sort()).toEqual([0n, 1n, 2n])
+  })
+
+  it('honours an aborted signal', async () => {
+    const c = await components([server.url])
+    const key = await c.keys.generate('abort')
+    const controller = new AbortController()
+    controller.abort(new DOMException('stop', 'AbortError'))
+    await expect(resolve(c, key.name.k51, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' })
+    await expect(publish(c, 'abort', CID_A, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' })
+  })
+
+  it('a Helia node without the record: not found', async () => {
+    const helia = createHeliaLight({ blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), routers: [new MemoryIPNSRouter()] })
+    await helia.start()
+    try {
+      const stranger = await generateKeyPair('Ed25519')
+      const err = await resolve({ state: new NameStateStore(new MemoryDatastore()), routers: [], helia }, nameFromPublicKey(stranger.publicKey).k51).catch(e => e)
+      expect(err).toBeInstanceOf(RecordNotFoundError)
+      expect((err as Error).message).toMatch(/no router has one/)
     } finally {
       await helia.stop()
     }
