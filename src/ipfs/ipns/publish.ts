@@ -26,7 +26,12 @@ export interface IPNSComponents {
   state: NameStateStore
   /** Delegated Routing V1 HTTP endpoints, e.g. `http://127.0.0.1:8080`. */
   routers: string[]
-  /** A Helia node: records also go out (and come in) over its routing, i.e. libp2p. */
+  /**
+   * A Helia node: records also go out (and come in) through `helia.routing` (via @helia/ipns's
+   * `heliaIPNSRouting`), i.e. its libp2p routers (DHT PUT_VALUE to the closest connected peers) and
+   * any HTTP routers it was built with. Note: a light node with no DHT accepts the put without
+   * sending it anywhere, so its `libp2p: ok` only means Helia's routing took the record.
+   */
   helia?: { routing: Pick<Routing, 'put' | 'get'> } | undefined
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined
