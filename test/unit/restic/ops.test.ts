@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import {
+  MemoryBackend, MemorySink, MemorySource, Repository, backup, restore, findSnapshot, listSnapshots, check, forget, prune,
+  Chunker, listKeys, addKey, removeKey, WrongPasswordError, RepositoryLockedError, lockRepository, walk
+} from '../../../src/restic/index.js'
+import type { MemoryTree } from '../../../src/restic/index.js'
+import { prng } from '../../interop/restic/helpers.js'
+
+const FAST = { N: 1024, r: 8, p: 1 }
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+async function newRepo (version: 1 | 2 = 2): Promise<{ backend: MemoryBackend, repo: Repository }> {
+  const backend = new MemoryBackend()
+  const repo = await Repository.init(backend, { password: 'pw', scrypt: FAST, version })
+  return { backend, repo }
+}
+
+const reopen = async (backend: MemoryBackend, password = 'pw'): Promise<Repository> => await Repository.open(backend, { password })
+
+function tree1 (): MemoryTree {
+  return {
+    'a.txt': new TextEncoder().encode('alpha\n'),
+    big: prng('ops-big', 1_500_000),
+    dir: { 'b.txt': new TextEncoder().encode('beta\n'), empty: new Uint8Array(0), sub: {} },
+    link: { symlink: 'a.txt' }
+  }
+}
+
+async function restoreAll (repo: Repository, ref = 'latest'): Promise<Map<string, string>> {
+  const sink = new MemorySink()
+  await restore(repo, await findSnapshot(repo, ref), sink)
+  return new Map([...sink.entries].map(([k, v]) => [k, v.data !== undefined ? sha(v.data) : v.node.type + (v.node.linktarget ?? '')]))
+}
+
+describe.each([1, 2] as const)('restic engine on a memory backend (repository v%i)', (version) => {
+  it('backs up and restores a tree; a second run dedupes everything', async () => {
+    const { backend, repo } = await newRepo(version)
+    const s1 = await backup(repo, new MemorySource(tree1()), { hostname: 'h', tags: ['t1'], time: new Date('2024-05-01T00:00:00Z') })
+    expect(s1.filesNew).toBe(4)
+    const bigChunks = (await new Chunker(repo.polynomial).lengths(prng('ops-big', 1_500_000))).length
+    expect(s1.dataBlobs).toBe(2 + bigChunks) // a.txt, b.txt, the chunks of big; empty files have none
+    const restored = await restoreAll(await reopen(backend))
+    expect(restored.get('big')).toBe(sha(prng('ops-big', 1_500_000)))
+    expect(restored.get('dir/empty')).toBe(sha(new Uint8Array(0)))
+    expect(restored.get('link')).toBe('symlinka.txt')
+    expect(restored.has('dir/sub')).toBe(true)
+
+    const repo2 = await reopen(backend)
+    const s2 = await backup(repo2, new MemorySource(tree1()), { hostname: 'h', parent: false, time: new Date('2024-05-02T00:00:00Z') })
+    expect(s2.dataBlobs).toBe(0)
+    expect(s2.treeBlobs).toBe(0)
+    expect(s2.tree).toBe(s1.tree)
+    const s3 = await backup(await reopen(backend), new MemorySource(tree1()), { hostname: 'h' })
+    expect(s3.parent).toBe(s2.snapshotId)
+    expect(s3.filesUnmodified).toBe(4)
+    const result = await check(await reopen(backend), { readData: true })
+    expect(result.errors).toEqual([])
+    expect(result.snapshots).toBe(3)
+    // v1 never stores compressed blobs; v2 compresses data and trees.
+    const packs = [...repo.index.packs.values()].flat()
+    expect(packs.every(b => (b.uncompressedLength !== undefined) === (version === 2))).toBe(true)
+  })
+})
+
+describe('restic operations', () => {
+  it('filters snapshots by host, tag and path, and resolves short IDs', async () => {
+    const { backend, repo } = await newRepo()
+    await backup(repo, new MemorySource(tree1(), ['/one']), { hostname: 'h1', tags: ['a', 'b'] })
+    await backup(await reopen(backend), new MemorySource(tree1(), ['/two']), { hostname: 'h2', tags: ['b'] })
+    const r = await reopen(backend)
+    expect((await listSnapshots(r, { hosts: ['h1'] })).map(s => s.hostname)).toEqual(['h1'])
+    expect((await listSnapshots(r, { tags: ['a,b'] })).map(s => s.hostname)).toEqual(['h1'])
+    expect((await listSnapshots(r, { tags: ['b'] }))).toHaveLength(2)
+    expect((await listSnapshots(r, { paths: ['/two'] })).map(s => s.hostname)).toEqual(['h2'])
+    const all = await listSnapshots(r)
+    expect((await findSnapshot(r, all[0]!.id.slice(0, 8))).id).toBe(all[0]!.id)
+    await expect(findSnapshot(r, 'ffffffff')).rejects.toThrow(/no snapshot with ID/)
+    const paths: string[] = []
+    await r.loadIndex()
+    for await (const e of walk(r, all[0]!.tree)) paths.push(e.path.join('/'))
+    expect(paths).toEqual(['a.txt', 'big', 'dir', 'dir/b.txt', 'dir/empty', 'dir/sub', 'link'])
+  })
+
+  it('forget applies keep-last/daily and prune repacks, removes unused packs, and keeps what is used', async () => {
+    const { backend, repo } = await newRepo()
+    const days = ['2024-01-01T10:00:00Z', '2024-01-01T12:00:00Z', '2024-01-02T10:00:00Z', '2024-01-03T10:00:00Z']
+    for (const [i, day] of days.entries()) {
+      const r = i === 0 ? repo : await reopen(backend)
+      await backup(r, new MemorySource({ [`f${i}.bin`]: prng(`f${i}`, 300_000), 'shared.txt': new TextEncoder().encode('same') }), { hostname: 'h', time: new Date(day), packSize: 500_000, parent: false })
+    }
+    const dry = await forget(await reopen(backend), { daily: 2 }, { dryRun: true })
+    expect(dry[0]!.keep.map(s => s.time)).toEqual(['2024-01-03T10:00:00Z', '2024-01-02T10:00:00Z'])
+    expect(await listSnapshots(await reopen(backend))).toHaveLength(4)
+    const groups = await forget(await reopen(backend), { last: 1, daily: 2 })
+    expect(groups[0]!.remove.map(s => s.time)).toEqual(['2024-01-01T12:00:00Z', '2024-01-01T10:00:00Z'])
+    const before = (await backend.list('data')).length
+    const res = await prune(await reopen(backend), { packSize: 500_000 })
+    expect(res.packsRemoved + res.packsRepacked).toBeGreaterThan(0)
+    expect((await backend.list('data')).length).toBeLessThan(before)
+    const r = await reopen(backend)
+    expect((await check(r, { readData: true })).errors).toEqual([])
+    const restored = await restoreAll(r)
+    expect(restored.get('f3.bin')).toBe(sha(prng('f3', 300_000)))
+    expect((await backend.list('index')).length).toBe(1)
+  })
+
+  it('manages keys: add, open with either password, refuse to remove the key in use', async () => {
+    const { backend, repo } = await newRepo()
+    const id2 = await addKey(repo, 'second', { scrypt: FAST })
+    const keys = await listKeys(repo)
+    expect(keys.map(k => k.current).sort()).toEqual([false, true])
+    const viaSecond = await reopen(backend, 'second')
+    expect(viaSecond.keyId).toBe(id2)
+    await expect(removeKey(viaSecond, id2)).rejects.toThrow(/in use/)
+    await removeKey(viaSecond, repo.keyId.slice(0, 10))
+    await expect(reopen(backend, 'pw')).rejects.toBeInstanceOf(WrongPasswordError)
+    expect((await reopen(backend, 'second')).config.id).toBe(repo.config.id)
+  })
+
+  it('an exclusive lock blocks backup; a released lock does not', async () => {
+    const { backend, repo } = await newRepo()
+    const lock = await lockRepository(repo, { exclusive: true, hostname: 'other' })
+    await expect(backup(await reopen(backend), new MemorySource(tree1()), { hostname: 'h' })).rejects.toBeInstanceOf(RepositoryLockedError)
+    await lock.release()
+    await backup(await reopen(backend), new MemorySource(tree1()), { hostname: 'h' })
+    expect(await backend.list('locks')).toEqual([])
+  })
+
+  it('an interrupted backup leaves a checkable repository and the rerun adopts its packs', async () => {
+    const { backend, repo } = await newRepo()
+    const files: MemoryTree = { 'x.bin': prng('x', 1_200_000), 'y.bin': prng('y', 1_200_000) }
+    // Fail the first index write: the packs are uploaded, nothing references them yet.
+    const write = backend.write.bind(backend)
+    let failed = false
+    backend.write = async (h, data) => {
+      if (h.type === 'index' && !failed) { failed = true; throw new Error('simulated crash') }
+      await write(h, data)
+    }
+    await expect(backup(repo, new MemorySource(files), { hostname: 'h', packSize: 600_000 })).rejects.toThrow('simulated crash')
+    backend.write = write
+    const packsBefore = (await backend.list('data')).length
+    expect(packsBefore).toBeGreaterThan(0)
+    const c = await check(await reopen(backend))
+    expect(c.errors).toEqual([])
+    expect(c.hints.some(h => /not referenced/.test(h))).toBe(true)
+    const s = await backup(await reopen(backend), new MemorySource(files), { hostname: 'h', packSize: 600_000 })
+    expect(s.packsAdopted).toBe(packsBefore)
+    expect(s.dataBlobs).toBe(0)
+    expect(s.treeBlobs).toBe(0) // the tree pack was uploaded before the crash, too
+    expect((await backend.list('data')).length).toBe(packsBefore)
+    expect((await check(await reopen(backend), { readData: true })).errors).toEqual([])
+  })
+})
