@@ -177,6 +177,25 @@ describe('cairn ipns publish / resolve', () => {
     const plain = captureIO()
     expect(await main(['ipns', 'resolve', '--routing', server.url, `/ipns/${k51 ?? ''}/a.txt`], plain)).toBe(0)
     expect(plain.stdout).toBe(`/ipfs/${cid}/a.txt\n`)
+
+    // export the newest record and carry it, unchanged, to a second router
+    const recordFile = join(home, `${k51 ?? ''}.ipns-record`)
+    expect(await main(['ipns', 'export-record', k51 ?? '', '--output', recordFile], captureIO())).toBe(0)
+    const verify = captureIO()
+    expect(await main(['ipns', 'verify', recordFile], verify)).toBe(0)
+    expect(verify.stdout).toBe(`/ipfs/${cid}\n`)
+    expect(verify.stderr).toMatch(/sequence 1/)
+    const other = await startRoutingServer()
+    try {
+      const push = captureIO({ CAIRN_HOME: join(home, 'carrier') })
+      expect(await main(['ipns', 'push', '--routing', other.url, '--name', bafz ?? '', recordFile], push)).toBe(0)
+      expect(push.stderr).toContain(`ok     ${other.url} (200)`)
+      const res = captureIO({ CAIRN_HOME: join(home, 'reader') })
+      expect(await main(['ipns', 'resolve', '--routing', other.url, k51 ?? ''], res)).toBe(0)
+      expect(res.stdout).toBe(`/ipfs/${cid}\n`)
+    } finally {
+      await other.close()
+    }
   })
 
   it('explains missing arguments', async () => {

@@ -18,6 +18,10 @@ Publishing and resolving:
       V1 HTTP endpoint. Sequence numbers only go up. Exits 1 unless every endpoint accepted it.
   republish --key <key> --routing <url>… [--lifetime 48h] [--ttl 5m]
       Re-sign the last published value with a higher sequence and a fresh lifetime.
+  export-record <name> --output <file>
+      Write the newest signed record known for <name> (published or resolved here) to a file.
+  push --routing <url>… [--name <name>] <record-file>
+      Carry a signed record, unchanged, to routers (keep someone's name alive without the key).
   resolve --routing <url> [--routing <url>…] [--doh <url>] [--json] <name>
       Resolve k51…, bafz…, /ipns/<name>[/path] (or a DNSLink domain, with --doh) and print the
       value. Refuses a rollback to a lower sequence than one seen before.
@@ -204,6 +208,58 @@ async function resolveCommand (args: string[], io: CommandIO): Promise<number> {
   }
 }
 
+async function exportRecordCommand (args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } })
+  if (positionals.length !== 1 || values.output === undefined) {
+    io.err('cairn ipns export-record: give one name and --output <file>. Run `cairn ipns --help`.\n')
+    return 2
+  }
+  const { writeFile } = await import('node:fs/promises')
+  const { resolve } = await import('node:path')
+  const ipns = await import('../../../ipfs/ipns/index.js')
+  const ctx = await openContext(io, undefined)
+  try {
+    const bytes = await ipns.exportRecord(ctx.state, positionals[0] ?? '', { signal: io.signal })
+    await writeFile(resolve(io.cwd, values.output), bytes)
+    io.err(`wrote ${bytes.byteLength} bytes to ${values.output}\n`)
+    return 0
+  } finally {
+    await ctx.close()
+  }
+}
+
+async function pushCommand (args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { routing: { type: 'string', multiple: true }, name: { type: 'string' }, timeout: { type: 'string' } }
+  })
+  if (positionals.length !== 1 || (values.routing ?? []).length === 0) {
+    io.err('cairn ipns push: give one record file and at least one --routing URL. Run `cairn ipns --help`.\n')
+    return 2
+  }
+  const { readFile } = await import('node:fs/promises')
+  const { resolve } = await import('node:path')
+  const ipns = await import('../../../ipfs/ipns/index.js')
+  const bytes = new Uint8Array(await readFile(resolve(io.cwd, positionals[0] ?? '')))
+  const ctx = await openContext(io, undefined)
+  try {
+    const result = await ipns.pushRecord({ state: ctx.state, routers: values.routing ?? [] }, bytes, {
+      signal: io.signal,
+      name: values.name,
+      timeoutMs: values.timeout === undefined ? undefined : ipns.parseDuration(values.timeout)
+    })
+    io.out(`${result.name.k51}\n`)
+    io.err(`pushed sequence ${result.sequence}\n`)
+    for (const r of result.results) {
+      io.err(`  ${r.ok ? 'ok    ' : 'FAILED'} ${r.target}${r.status !== undefined ? ` (${r.status})` : ''}${r.error !== undefined ? `: ${r.error}` : ''}\n`)
+    }
+    return result.results.every(r => r.ok) ? 0 : 1
+  } finally {
+    await ctx.close()
+  }
+}
+
 async function keyCommand (args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, 'pass-file': { type: 'string' } } })
   const [action, a, b] = positionals
@@ -281,6 +337,8 @@ const command: Command = {
       case 'publish': return await publishCommand(rest, io, false)
       case 'republish': return await publishCommand(rest, io, true)
       case 'resolve': return await resolveCommand(rest, io)
+      case 'export-record': return await exportRecordCommand(rest, io)
+      case 'push': return await pushCommand(rest, io)
       case 'key': return await keyCommand(rest, io)
       default:
         io.err(sub === undefined ? USAGE : `cairn ipns: unknown subcommand "${sub}". Run \`cairn ipns --help\`.\n`)
