@@ -121,6 +121,9 @@ function checkPort (name: string, port: number): void {
 
 const DEFAULT_PULL_TIMEOUT_MS = 5000
 
+/** Exempt from libp2p's per-host inbound rate limit and connection pruning. */
+const LOOPBACK_NETWORKS = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
+
 /** Fetches a block from connected peers (one attempt per CID at a time), recording who sent it. */
 function puller (helia: LocalNetworkHelia, router: LocalRouter, timeoutMs: number): (cid: CID) => Promise<void> {
   const inFlight = new Map<string, Promise<void>>()
@@ -178,6 +181,9 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [],
+    // Every tab on this machine connects from 127.0.0.1, and libp2p otherwise refuses more than
+    // 5 inbound connections per second from one host: a few tabs opened at once would be turned away.
+    connectionManager: { allow: LOOPBACK_NETWORKS },
     services: {
       identify: identify(),
       identifyPush: identifyPush(),

@@ -59,6 +59,17 @@ describe('a client peer and the network peer', () => {
   })
 })
 
+describe('many tabs on one machine', () => {
+  it('accepts a burst of connections from 127.0.0.1 (libp2p would rate-limit a single host to 5/s)', async () => {
+    const clients = await Promise.all(Array.from({ length: 12 }, async () => await peer()))
+    const relayAddr = multiaddr(net.relayAddrs[0] ?? '')
+    const results = await Promise.allSettled(clients.map(async c => await c.libp2p.dial(relayAddr, { signal: AbortSignal.timeout(15_000) })))
+    const failures = results.filter(r => r.status === 'rejected').map(r => String((r as PromiseRejectedResult).reason))
+    expect(failures).toEqual([])
+    await Promise.all(clients.map(async c => { await c.stop() }))
+  })
+})
+
 describe('two clients through the circuit relay', () => {
   it('reserve a slot, dial each other via /p2p-circuit, get an unlimited connection and exchange a block', async () => {
     const a = await peer(['/p2p-circuit'])
