@@ -3,8 +3,21 @@ import { scrypt } from 'hash-wasm'
 
 export interface ScryptParams { N: number, r: number, p: number }
 
-/** What restic 0.14 picks for new keys on a typical machine (N from its 60 MiB budget, r=8, p tuned to ~0.5 s). */
-export const DEFAULT_SCRYPT: ScryptParams = { N: 32768, r: 8, p: 6 }
+/** restic's N (largest power of two within its 60 MiB budget) and r; p is calibrated. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 32768, r: 8, p: 1 }
+/** restic calibrates new keys to take about this long to derive. */
+const CALIBRATION_TARGET_MS = 500
+
+/**
+ * Parameters for a new key, as restic's `Calibrate(500 ms, 60 MiB)`: N=32768, r=8, and p as large
+ * as fits into half a second on this machine (at least 1).
+ */
+export async function calibrateScrypt (): Promise<ScryptParams> {
+  const t0 = performance.now()
+  await deriveKey('calibration', new Uint8Array(64), DEFAULT_SCRYPT)
+  const ms = Math.max(1, performance.now() - t0)
+  return { ...DEFAULT_SCRYPT, p: Math.max(1, Math.min(16, Math.floor(CALIBRATION_TARGET_MS / ms))) }
+}
 
 /** Parameter checks from simple-scrypt `Check`, which restic applies. */
 export function validateScrypt ({ N, r, p }: ScryptParams): string | undefined {

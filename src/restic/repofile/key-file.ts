@@ -1,7 +1,7 @@
 /** Key files (`keys/<id>`): plain JSON holding scrypt parameters and the sealed master key. */
 import { Key } from '../crypto/key.js'
 import type { MasterKeyJSON } from '../crypto/key.js'
-import { DEFAULT_SCRYPT, deriveKey, validateScrypt } from '../crypto/kdf.js'
+import { calibrateScrypt, deriveKey, validateScrypt } from '../crypto/kdf.js'
 import type { ScryptParams } from '../crypto/kdf.js'
 import { fromBase64, fromUtf8, randomBytes, toBase64, utf8 } from '../util/bytes.js'
 import { goJsonString } from '../util/go-json.js'
@@ -35,6 +35,7 @@ export async function openKeyFile (k: KeyFile, password: string): Promise<Key> {
 }
 
 export interface NewKeyOptions {
+  /** Default: calibrated like restic (N=32768, r=8, p for ~0.5 s). */
   scrypt?: ScryptParams | undefined
   username?: string | undefined
   hostname?: string | undefined
@@ -43,7 +44,7 @@ export interface NewKeyOptions {
 
 /** A key file for `master` protected by `password`, as the exact bytes restic would write. */
 export async function createKeyFile (master: Key, password: string, options: NewKeyOptions = {}): Promise<Uint8Array> {
-  const params = options.scrypt ?? DEFAULT_SCRYPT
+  const params = options.scrypt ?? await calibrateScrypt()
   const problem = validateScrypt(params)
   if (problem !== undefined) throw new RangeError(`invalid scrypt parameters: ${problem}`)
   const salt = randomBytes(SALT_SIZE)
