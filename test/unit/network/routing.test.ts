@@ -3,6 +3,7 @@
  * HTTP router finds blocks and IPNS records through the network peer.
  */
 import { ipns } from '@helia/ipns'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
@@ -71,5 +72,17 @@ describe('finding content through the local network', () => {
       values.push(result.value)
     }
     expect(values).toContain(`/ipfs/${cid.toString()}`)
+  })
+
+  it('resolving a name nobody published fails with a not-found error, not a timeout', async () => {
+    const resolver = await peer({ routingUrl: net.routingUrl })
+    const stranger = await generateKeyPair('Ed25519')
+    const attempt = async (): Promise<void> => {
+      for await (const _ of ipns(resolver).resolve(stranger.publicKey, { signal: AbortSignal.timeout(20_000), nocache: true })) { /* nothing expected */ }
+    }
+    const err = await attempt().then(() => undefined, (e: unknown) => e as Error)
+    expect(err).toBeDefined()
+    expect(err?.name).not.toBe('TimeoutError')
+    expect(err?.name).not.toBe('AbortError')
   })
 })
