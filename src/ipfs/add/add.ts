@@ -27,11 +27,13 @@ const BLOCK_CONCURRENCY = 8
 
 export type { Mtime }
 
-/** One thing to add. No `content` means a directory (needed only for empty ones). */
+/** One thing to add. No `content` (and no `link`) means a directory (needed only for empty ones). */
 export interface AddEntry {
   /** `/`-separated path; the first component of a directory tree is the root's name. */
   path: string
   content?: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined
+  /** A symbolic link's target (stored as a UnixFS symlink, as `ipfs add` does; never followed). */
+  link?: string | undefined
   /** Stored only when given (Kubo's `--preserve-mode`); changes the CID. */
   mode?: number | undefined
   /** Stored only when given (Kubo's `--preserve-mtime`); changes the CID. */
@@ -116,7 +118,8 @@ export async function * importEntries (blockstore: WritableStorage, source: Sour
         ...(entry.mode === undefined ? {} : { mode: entry.mode }),
         ...(entry.mtime === undefined ? {} : { mtime: entry.mtime })
       }
-      if (entry.content === undefined) yield { path, ...meta }
+      if (typeof entry.link === 'string') yield { path, link: entry.link, ...meta }
+      else if (entry.content === undefined) yield { path, ...meta }
       else yield { path, content: readContent(path, entry.content), ...meta }
     }
   }

@@ -102,6 +102,12 @@ class ByteReader {
     }
   }
 
+  /** Up to `n` next bytes, without consuming them (fewer only at the end of the stream). */
+  async glimpse (n: number): Promise<Uint8Array> {
+    await this.#fill(n)
+    return this.#peek(Math.min(n, this.#buffered))
+  }
+
   /** True at a clean end of stream. */
   async atEnd (): Promise<boolean> {
     return !(await this.#fill(1))
@@ -250,6 +256,13 @@ export async function readCar (
       }
       // Read the CID first so a truncated block can be named.
       const head = Math.min(sectionLength, 128)
+      const glimpse = await reader.glimpse(head)
+      if (glimpse.byteLength < head) {
+        let named = ''
+        try { named = ` ${readCid(glimpse, offset).cid}` } catch { /* too short to hold the CID */ }
+        const end = reader.offset + glimpse.byteLength
+        throw new TruncatedCarError(`The CAR is truncated: block${named} (#${index}, starting at byte ${offset}) needs ${sectionLength} bytes but the file ends at byte ${end}. Download or export it again.`, end)
+      }
       const peek = await reader.read(head, `block #${index}`)
       let parsed: { cid: CID, length: number } | undefined
       try {

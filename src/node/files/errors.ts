@@ -1,0 +1,21 @@
+import { CairnError } from '../../core/errors.js'
+
+/** A path given to add cannot be read (missing, no permission…); the message names it. */
+export class UnreadableFileError extends CairnError {
+  static override readonly code = 'ERR_UNREADABLE_FILE'
+  readonly path: string
+  constructor (message: string, path: string, options?: ErrorOptions) {
+    super(message, options)
+    this.path = path
+  }
+}
+
+/** A path is a socket, FIFO or device, which UnixFS cannot hold. */
+export class UnsupportedFileTypeError extends CairnError {
+  static override readonly code = 'ERR_UNSUPPORTED_FILE_TYPE'
+}
+
+/** The local store directory cannot be opened or created. */
+export class RepoError extends CairnError {
+  static override readonly code = 'ERR_REPO'
+}
