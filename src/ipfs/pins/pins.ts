@@ -93,7 +93,7 @@ export async function pin (node: PinNode, cid: CID, options: PinOptions = {}): P
 export async function unpin (node: PinNode, cid: CID, options: OperationOptions<PinProgressEvents> = {}): Promise<{ cid: CID, blocks: number }> {
   options.signal?.throwIfAborted()
   if (!(await isPinned(node, cid, options))) {
-    throw new NotPinnedError(`${cid} is not pinned, so there is nothing to unpin. List pins with \`cairn pin ls\` to see what is.`)
+    throw new NotPinnedError(`${cid} is not pinned, so there is nothing to unpin. List the pins to see which CIDs are pinned.`)
   }
   let blocks = 0
   const rmOptions: Record<string, unknown> = { offline: true }

@@ -5,7 +5,7 @@
  * and symlinks are stored as symlinks, never followed. Files are streamed, never read whole.
  */
 import { createReadStream } from 'node:fs'
-import { access, constants, lstat, readdir, readlink, stat } from 'node:fs/promises'
+import { access, constants, lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { UnreadableFileError, UnsupportedFileTypeError } from './errors.js'
 import type { AddEntry } from '../../ipfs/add/index.js'
@@ -84,14 +84,15 @@ async function * walk (abs: string, name: string, info: Stats, options: FileSour
 }
 
 /**
- * Entries for one path given on the command line (relative to `cwd`). The path itself is followed
- * if it is a symlink (as `ipfs add link` does); links inside directories are not.
+ * Entries for one path given on the command line (relative to `cwd`). A symlink, even the path
+ * itself, is stored as a symlink and not followed: Kubo's default (it dereferences only with
+ * `--dereference-args` / `--dereference-symlinks`).
  */
 export async function * fileSource (path: string, cwd: string, options: FileSourceOptions = {}): AsyncGenerator<AddEntry> {
   const abs = resolve(cwd, path)
   let info: Stats
   try {
-    info = await stat(abs)
+    info = await lstat(abs)
   } catch (err) {
     throw explain(err, path)
   }

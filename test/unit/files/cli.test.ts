@@ -97,15 +97,20 @@ describe('cairn add', () => {
     expect(withHidden.stdout).toBe(`${all?.cid.toString()}\n`)
   })
 
-  it('a missing path or a dangling link fails, naming the path and saying what to do', async () => {
+  it('a missing path fails, naming the path and saying what to do', async () => {
     const r = await cairn(['add', '-n', 'no-such-file.txt'])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('"no-such-file.txt" does not exist')
     expect(r.stderr).toContain('Check the spelling')
-    await symlink(join(dir, 'gone'), join(dir, 'dangling'))
-    const d = await cairn(['add', '-n', 'dangling'])
-    expect(d.code).toBe(1)
-    expect(d.stderr).toContain('"dangling"')
+  })
+
+  it('symlinks are stored as symlinks, never followed (Kubo default), even when dangling', async () => {
+    await symlink('gone/target.txt', join(dir, 'dangling'))
+    const d = await cairn(['add', '-nq', 'dangling'])
+    expect(d.code, d.stderr).toBe(0)
+    const [expected] = await addAll(new MemoryBlockstore(), [{ path: 'dangling', link: 'gone/target.txt' }])
+    expect(expected?.type).toBe('symlink')
+    expect(d.stdout).toBe(`${expected?.cid.toString()}\n`)
   })
 
   it('an unknown profile is a clear error', async () => {
