@@ -16,7 +16,7 @@ import { AddReadError, InvalidAddEntryError } from './errors.js'
 import { DEFAULT_PROFILE, getProfile, importerOptions } from './profiles.js'
 import { kuboTreeBuilder, pathComponents } from './tree-builder.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
-import type { ProfileName } from './profiles.js'
+import type { Profile, ProfileName } from './profiles.js'
 import type { ImportCandidate, WritableStorage } from 'ipfs-unixfs-importer'
 import type { Mtime } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
@@ -59,8 +59,11 @@ export type AddProgressEvents =
   | ProgressEvent<'add:root', { name: string, cid: CID, size: bigint }>
 
 export interface AddOptions extends OperationOptions<AddProgressEvents> {
-  /** IPIP-499 profile; default `unixfs-v0-2015` (what `ipfs add` gives). */
-  profile?: ProfileName | undefined
+  /**
+   * IPIP-499 profile; default `unixfs-v0-2015` (what `ipfs add` gives). A full `Profile` object
+   * may be given for Kubo's non-default settings (e.g. `--cid-version=1`, or another threshold).
+   */
+  profile?: ProfileName | Profile | undefined
   /** Compute CIDs only: no block is written anywhere. */
   onlyHash?: boolean | undefined
   /** Put all top-level entries into one unnamed directory and return only that. */
@@ -74,7 +77,7 @@ type Source = AsyncIterable<AddEntry> | Iterable<AddEntry>
  * directories bottom-up). The top-level ones are the roots.
  */
 export async function * importEntries (blockstore: WritableStorage, source: Source, options: AddOptions = {}): AsyncGenerator<AddedEntry & { root: boolean }> {
-  const profile = getProfile(options.profile ?? DEFAULT_PROFILE)
+  const profile = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? DEFAULT_PROFILE)
   const signal = options.signal
   signal?.throwIfAborted()
   const wrap = options.wrapDirectory === true
