@@ -1,0 +1,116 @@
+/**
+ * Answers `<scope>/ipfs/<cid>/<path>` in the service worker: verified retrieval from the local
+ * blockstore first, then the configured gateways (never peers: no WebRTC here). Every answer is
+ * locked down so untrusted content never runs with the app origin's privileges:
+ *
+ * - `Content-Security-Policy: sandbox allow-same-origin …; script-src 'none'` — no script runs at
+ *   all (not even inline handlers), no forms, no plugins, no top navigation. `allow-same-origin`
+ *   is kept so the document stays controlled by this worker and its CSS and images load offline;
+ *   without scripts, being same-origin grants nothing (no storage, no DOM of other documents).
+ * - `X-Content-Type-Options: nosniff` so a `.txt` holding HTML stays text.
+ * - error pages escape every name and message they show.
+ */
+import { CairnError, errorToObject } from '../core/errors.js'
+import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchContent, parseContentPath } from '../ipfs/fetch/index.js'
+import type { BlockSources } from '../ipfs/fetch/index.js'
+
+/** The CSP every `/ipfs/` answer carries. */
+export const CONTENT_CSP = [
+  'sandbox allow-same-origin allow-downloads allow-popups allow-popups-to-escape-sandbox',
+  "script-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+  "default-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline' data:"
+].join('; ')
+
+/** The CSP of the worker's own error pages. */
+export const ERROR_PAGE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+
+export function escapeHtml (text: string): string {
+  return text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+}
+
+/** `<scope path>ipfs/<cid>[/path]` → the content address, or undefined for other paths. */
+export function contentAddressFor (url: URL, scopePath: string): string | undefined {
+  if (!url.pathname.startsWith(scopePath)) return undefined
+  const rel = url.pathname.slice(scopePath.length)
+  if (!/^ipfs\/[^/]+/.test(rel)) return undefined
+  return '/' + rel + url.search
+}
+
+function securityHeaders (headers: Headers): Headers {
+  headers.set('content-security-policy', CONTENT_CSP)
+  headers.set('x-content-type-options', 'nosniff')
+  headers.set('referrer-policy', 'no-referrer')
+  headers.set('cross-origin-resource-policy', 'same-origin')
+  headers.delete('set-cookie')
+  headers.delete('service-worker-allowed')
+  return headers
+}
+
+export function errorPage (status: number, title: string, err: unknown): Response {
+  const e = errorToObject(err)
+  const body = `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}code{word-break:break-all}</style>' +
+    `<h1>${escapeHtml(title)}</h1><p data-error="${escapeHtml(e.name)}"><strong>${escapeHtml(e.name)}</strong>: ${escapeHtml(e.message)}</p>`
+  return new Response(body, {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': ERROR_PAGE_CSP,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      'x-cairn-error': e.name
+    }
+  })
+}
+
+const STATUS = new Map<string, number>([
+  [NotAvailableOfflineError.code, 504],
+  [ContentPathNotFoundError.code, 404],
+  [InvalidContentPathError.code, 400],
+  [TamperedContentError.code, 502],
+  [AllGatewaysFailedError.code, 502]
+])
+
+export interface ServeOptions {
+  signal?: AbortSignal | undefined
+  method?: 'GET' | 'HEAD' | undefined
+  /** The request's Range header, passed on. */
+  range?: string | null | undefined
+  gatewayTimeoutMs?: number | undefined
+}
+
+/**
+ * Serves one content request. `address` comes from `contentAddressFor`; `scopePath` is the
+ * worker's scope path (for rewriting redirects).
+ */
+export async function serveContent (sources: BlockSources, address: string, scopePath: string, options: ServeOptions = {}): Promise<Response> {
+  let res: Response
+  try {
+    parseContentPath(address)
+    res = await fetchContent(sources, address, {
+      signal: options.signal,
+      method: options.method,
+      headers: options.range === null || options.range === undefined ? undefined : { range: options.range },
+      offline: sources.gateways.length === 0,
+      gatewayTimeoutMs: options.gatewayTimeoutMs
+    })
+  } catch (err) {
+    const code = err instanceof CairnError ? err.code : ''
+    const status = STATUS.get(code) ?? (err instanceof CairnError ? 502 : 500)
+    const title = err instanceof NotAvailableOfflineError
+      ? 'Not stored on this device'
+      : err instanceof TamperedContentError ? 'Rejected: the content did not match its CID' : 'Could not open this content'
+    return errorPage(status, title, err)
+  }
+  const headers = securityHeaders(new Headers(res.headers))
+  const location = headers.get('location')
+  if (location !== null && location.startsWith('ipfs://')) {
+    headers.set('location', `${scopePath}ipfs/${location.slice('ipfs://'.length)}`)
+  }
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
+}
