@@ -6,7 +6,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, describe, expect, it } from 'vitest'
 import { addAll } from '../../../src/ipfs/add/index.js'
 import { BadBlockError, exportCar, importCar, InvalidCarError, MissingBlockError, TruncatedCarError, walkDag } from '../../../src/ipfs/car/index.js'
-import { isPinned, listPins } from '../../../src/ipfs/pins/index.js'
+import { isPinned, listPins, PinBlockMissingError } from '../../../src/ipfs/pins/index.js'
 import { createTestNode, pseudoRandom } from './node.js'
 import { text } from './helpers.js'
 import type { Helia } from '@helia/interface'
@@ -139,6 +139,24 @@ describe('CAR export and import', () => {
     const err2 = await importCar(b.helia, [car.subarray(0, 20)]).then(() => undefined, (e: unknown) => e as TruncatedCarError)
     expect(err2).toBeInstanceOf(TruncatedCarError)
     expect(err2?.offset).toBe(20)
+  })
+
+  it('a CAR without the whole DAG imports with --no-pin, and refuses to pin its root otherwise', async () => {
+    const a = await node()
+    const root = await sampleDag(a.helia)
+    const full = Buffer.from(await collect(exportCar(a.blockstore, root)))
+    // Keep only the header and the root block.
+    const rootBlock = (await walkDag(a.blockstore, root).next()).value
+    if (rootBlock === undefined) throw new Error('no root block')
+    const end = full.indexOf(Buffer.from(rootBlock.cid.bytes)) + rootBlock.cid.bytes.byteLength + rootBlock.bytes.byteLength
+    const partial = full.subarray(0, end)
+
+    const b = await node()
+    expect((await importCar(b.helia, [partial], { pin: false })).blocks).toBe(1)
+    const c = await node()
+    const err = await importCar(c.helia, [partial]).then(() => undefined, (e: unknown) => e as Error)
+    expect(err).toBeInstanceOf(PinBlockMissingError)
+    expect(await isPinned(c.helia, root)).toBe(false)
   })
 
   it('rejects bytes that are not a CAR', async () => {
