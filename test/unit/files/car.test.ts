@@ -106,7 +106,8 @@ describe('CAR export and import', () => {
     for await (const b of walkDag(a.blockstore, root)) blocks.push(b)
     const victim = blocks.find(b => b.bytes.byteLength > 200_000)
     if (victim === undefined) throw new Error('no big block')
-    const at = car.indexOf(Buffer.from(victim.cid.bytes)) + victim.cid.bytes.byteLength + 1000
+    // The last occurrence of a CID is its own block section (its parent, which links to it, comes first).
+    const at = car.lastIndexOf(Buffer.from(victim.cid.bytes)) + victim.cid.bytes.byteLength + 1000
     car[at] = (car[at] ?? 0) ^ 0xff
 
     const b = await node()
@@ -127,7 +128,7 @@ describe('CAR export and import', () => {
     for await (const b of walkDag(a.blockstore, root)) blocks.push(b)
     const victim = blocks.find(b => b.bytes.byteLength > 200_000)
     if (victim === undefined) throw new Error('no big block')
-    const cut = car.indexOf(Buffer.from(victim.cid.bytes)) + victim.cid.bytes.byteLength + 500
+    const cut = car.lastIndexOf(Buffer.from(victim.cid.bytes)) + victim.cid.bytes.byteLength + 500
     const b = await node()
     const err = await importCar(b.helia, pieces(car.subarray(0, cut), 10_000)).then(() => undefined, (e: unknown) => e as TruncatedCarError)
     expect(err).toBeInstanceOf(TruncatedCarError)
@@ -148,7 +149,9 @@ describe('CAR export and import', () => {
     // Keep only the header and the root block.
     const rootBlock = (await walkDag(a.blockstore, root).next()).value
     if (rootBlock === undefined) throw new Error('no root block')
-    const end = full.indexOf(Buffer.from(rootBlock.cid.bytes)) + rootBlock.cid.bytes.byteLength + rootBlock.bytes.byteLength
+    // The root CID appears in the header, then (last) at the start of its own block section.
+    const cidBytes = Buffer.from(rootBlock.cid.bytes)
+    const end = full.lastIndexOf(cidBytes) + cidBytes.byteLength + rootBlock.bytes.byteLength
     const partial = full.subarray(0, end)
 
     const b = await node()
