@@ -39,11 +39,11 @@ export const BASE_URL = (): string => {
 }
 
 /** Open the app and wait until the node is online. */
-export async function openApp (context: BrowserContext, url = BASE_URL()): Promise<Page> {
+export async function openApp (context: BrowserContext, route = 'node', url = BASE_URL()): Promise<Page> {
   const page = await context.newPage()
   page.on('pageerror', err => { console.error('[page error]', err.message) })
-  await page.goto(url)
-  await expect(page.getByTestId('node-status')).toHaveText('online', { timeout: 30_000 })
+  await page.goto(`${url}#/${route}`)
+  await expect(page.getByTestId('node-status')).toHaveText(/^online/, { timeout: 30_000 })
   return page
 }
 
@@ -57,3 +57,17 @@ export const test = base.extend<{ guarded: GuardedContext }>({
 })
 
 export { expect }
+
+/** The page's own WebRTC address through the relay (waits for the reservation). */
+export async function webrtcAddress (page: Page): Promise<string> {
+  const code = page.locator('[data-testid="addresses"] code', { hasText: '/p2p-circuit/webrtc/p2p/' }).first()
+  await expect(code).toBeVisible({ timeout: 30_000 })
+  return (await code.textContent()) ?? ''
+}
+
+/** Dial a multiaddr from the Node page and wait for a WebRTC connection to `peer`. */
+export async function dialWebRTC (page: Page, addr: string, peer: string): Promise<void> {
+  await page.getByPlaceholder(/ip4/).fill(addr)
+  await page.getByRole('button', { name: 'Dial' }).click()
+  await expect(page.locator(`[data-testid="connections"] tr[data-peer="${peer}"][data-transport="webrtc"]`)).toHaveCount(1)
+}

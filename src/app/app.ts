@@ -3,13 +3,15 @@
  * The views import only this module (and core/ types).
  */
 import { createStore } from './store.js'
-import { createNodeService, preload } from './node-service.js'
+import { createNodeService, preload, DEFAULT_STORES } from './node-service.js'
+import { createFilesService } from './files-service.js'
 import { InvalidSettingsError } from './errors.js'
 import { validateSettings } from '../core/settings.js'
 import { openSettingsStore } from '../platform/settings-store.js'
 import { requestPersistence, storageStatus } from '../platform/storage.js'
 import type { Store } from './store.js'
 import type { NodeService, NodeStores } from './node-service.js'
+import type { FilesService } from './files-service.js'
 import type { StoredSettings, SettingsStore } from '../platform/settings-store.js'
 import type { StorageStatus } from '../platform/storage.js'
 import type { SettingsProfileName } from '../core/settings.js'
@@ -19,6 +21,11 @@ export type { NodeState, NodeStatus } from './node-service.js'
 export type { StoredSettings } from '../platform/settings-store.js'
 export type { StorageStatus } from '../platform/storage.js'
 export type { ConnectionInfo, TransportName } from '../ipfs/peers.js'
+export type { FilesService, LibraryRow, BrowseEntry, TransferProgress, ShareLinks } from './files-service.js'
+export type { PickedEntry } from '../platform/file-sources.js'
+export { fromDataTransfer, fromDirectoryHandle, fromFileList } from '../platform/file-sources.js'
+export { copyText } from '../platform/save-file.js'
+export { isAbortError } from '../core/errors.js'
 
 export interface AppInit {
   /** Where a local network describes itself; default `./cairn-local.json` next to the page. */
@@ -32,6 +39,7 @@ export interface App {
   settings: Store<StoredSettings | undefined>
   storage: Store<StorageStatus | undefined>
   node: NodeService
+  files: FilesService
   /** Load settings and start the node. */
   start: () => Promise<void>
   /** Validate, persist and apply settings (restarts the node). */
@@ -49,7 +57,9 @@ export interface App {
 export function createApp (init: AppInit): App {
   const settings = createStore<StoredSettings | undefined>(undefined)
   const storage = createStore<StorageStatus | undefined>(undefined)
-  const node = createNodeService(init.stores)
+  const stores = init.stores ?? DEFAULT_STORES
+  const node = createNodeService(stores)
+  const files = createFilesService(node, stores, () => { void app.refreshStorage() })
   let store: SettingsStore | undefined
 
   const active = (s: StoredSettings) => s.profiles[s.profile]
@@ -58,6 +68,7 @@ export function createApp (init: AppInit): App {
     settings,
     storage,
     node,
+    files,
     async start () {
       // Fetch the node's code while the settings load.
       void preload()
@@ -67,6 +78,7 @@ export function createApp (init: AppInit): App {
       performance.mark('cairn:settings-loaded')
       void app.refreshStorage()
       await node.start(active(loaded))
+      void files.refreshLibrary()
     },
     async saveSettings (next) {
       const problems = validateSettings(active(next))

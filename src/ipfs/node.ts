@@ -17,7 +17,8 @@ import { yamux } from '@libp2p/yamux'
 import { identify, identifyPush } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { bootstrap } from '@libp2p/bootstrap'
-import { FaultTolerance } from '@libp2p/interface'
+import { FaultTolerance, contentRoutingSymbol } from '@libp2p/interface'
+import type { ContentRouting } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -41,6 +42,21 @@ export interface CreateNodeInit {
   webrtc?: boolean
   /** Extra listen addresses (e.g. a Node peer's own websocket listener). */
   listen?: string[]
+}
+
+/**
+ * libp2p throws `NoContentRoutersError` from provide/cancelReprovide when it has no content
+ * router, and Helia calls cancelReprovide on every block delete (so garbage collection would fail).
+ * This node finds content through delegated routers and bitswap, not the DHT: announce nothing.
+ */
+class NoAnnounceContentRouting implements ContentRouting {
+  readonly [contentRoutingSymbol] = this
+  readonly [Symbol.toStringTag] = 'cairn/no-announce-content-routing'
+  async provide (): Promise<void> {}
+  async cancelReprovide (): Promise<void> {}
+  async * findProviders (): AsyncGenerator<never> {}
+  async put (): Promise<void> {}
+  async get (): Promise<Uint8Array> { throw Object.assign(new Error('Not found'), { name: 'NotFoundError' }) }
 }
 
 function iceServers (urls: string[]): RTCIceServer[] {
@@ -85,7 +101,8 @@ export function createNode (init: CreateNodeInit): CairnNode {
     services: {
       identify: identify(),
       identifyPush: identifyPush(),
-      ping: ping()
+      ping: ping(),
+      noAnnounce: () => new NoAnnounceContentRouting()
     }
   }) as unknown as CairnNode
   const node = withBitswap(withNet)

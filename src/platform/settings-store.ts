@@ -14,6 +14,8 @@ const STORE = 'settings'
 export interface StoredSettings {
   profile: SettingsProfileName
   profiles: Record<SettingsProfileName, NetworkSettings>
+  /** IPIP-499 profile for new adds (each add can override it). */
+  addProfile?: string
 }
 
 export interface SettingsStore {

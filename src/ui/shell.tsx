@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useStore } from './hooks.js'
 import { NodeView } from './views/node-view.js'
+import { FilesView } from './views/files-view.js'
 import { SettingsView } from './views/settings-view.js'
 import { StorageView } from './views/storage-view.js'
 import type { App } from '../app/app.js'
@@ -9,6 +10,7 @@ import type { JSX } from 'preact'
 interface Route { path: string, label: string, view: (props: { app: App }) => JSX.Element }
 
 const ROUTES: Route[] = [
+  { path: 'files', label: 'Files', view: FilesView },
   { path: 'node', label: 'Node', view: NodeView },
   { path: 'storage', label: 'Storage', view: StorageView },
   { path: 'settings', label: 'Settings', view: SettingsView }
@@ -16,7 +18,7 @@ const ROUTES: Route[] = [
 
 function currentPath (): string {
   const p = location.hash.replace(/^#\/?/, '').split('/')[0] ?? ''
-  return ROUTES.some(r => r.path === p) ? p : 'node'
+  return ROUTES.some(r => r.path === p) ? p : 'files'
 }
 
 export function Shell ({ app }: { app: App }) {
@@ -37,7 +39,7 @@ export function Shell ({ app }: { app: App }) {
         <nav aria-label="Main">
           {ROUTES.map(r => <a key={r.path} href={`#/${r.path}`} aria-current={r.path === path ? 'page' : undefined}>{r.label}</a>)}
         </nav>
-        <span class={`status status-${node.status}`} title="Node status">{node.status}{node.status === 'online' ? ` · ${node.connections.length} peers` : ''}</span>
+        <span class={`status status-${node.status}`} title="Node status" data-testid="node-status">{node.status}{node.status === 'online' ? ` · ${node.connections.length} peers` : ''}</span>
       </header>
       {storage?.supported === true && !storage.persisted && path !== 'storage' && (
         <p class="banner warning" data-testid="persist-banner">Storage is not persistent, so the browser may evict your data. <a href="#/storage">Fix this</a></p>

@@ -14,7 +14,7 @@ export function NodeView ({ app }: { app: App }) {
       <h2 id="node-title">Node</h2>
       <dl class="facts">
         <dt>Status</dt>
-        <dd><span class={`status status-${state.status}`} data-testid="node-status">{state.status}</span>{state.error !== undefined && <ErrorBox message={`The node could not start: ${state.error}. Check the addresses in Settings.`} />}</dd>
+        <dd><span class={`status status-${state.status}`} data-testid="node-view-status">{state.status}</span>{state.error !== undefined && <ErrorBox message={`The node could not start: ${state.error}. Check the addresses in Settings.`} />}</dd>
         <dt>Peer ID</dt>
         <dd><code data-testid="peer-id">{state.peerId ?? '…'}</code></dd>
       </dl>

@@ -56,6 +56,13 @@ export function SettingsView ({ app }: { app: App }) {
           <span>Public gateway for share links</span>
           <input name="publicGateway" value={profile.publicGateway} onInput={(e) => { setProfileField({ publicGateway: (e.target as HTMLInputElement).value.trim() }) }} placeholder="https://gateway.example" />
         </label>
+        <label class="field">
+          <span>CID profile for new files</span>
+          <select name="addProfile" value={draft.addProfile ?? 'unixfs-v0-2015'} onChange={(e) => { setSaved(false); setDraft({ ...draft, addProfile: (e.target as HTMLSelectElement).value }) }}>
+            <option value="unixfs-v0-2015">unixfs-v0-2015 (Kubo's default `ipfs add`: CIDv0, 256 KiB chunks)</option>
+            <option value="unixfs-v1-2025">unixfs-v1-2025 (CIDv1, raw leaves, 1 MiB chunks)</option>
+          </select>
+        </label>
         <div class="row">
           <button type="submit" disabled={save.busy}>{save.busy ? 'Saving…' : 'Save and restart node'}</button>
           {saved && <span class="ok" role="status">Saved.</span>}

@@ -1,0 +1,303 @@
+/**
+ * Files: add (in a worker), the library, browsing, preview, downloads, pins and GC, CAR import and
+ * export, and share links. Every long action takes `{ signal, onProgress }`.
+ */
+import { createStore } from './store.js'
+import { createMeter } from './progress.js'
+import { NodeNotReadyError } from './errors.js'
+import { CairnError, isAbortError } from '../core/errors.js'
+import { openLibraryStore } from '../platform/library-store.js'
+import { saveStream } from '../platform/save-file.js'
+import type { Store } from './store.js'
+import type { TransferProgress } from './progress.js'
+import type { NodeService, NodeStores } from './node-service.js'
+import type { LibraryItem, LibraryStore } from '../platform/library-store.js'
+import type { PickedEntry } from '../platform/file-sources.js'
+import type { AbortOptions } from '../core/options.js'
+import type { AddWorkerRequest, AddWorkerResponse, AddWorkerRoot } from '../workers/add-protocol.js'
+import type { Entry } from '../ipfs/browse/browse.js'
+
+export type { LibraryItem } from '../platform/library-store.js'
+export type { TransferProgress } from './progress.js'
+
+export interface LibraryRow extends LibraryItem { pinned: boolean }
+
+export interface BrowseEntry { name: string, cid: string, type: Entry['type'], size: number }
+
+export interface TransferOptions extends AbortOptions {
+  onProgress?: (p: TransferProgress) => void
+}
+
+export interface AddFilesOptions extends TransferOptions {
+  profile: string
+}
+
+export class AddFailedError extends CairnError {
+  static override readonly code = 'ERR_ADD_FAILED'
+}
+
+export class NothingToAddError extends CairnError {
+  static override readonly code = 'ERR_NOTHING_TO_ADD'
+  constructor () { super('Nothing to add: pick or drop at least one file or folder.') }
+}
+
+export interface ShareLinks { ipfsUrl: string, pathUrl: string | undefined, subdomainUrl: string | undefined }
+
+let nextAddId = 1
+
+export interface FilesService {
+  library: Store<LibraryRow[]>
+  refreshLibrary: () => Promise<void>
+  add: (entries: PickedEntry[], options: AddFilesOptions) => Promise<AddWorkerRoot[]>
+  list: (cid: string, options?: AbortOptions) => Promise<BrowseEntry[]>
+  stat: (address: string, options?: TransferOptions) => Promise<BrowseEntry & { path: string, root: string }>
+  readText: (cid: string, maxBytes: number, options?: AbortOptions) => Promise<{ text: string, truncated: boolean }>
+  objectUrl: (cid: string, mimeType: string, options?: AbortOptions) => Promise<string>
+  download: (cid: string, name: string, options?: TransferOptions) => Promise<void>
+  downloadArchive: (cid: string, name: string, format: 'tar' | 'zip', options?: TransferOptions) => Promise<void>
+  downloadCar: (cid: string, name: string, options?: TransferOptions) => Promise<void>
+  importCar: (file: File, options?: TransferOptions) => Promise<{ roots: string[], blocks: number, bytes: number }>
+  pin: (cid: string, name?: string) => Promise<void>
+  unpin: (cid: string) => Promise<void>
+  pins: () => Promise<Array<{ cid: string, name: string | undefined }>>
+  gc: () => Promise<{ blocks: number, bytes: number }>
+  share: (cid: string, publicGateway: string) => Promise<ShareLinks>
+}
+
+export function createFilesService (node: NodeService, stores: NodeStores, onStorageChanged: () => void): FilesService {
+  const library = createStore<LibraryRow[]>([])
+  let libStore: Promise<LibraryStore> | undefined
+  const lib = async (): Promise<LibraryStore> => { libStore ??= openLibraryStore(); return libStore }
+  const helia = () => node.node()
+  const mods = async () => {
+    const [browse, pins, car, cidMod] = await Promise.all([
+      import('../ipfs/browse/browse.js'), import('../ipfs/pins/index.js'), import('../ipfs/car/index.js'), import('multiformats/cid')
+    ])
+    return { browse, pins, car, CID: cidMod.CID }
+  }
+
+  let worker: Worker | undefined
+  const getWorker = (): Worker => {
+    worker ??= new Worker(new URL('../workers/add-worker.ts', import.meta.url), { type: 'module', name: 'cairn-add' })
+    return worker
+  }
+
+  async function collect (source: AsyncIterable<Uint8Array>, options: TransferOptions, label: string, total?: number): Promise<AsyncGenerator<Uint8Array>> {
+    const meter = createMeter(label)
+    let done = 0
+    return (async function * () {
+      for await (const chunk of source) {
+        options.signal?.throwIfAborted()
+        done += chunk.byteLength
+        options.onProgress?.(meter.update(done, total))
+        yield chunk
+      }
+    })()
+  }
+
+  const service: FilesService = {
+    library,
+    async refreshLibrary () {
+      const items = await (await lib()).list()
+      let isPinned: (cid: string) => Promise<boolean> = async () => false
+      try {
+        const n = helia()
+        const { pins, CID } = await mods()
+        isPinned = async (cid) => pins.isPinned(n, CID.parse(cid))
+      } catch (err) {
+        if (!(err instanceof NodeNotReadyError)) throw err
+      }
+      library.set(await Promise.all(items.map(async i => ({ ...i, pinned: await isPinned(i.cid) }))))
+    },
+
+    async add (entries, options) {
+      if (entries.length === 0) throw new NothingToAddError()
+      const n = helia()
+      const { pins, CID } = await mods()
+      const total = entries.reduce((s, e) => s + (e.file?.size ?? 0), 0)
+      const meter = createMeter(`Adding ${entries.length} ${entries.length === 1 ? 'file' : 'files'}`)
+      // The shared lock keeps garbage collection out until the roots are pinned: the worker's
+      // blocks are unpinned until then.
+      return pins.withSharedLock(n, options.signal, async () => {
+        const id = nextAddId++
+        const w = getWorker()
+        const fileDone = new Map<string, number>()
+        const roots = await new Promise<AddWorkerRoot[]>((resolve, reject) => {
+          const onAbort = (): void => { w.postMessage({ type: 'abort', id } satisfies AddWorkerRequest) }
+          const cleanup = (): void => {
+            w.removeEventListener('message', onMessage)
+            options.signal?.removeEventListener('abort', onAbort)
+          }
+          const onMessage = (e: MessageEvent<AddWorkerResponse>): void => {
+            const m = e.data
+            if (m.id !== id) return
+            if (m.type === 'progress') {
+              if (m.event.type === 'add:bytes') fileDone.set(m.event.detail.path, m.event.detail.fileBytes)
+              if (m.event.type === 'add:file:done') fileDone.set(m.event.detail.path, Number(m.event.detail.size))
+              let done = 0
+              for (const v of fileDone.values()) done += v
+              options.onProgress?.(meter.update(Math.min(done, total), total))
+            } else if (m.type === 'done') {
+              cleanup(); resolve(m.roots)
+            } else {
+              cleanup()
+              const err = m.error.name === 'AbortError' || options.signal?.aborted === true
+                ? options.signal?.reason ?? new DOMException('The add was cancelled.', 'AbortError')
+                : new AddFailedError(`Adding failed: ${m.error.message}`)
+              reject(err)
+            }
+          }
+          w.addEventListener('message', onMessage)
+          options.signal?.addEventListener('abort', onAbort, { once: true })
+          const req: AddWorkerRequest = { type: 'add', id, blockstoreName: stores.blockstoreName, entries: entries.map(e => e.file === undefined ? { path: e.path } : { path: e.path, file: e.file }), profile: options.profile }
+          w.postMessage(req)
+        })
+        options.signal?.throwIfAborted()
+        const store = await lib()
+        for (const r of roots) {
+          await pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name } })
+          await store.put({ cid: r.cid, name: r.name === '' ? r.cid : r.name, size: Number(r.size), type: r.type, source: 'add', profile: options.profile, addedAt: Date.now() })
+        }
+        await service.refreshLibrary()
+        onStorageChanged()
+        return roots
+      })
+    },
+
+    async list (cid, options = {}) {
+      const { browse, CID } = await mods()
+      const entries = await browse.list(helia(), CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(60_000) })
+      return entries.map(e => ({ name: e.name, cid: e.cid.toString(), type: e.type, size: Number(e.size) }))
+    },
+
+    async stat (address, options = {}) {
+      const [{ browse }, { parseAddress }] = await Promise.all([mods(), import('../ipfs/browse/address.js')])
+      const { cid, path } = parseAddress(address)
+      let blocks = 0
+      const signal = options.signal ?? AbortSignal.timeout(60_000)
+      const meter = createMeter('Fetching')
+      const e = await browse.stat(helia(), cid, {
+        path,
+        signal,
+        onProgress: () => { blocks++; options.onProgress?.({ ...meter.update(blocks), label: `Fetching (${blocks} blocks)` }) }
+      })
+      return { name: e.name === '' ? cid.toString() : e.name, cid: e.cid.toString(), type: e.type, size: Number(e.size), path, root: cid.toString() }
+    },
+
+    async readText (cid, maxBytes, options = {}) {
+      const { browse, CID } = await mods()
+      const chunks: Uint8Array[] = []
+      let size = 0
+      for await (const c of browse.read(helia(), CID.parse(cid), { length: maxBytes + 1, signal: options.signal ?? AbortSignal.timeout(60_000) })) {
+        chunks.push(c); size += c.byteLength
+      }
+      const all = new Uint8Array(size)
+      let o = 0
+      for (const c of chunks) { all.set(c, o); o += c.byteLength }
+      const truncated = size > maxBytes
+      return { text: new TextDecoder('utf-8', { fatal: false }).decode(truncated ? all.subarray(0, maxBytes) : all), truncated }
+    },
+
+    async objectUrl (cid, mimeType, options = {}) {
+      const { browse, CID } = await mods()
+      const parts: BlobPart[] = []
+      for await (const c of browse.read(helia(), CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(120_000) })) parts.push(c as Uint8Array<ArrayBuffer>)
+      return URL.createObjectURL(new Blob(parts, { type: mimeType }))
+    },
+
+    async download (cid, name, options = {}) {
+      const { browse, CID } = await mods()
+      const entry = await browse.stat(helia(), CID.parse(cid), { signal: options.signal })
+      const total = Number(entry.size)
+      await saveStream(name, await collect(browse.read(helia(), CID.parse(cid), { signal: options.signal }), options, `Downloading ${name}`, total), { size: total, ...(options.signal !== undefined ? { signal: options.signal } : {}) })
+    },
+
+    async downloadArchive (cid, name, format, options = {}) {
+      const [{ CID }, archive] = await Promise.all([mods(), import('../ipfs/browse/archive.js')])
+      const root = CID.parse(cid)
+      const source = format === 'tar'
+        ? archive.tarStream(helia(), root, name, { signal: options.signal })
+        : archive.zipStream(helia(), root, name, { signal: options.signal }) as unknown as AsyncIterable<Uint8Array>
+      await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), { mimeType: format === 'tar' ? 'application/x-tar' : 'application/zip', ...(options.signal !== undefined ? { signal: options.signal } : {}) })
+    },
+
+    async downloadCar (cid, name, options = {}) {
+      const { car, CID } = await mods()
+      const source = car.exportCar(helia().blockstore, CID.parse(cid), { signal: options.signal })
+      await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`), { mimeType: 'application/vnd.ipld.car', ...(options.signal !== undefined ? { signal: options.signal } : {}) })
+    },
+
+    async importCar (file, options = {}) {
+      const { car } = await mods()
+      const meter = createMeter(`Importing ${file.name}`)
+      let done = 0
+      async function * chunks (): AsyncGenerator<Uint8Array> {
+        const reader = file.stream().getReader()
+        try {
+          while (true) {
+            const { done: end, value } = await reader.read()
+            if (end) return
+            done += value.byteLength
+            options.onProgress?.(meter.update(done, file.size))
+            yield value
+          }
+        } finally { reader.releaseLock() }
+      }
+      const result = await car.importCar(helia(), chunks(), { signal: options.signal })
+      const store = await lib()
+      for (const r of result.roots) {
+        await store.put({ cid: r.toString(), name: file.name.replace(/\.car$/i, ''), size: result.bytes, type: 'directory', source: 'car', addedAt: Date.now() })
+      }
+      await service.refreshLibrary()
+      onStorageChanged()
+      return { roots: result.roots.map(r => r.toString()), blocks: result.blocks, bytes: result.bytes }
+    },
+
+    async pin (cid, name) {
+      const { pins, CID } = await mods()
+      await pins.pin(helia(), CID.parse(cid), name !== undefined ? { metadata: { name } } : {})
+      const store = await lib()
+      if (!(await store.list()).some(i => i.cid === cid)) {
+        const { browse } = await mods()
+        const e = await browse.stat(helia(), CID.parse(cid), { offline: true })
+        await store.put({ cid, name: name ?? cid, size: Number(e.size), type: e.type, source: 'open', addedAt: Date.now() })
+      }
+      await service.refreshLibrary()
+    },
+
+    async unpin (cid) {
+      const { pins, CID } = await mods()
+      await pins.unpin(helia(), CID.parse(cid))
+      await service.refreshLibrary()
+    },
+
+    async pins () {
+      const { pins } = await mods()
+      const out: Array<{ cid: string, name: string | undefined }> = []
+      for await (const p of pins.listPins(helia())) out.push({ cid: p.cid.toString(), name: typeof p.metadata.name === 'string' ? p.metadata.name : undefined })
+      return out
+    },
+
+    async gc () {
+      const { pins } = await mods()
+      const result = await pins.collectGarbage(helia())
+      await service.refreshLibrary()
+      onStorageChanged()
+      return result
+    },
+
+    async share (cid, publicGateway) {
+      const { CID } = await mods()
+      const parsed = CID.parse(cid)
+      const v1 = parsed.toV1().toString()
+      if (publicGateway === '') return { ipfsUrl: `ipfs://${v1}`, pathUrl: undefined, subdomainUrl: undefined }
+      const gw = new URL(publicGateway)
+      const pathUrl = `${gw.origin}/ipfs/${cid}`
+      const subdomainUrl = `${gw.protocol}//${v1}.ipfs.${gw.host}/`
+      return { ipfsUrl: `ipfs://${v1}`, pathUrl, subdomainUrl }
+    }
+  }
+  return service
+}
+
+export { isAbortError }

@@ -1,0 +1,38 @@
+/**
+ * Stream a UnixFS directory as a `.tar` (it-tar) or `.zip` (client-zip, stored entries). Files are
+ * read block by block as the archive is consumed, so memory stays bounded.
+ */
+import { pack } from 'it-tar'
+import { makeZip } from 'client-zip'
+import { read, walkFiles } from './browse.js'
+import type { CID } from 'multiformats/cid'
+import type { BrowseOptions } from './browse.js'
+
+type Node = Parameters<typeof read>[0]
+
+export async function * tarStream (node: Node, cid: CID, rootName: string, options: BrowseOptions = {}): AsyncGenerator<Uint8Array> {
+  const root = rootName === '' ? cid.toString() : rootName
+  async function * entries (): AsyncGenerator<{ header: { name: string, type: 'file' | 'directory', size?: number, mode: number, mtime: Date }, body?: AsyncIterable<Uint8Array> }> {
+    yield { header: { name: root, type: 'directory', mode: 0o755, mtime: new Date(0) } }
+    for await (const { path, entry } of walkFiles(node, cid, options)) {
+      if (entry.type === 'directory') {
+        yield { header: { name: `${root}/${path}`, type: 'directory', mode: 0o755, mtime: new Date(0) } }
+      } else {
+        yield { header: { name: `${root}/${path}`, type: 'file', size: Number(entry.size), mode: 0o644, mtime: new Date(0) }, body: read(node, entry.cid, options) }
+      }
+    }
+  }
+  yield * pack()(entries())
+}
+
+export function zipStream (node: Node, cid: CID, rootName: string, options: BrowseOptions = {}): ReadableStream<Uint8Array> {
+  const root = rootName === '' ? cid.toString() : rootName
+  async function * entries (): AsyncGenerator<{ name: string, input?: AsyncIterable<Uint8Array>, size?: bigint, lastModified: Date }> {
+    for await (const { path, entry } of walkFiles(node, cid, options)) {
+      if (entry.type === 'directory') yield { name: `${root}/${path}/`, lastModified: new Date(0) }
+      else yield { name: `${root}/${path}`, input: read(node, entry.cid, options), size: entry.size, lastModified: new Date(0) }
+    }
+  }
+  return makeZip(entries() as AsyncIterable<never>)
+}
+

@@ -1,0 +1,104 @@
+/**
+ * Read UnixFS content: list a directory (with entry types), stat, and read a byte range. Blocks
+ * come from the local store or, through bitswap, from connected peers.
+ */
+import { unixfs } from '@helia/unixfs'
+import type { Helia } from '@helia/interface'
+import type { CID } from 'multiformats/cid'
+import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
+import { emit } from '../../core/options.js'
+import { ContentNotFoundError, PathNotFoundError } from './errors.js'
+
+export type EntryType = 'file' | 'directory' | 'raw'
+
+export interface Entry {
+  name: string
+  cid: CID
+  type: EntryType
+  /** File size in bytes (for directories: the DAG size). */
+  size: bigint
+}
+
+export type FetchProgressEvents = ProgressEvent<'browse:block', { cid: string }>
+
+export interface BrowseOptions extends OperationOptions<FetchProgressEvents> {
+  path?: string
+  /** Only local blocks: fail at once instead of asking peers. */
+  offline?: boolean
+}
+
+type Node = Pick<Helia, 'blockstore' | 'datastore' | 'pins' | 'routing' | 'getCodec' | 'getHasher' | 'logger'>
+
+function wrapNotFound (err: unknown, what: string, options: AbortOptions): never {
+  const name = (err as { name?: string } | null)?.name
+  if (options.signal?.aborted === true) throw err
+  if (name === 'NoPropsError' || name === 'DoesNotExistError' || name === 'NotFoundError' && /path/i.test((err as Error).message)) {
+    throw new PathNotFoundError(`${what} does not exist. Check the path; open the folder to see what it holds.`, { cause: err })
+  }
+  if (name === 'LoadBlockFailedError' || name === 'AbortError' || name === 'TimeoutError' || name === 'BlockNotFoundWhileOfflineError') {
+    throw new ContentNotFoundError(`No connected peer sent ${what} in time. Connect to a peer that has it (Node page), or try again later.`, { cause: err })
+  }
+  throw err
+}
+
+function progress (options: BrowseOptions): (evt: { type: string, detail: unknown }) => void {
+  return (evt) => {
+    if (evt.type === 'blocks:get:blockstore:get' || evt.type === 'bitswap:want') {
+      emit(options, 'browse:block', { cid: String(evt.detail) })
+    }
+  }
+}
+
+export async function stat (node: Node, cid: CID, options: BrowseOptions = {}): Promise<Entry> {
+  const fs = unixfs(node as Helia)
+  try {
+    const s = await fs.stat(cid, { path: options.path, signal: options.signal, offline: options.offline, onProgress: progress(options) })
+    const name = options.path?.split('/').pop() ?? ''
+    return { name, cid: s.cid, type: s.type, size: s.type === 'file' || s.type === 'raw' ? s.size : s.size }
+  } catch (err) {
+    wrapNotFound(err, `/ipfs/${cid}${options.path !== undefined && options.path !== '' ? '/' + options.path : ''}`, options)
+  }
+}
+
+/** List a directory's entries, each with its type and size. */
+export async function list (node: Node, cid: CID, options: BrowseOptions = {}): Promise<Entry[]> {
+  const fs = unixfs(node as Helia)
+  const out: Entry[] = []
+  try {
+    for await (const e of fs.ls(cid, { path: options.path, signal: options.signal, onProgress: progress(options) })) {
+      const s = await fs.stat(e.cid, { signal: options.signal, offline: options.offline, onProgress: progress(options) })
+      out.push({ name: e.name, cid: e.cid, type: s.type, size: s.size })
+    }
+  } catch (err) {
+    wrapNotFound(err, `/ipfs/${cid}${options.path !== undefined && options.path !== '' ? '/' + options.path : ''}`, options)
+  }
+  return out.sort((a, b) => a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type === 'directory' ? -1 : b.type === 'directory' ? 1 : 0)
+}
+
+export interface ReadOptions extends BrowseOptions {
+  offset?: number
+  length?: number
+}
+
+/** Stream a file's bytes (or a range of them). */
+export async function * read (node: Node, cid: CID, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  const fs = unixfs(node as Helia)
+  try {
+    yield * fs.cat(cid, { path: options.path, offset: options.offset, length: options.length, signal: options.signal, offline: options.offline, onProgress: progress(options) })
+  } catch (err) {
+    wrapNotFound(err, `/ipfs/${cid}${options.path !== undefined && options.path !== '' ? '/' + options.path : ''}`, options)
+  }
+}
+
+/** Walk a directory tree depth-first, yielding files with their relative paths. */
+export async function * walkFiles (node: Node, cid: CID, options: BrowseOptions = {}, prefix = ''): AsyncGenerator<{ path: string, entry: Entry }> {
+  for (const e of await list(node, cid, options)) {
+    const path = prefix === '' ? e.name : `${prefix}/${e.name}`
+    if (e.type === 'directory') {
+      yield { path, entry: e }
+      yield * walkFiles(node, e.cid, { ...options, path: undefined }, path)
+    } else {
+      yield { path, entry: e }
+    }
+  }
+}

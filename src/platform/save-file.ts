@@ -1,0 +1,54 @@
+/**
+ * Save a stream as a download. Large files go through the File System Access API where the
+ * browser has it (written as they stream, so memory stays flat); otherwise the bytes are collected
+ * into a Blob and handed to the browser's download manager.
+ */
+export interface SaveOptions {
+  signal?: AbortSignal
+  /** Size hint: above `streamAbove` bytes the save picker is used when available. */
+  size?: number
+  streamAbove?: number
+  mimeType?: string
+}
+
+const DEFAULT_STREAM_ABOVE = 256 * 1024 * 1024
+
+export async function saveStream (name: string, source: AsyncIterable<Uint8Array>, options: SaveOptions = {}): Promise<void> {
+  const picker = (globalThis as { showSaveFilePicker?: (o: unknown) => Promise<FileSystemFileHandle> }).showSaveFilePicker
+  if (picker !== undefined && (options.size ?? Infinity) > (options.streamAbove ?? DEFAULT_STREAM_ABOVE)) {
+    const handle = await picker({ suggestedName: name })
+    const writable = await handle.createWritable()
+    try {
+      for await (const chunk of source) {
+        options.signal?.throwIfAborted()
+        await writable.write(chunk as Uint8Array<ArrayBuffer>)
+      }
+      await writable.close()
+    } catch (err) {
+      await writable.abort().catch(() => {})
+      throw err
+    }
+    return
+  }
+  const parts: BlobPart[] = []
+  for await (const chunk of source) {
+    options.signal?.throwIfAborted()
+    parts.push(chunk as Uint8Array<ArrayBuffer>)
+  }
+  const url = URL.createObjectURL(new Blob(parts, { type: options.mimeType ?? 'application/octet-stream' }))
+  try {
+    const a = document.createElement('a')
+    a.href = url
+    a.download = name
+    a.rel = 'noopener'
+    document.body.append(a)
+    a.click()
+    a.remove()
+  } finally {
+    setTimeout(() => { URL.revokeObjectURL(url) }, 60_000)
+  }
+}
+
+export async function copyText (text: string): Promise<void> {
+  await navigator.clipboard.writeText(text)
+}
