@@ -95,7 +95,14 @@ test('a site is fetched through the gateways, verified, rendered sandboxed, and 
   expect(honest.requests.length).toBeGreaterThanOrEqual(4)
 
   // A directory without index.html, holding a file whose name is HTML: nothing of it runs.
-  await view.goto(new URL(`ipfs/${site.toString()}/docs/`, BASE_URL()).href)
+  const listing = await view.goto(new URL(`ipfs/${site.toString()}/docs/`, BASE_URL()).href)
+  expect((await listing?.allHeaders())?.['content-type']).toBe('text/html; charset=utf-8')
+  const link = view.getByRole('link', { name: EVIL_NAME })
+  await expect(link).toHaveCount(1) // the name shows as text, not as an element
+  expect(await view.locator('img').count()).toBe(0)
+  expect(await view.title()).not.toMatch(/ran/)
+  await link.click()
+  await expect(view.locator('body')).toContainText('plain text')
   expect(await view.title()).not.toMatch(/ran/)
   const file = await view.goto(new URL(`ipfs/${site.toString()}/docs/${encodeURIComponent(EVIL_NAME)}`, BASE_URL()).href)
   expect(file?.status()).toBe(200)

@@ -159,7 +159,7 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
     <div class="browser card" data-testid="browser">
       <div class="row">
         <nav class="crumbs grow" aria-label="Path">
-          <button type="button" class="link" onClick={() => { goto(0) }}>{loc.name}</button>
+          <button type="button" class="link" data-testid="crumb-root" onClick={() => { goto(0) }}>{loc.name}</button>
           {loc.path.map((p, i) => <span key={i}> / <button type="button" class="link" onClick={() => { goto(i + 1) }}>{p}</button></span>)}
         </nav>
         <button type="button" class="link" onClick={onClose} aria-label="Close">×</button>
