@@ -1,5 +1,5 @@
 /** Interop helpers: locate real restic, run it, and build deterministic source trees. */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync, utimesSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -34,6 +34,22 @@ export function restic (args: string[], options: { repo: string, cwd?: string, a
   const out = { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
   if (options.allowFail !== true && out.status !== 0) throw new Error(`restic ${args.join(' ')} exited ${out.status}:\n${out.stderr}\n${out.stdout}`)
   return out
+}
+
+/** Like `restic()`, but without blocking the event loop (needed when the server runs in this process). */
+export async function resticAsync (args: string[], options: { repo: string }): Promise<{ stdout: string, stderr: string }> {
+  const bin = requireRestic()
+  return await new Promise((resolve, reject) => {
+    execFile(bin, ['-r', options.repo, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: join(tmpdir(), 'cairn-restic-cache'), TZ: 'UTC' },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 120_000
+    }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`restic ${args.join(' ')} failed: ${err.message}\n${stderr}\n${stdout}`))
+      else resolve({ stdout, stderr })
+    })
+  })
 }
 
 export function tempDir (prefix: string): string {
