@@ -11,7 +11,7 @@
  * - error pages escape every name and message they show.
  */
 import { CairnError, errorToObject } from '../core/errors.js'
-import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchContent, parseContentPath } from '../ipfs/fetch/index.js'
+import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchContent, listDirectory, parseContentPath } from '../ipfs/fetch/index.js'
 import type { BlockSources } from '../ipfs/fetch/index.js'
 
 /** The CSP every `/ipfs/` answer carries. */
@@ -39,6 +39,16 @@ export function contentAddressFor (url: URL, scopePath: string): string | undefi
   const rel = url.pathname.slice(scopePath.length)
   if (!/^ipfs\/[^/]+/.test(rel)) return undefined
   return '/' + rel + url.search
+}
+
+/** `inline; filename*=UTF-8''…` from the last path segment: never a raw name inside quotes. */
+function disposition (original: string | null, address: string): string | undefined {
+  if (original === null) return undefined
+  const type = original.trim().toLowerCase().startsWith('attachment') ? 'attachment' : 'inline'
+  const last = address.split('?')[0]?.split('/').filter(s => s !== '').pop() ?? ''
+  let name: string
+  try { name = decodeURIComponent(last) } catch { name = last }
+  return `${type}; filename*=UTF-8''${encodeURIComponent(name)}`
 }
 
 function securityHeaders (headers: Headers): Headers {
@@ -76,6 +86,21 @@ const STATUS = new Map<string, number>([
   [AllGatewaysFailedError.code, 502]
 ])
 
+function formatSize (size: bigint): string {
+  const n = Number(size)
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}
+
+/** An HTML listing of a directory without index.html; every name is escaped and URL-encoded. */
+export function directoryPage (ipfsPath: string, entries: ReadonlyArray<{ name: string, cid: string, size: bigint }>): string {
+  const rows = entries.map(e => `<tr><td><a href="./${escapeHtml(encodeURIComponent(e.name))}">${escapeHtml(e.name)}</a></td><td>${formatSize(e.size)}</td><td><code>${escapeHtml(e.cid)}</code></td></tr>`)
+  return `<!doctype html><meta charset="utf-8"><title>${escapeHtml(ipfsPath)}</title>` +
+    '<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem}td{padding:.2rem .8rem .2rem 0}code{font-size:.85em;color:#555}</style>' +
+    `<h1>Index of <code>${escapeHtml(ipfsPath)}</code></h1><table><thead><tr><th>Name</th><th>Size</th><th>CID</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+}
+
 export interface ServeOptions {
   signal?: AbortSignal | undefined
   method?: 'GET' | 'HEAD' | undefined
@@ -108,6 +133,22 @@ export async function serveContent (sources: BlockSources, address: string, scop
     return errorPage(status, title, err)
   }
   const headers = securityHeaders(new Headers(res.headers))
+  const disp = disposition(headers.get('content-disposition'), address)
+  if (disp !== undefined) headers.set('content-disposition', disp)
+  if (headers.get('x-unixfs-type') === 'directory' && !(headers.get('content-type') ?? '').startsWith('text/html')) {
+    // verified-fetch answers a directory without index.html with its raw dag-pb block.
+    await res.body?.cancel().catch(() => {})
+    try {
+      const listing = await listDirectory(sources, address, { signal: options.signal, offline: sources.gateways.length === 0, gatewayTimeoutMs: options.gatewayTimeoutMs })
+      headers.set('content-type', 'text/html; charset=utf-8')
+      headers.delete('content-length')
+      headers.delete('content-disposition')
+      headers.delete('etag')
+      return new Response(options.method === 'HEAD' ? null : directoryPage(listing.ipfsPath, listing.entries), { status: 200, headers })
+    } catch (err) {
+      return errorPage(502, 'Could not list this directory', err)
+    }
+  }
   const location = headers.get('location')
   if (location !== null && location.startsWith('ipfs://')) {
     headers.set('location', `${scopePath}ipfs/${location.slice('ipfs://'.length)}`)

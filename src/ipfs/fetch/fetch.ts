@@ -10,6 +10,7 @@
  */
 import { createVerifiedFetchWithHelia } from '@helia/verified-fetch'
 import * as dagPb from '@ipld/dag-pb'
+import { exporter } from 'ipfs-unixfs-exporter'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as json from 'multiformats/codecs/json'
@@ -223,6 +224,42 @@ export async function fetchContent (components: FetchComponents, address: string
     throw new FetchFailedError(`Retrieving ${url} failed with ${res.status} ${res.statusText}. Try again, or check the gateways in Settings.`, res.status)
   }
   return withBodyErrors(res, store)
+}
+
+export interface DirectoryEntry {
+  name: string
+  cid: string
+  /** Bytes under the entry as recorded in the directory (the link's Tsize). */
+  size: bigint
+}
+
+export interface DirectoryListing {
+  /** `/ipfs/<cid>[/path]` of the directory (after name resolution). */
+  ipfsPath: string
+  entries: DirectoryEntry[]
+}
+
+/**
+ * Lists a UnixFS directory (plain or HAMT-sharded), with the same verified block sources as
+ * `fetchContent`. Entries come in the directory's order; at most `limit` (default 10,000).
+ *
+ * @throws FetchFailedError (status 400) when the address is not a directory, or the errors of `getBlock`
+ */
+export async function listDirectory (components: FetchComponents, address: string, options: FetchContentOptions & { limit?: number } = {}): Promise<DirectoryListing> {
+  const target = parseContentPath(address)
+  const { cid, path } = await resolveContentPath(components, target, options)
+  const store = new RetrievalBlockstore(components, options)
+  const segments = path.split('/').filter(p => p !== '').map(p => decodeURIComponent(p))
+  const ipfsPath = `/ipfs/${cid.toString()}${segments.map(s => '/' + s).join('')}`
+  const entry = await exporter([cid.toString(), ...segments].join('/'), store as unknown as Blockstore, { signal: options.signal })
+  if (entry.type !== 'directory') throw new FetchFailedError(`${ipfsPath} is a ${entry.type}, not a directory.`, 400)
+  const entries: DirectoryEntry[] = []
+  const limit = options.limit ?? 10_000
+  for await (const e of entry.entries({ signal: options.signal })) {
+    entries.push({ name: e.name, cid: e.cid.toString(), size: e.size })
+    if (entries.length >= limit) break
+  }
+  return { ipfsPath, entries }
 }
 
 export interface FetchedBytes {
