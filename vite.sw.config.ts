@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
+import type { UserConfig } from 'vite'
 
 const DIST = fileURLToPath(new URL('./dist/', import.meta.url))
 /** Not part of the shell: the worker itself, the release CAR, and what the local server makes up. */
@@ -42,7 +43,7 @@ function precache (): { files: string[], version: string } {
   return { files: ['./', ...files], version: hash.digest('hex').slice(0, 16) }
 }
 
-export default defineConfig(() => {
+export default defineConfig((): UserConfig => {
   const { files, version } = precache()
   return {
     base: './',
