@@ -1,9 +1,9 @@
 /** Interop helpers: locate real restic, run it, and build deterministic source trees. */
 import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync, utimesSync, chmodSync } from 'node:fs'
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 
 /** Path of the restic binary, or undefined. */
 export function findRestic (): string | undefined {
@@ -104,3 +104,24 @@ export function makeSourceTree (root: string): string {
   utimesSync(join(src, 'hello.txt'), new Date('2023-01-02T03:04:05Z'), new Date('2023-01-02T03:04:05Z'))
   return src
 }
+
+/**
+ * Every entry below `dir`: type, mode, size, mtime, content hash or link target. mtimes are compared
+ * in whole milliseconds: Node's utimes() takes float seconds, so Cairn's restore keeps only ~µs precision.
+ */
+export function snapshotOf (dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const visit = (p: string): void => {
+    for (const name of readdirSync(p)) {
+      const full = join(p, name)
+      const st = lstatSync(full)
+      const rel = relative(dir, full)
+      if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(full)}`
+      else if (st.isDirectory()) { out[rel] = `dir ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)}`; visit(full) }
+      else out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${st.size} ${Math.floor(st.mtimeMs)} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`
+    }
+  }
+  visit(dir)
+  return out
+}
+

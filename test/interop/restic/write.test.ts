@@ -1,6 +1,5 @@
-import { lstatSync, readFileSync, readlinkSync, writeFileSync, readdirSync, rmSync } from 'node:fs'
-import { createHash } from 'node:crypto'
-import { join, relative } from 'node:path'
+import { writeFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalBackend } from '../../../src/node/restic/local-backend.js'
 import { FsSource } from '../../../src/node/restic/fs-source.js'
@@ -9,29 +8,10 @@ import { Repository } from '../../../src/restic/repository/repository.js'
 import { backup } from '../../../src/restic/archiver/archiver.js'
 import { restore } from '../../../src/restic/restorer/restorer.js'
 import { findSnapshot } from '../../../src/restic/ops/snapshots.js'
-import { PASSWORD, SKIP, makeSourceTree, requireRestic, restic, tempDir } from './helpers.js'
+import { findNode, splitPath } from '../../../src/restic/ops/tree-walk.js'
+import { PASSWORD, SKIP, makeSourceTree, requireRestic, restic, snapshotOf, tempDir } from './helpers.js'
 
 const FAST_SCRYPT = { N: 16384, r: 8, p: 1 }
-
-/**
- * Every entry below `dir`: type, mode, size, mtime, content hash or link target. mtimes are compared
- * in whole milliseconds: Node's utimes() takes float seconds, so Cairn's restore keeps only ~µs precision.
- */
-function snapshotOf (dir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const visit = (p: string): void => {
-    for (const name of readdirSync(p)) {
-      const full = join(p, name)
-      const st = lstatSync(full)
-      const rel = relative(dir, full)
-      if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(full)}`
-      else if (st.isDirectory()) { out[rel] = `dir ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)}`; visit(full) }
-      else out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${st.size} ${Math.floor(st.mtimeMs)} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`
-    }
-  }
-  visit(dir)
-  return out
-}
 
 describe.skipIf(SKIP)('restic reads what Cairn writes', () => {
   let root: string
@@ -76,11 +56,20 @@ describe.skipIf(SKIP)('restic reads what Cairn writes', () => {
 
   it('`restic backup --force` of the same files adds no data blobs (identical chunking)', () => {
     const r = restic(['backup', '--force', '--json', '--host', 'cairn-test', src], { repo: repoDir })
-    const summary = r.stdout.trim().split('\n').map(l => JSON.parse(l) as { message_type: string, data_blobs?: number, snapshot_id?: string }).find(m => m.message_type === 'summary')
+    const summary = r.stdout.trim().split('\n').map(l => JSON.parse(l) as { message_type: string, data_blobs?: number, tree_blobs?: number, snapshot_id?: string }).find(m => m.message_type === 'summary')
     expect(summary).toBeDefined()
     expect(summary!.data_blobs).toBe(0)
     resticSnapshotId = summary!.snapshot_id!
     beforeChange = snapshotOf(src)
+  })
+
+  it('our trees are byte-identical to restic\'s for the same files (odd names, modes, times)', async () => {
+    const repo = await Repository.open(new LocalBackend(repoDir), { password: PASSWORD })
+    await repo.loadIndex()
+    const ours = await findNode(repo, (await findSnapshot(repo, snapshotId)).tree, splitPath(src))
+    const theirs = await findNode(repo, (await findSnapshot(repo, resticSnapshotId)).tree, splitPath(src))
+    expect(ours.subtree).toBeDefined()
+    expect(ours.subtree).toBe(theirs.subtree)
   })
 
   it('Cairn restores the snapshot restic wrote into the same repository', async () => {
