@@ -5,6 +5,7 @@
 import { createStore } from './store.js'
 import { createNodeService, preload, DEFAULT_STORES } from './node-service.js'
 import { createFilesService } from './files-service.js'
+import { createNamesService } from './names-service.js'
 import { InvalidSettingsError } from './errors.js'
 import { validateSettings } from '../core/settings.js'
 import { openSettingsStore } from '../platform/settings-store.js'
@@ -12,6 +13,7 @@ import { requestPersistence, storageStatus } from '../platform/storage.js'
 import type { Store } from './store.js'
 import type { NodeService, NodeStores } from './node-service.js'
 import type { FilesService } from './files-service.js'
+import type { NamesService } from './names-service.js'
 import type { StoredSettings, SettingsStore } from '../platform/settings-store.js'
 import type { StorageStatus } from '../platform/storage.js'
 import type { SettingsProfileName } from '../core/settings.js'
@@ -21,6 +23,7 @@ export type { NodeState, NodeStatus } from './node-service.js'
 export type { StoredSettings } from '../platform/settings-store.js'
 export type { StorageStatus } from '../platform/storage.js'
 export type { ConnectionInfo, TransportName } from '../ipfs/peers.js'
+export type { NamesService, NameRow, PublishOutcome, ResolveOutcome, InspectOutcome } from './names-service.js'
 export type { FilesService, LibraryRow, BrowseEntry, TransferProgress, ShareLinks } from './files-service.js'
 export type { PickedEntry } from '../platform/file-sources.js'
 export { fromDataTransfer, fromDirectoryHandle, fromFileList } from '../platform/file-sources.js'
@@ -40,6 +43,7 @@ export interface App {
   storage: Store<StorageStatus | undefined>
   node: NodeService
   files: FilesService
+  names: NamesService
   /** Load settings and start the node. */
   start: () => Promise<void>
   /** Validate, persist and apply settings (restarts the node). */
@@ -60,6 +64,7 @@ export function createApp (init: AppInit): App {
   const stores = init.stores ?? DEFAULT_STORES
   const node = createNodeService(stores)
   const files = createFilesService(node, stores, () => { void app.refreshStorage() })
+  const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] })
   let store: SettingsStore | undefined
 
   const active = (s: StoredSettings) => s.profiles[s.profile]
@@ -69,6 +74,7 @@ export function createApp (init: AppInit): App {
     storage,
     node,
     files,
+    names,
     async start () {
       // Fetch the node's code while the settings load.
       void preload()
@@ -79,6 +85,7 @@ export function createApp (init: AppInit): App {
       void app.refreshStorage()
       await node.start(active(loaded))
       void files.refreshLibrary()
+      void names.refresh().then(() => { names.startKeepAlive() }).catch((err: unknown) => { console.warn('IPNS keys could not be loaded', err) })
     },
     async saveSettings (next) {
       const problems = validateSettings(active(next))

@@ -8,6 +8,7 @@ import { NodeNotReadyError } from './errors.js'
 import { CairnError, isAbortError } from '../core/errors.js'
 import { openLibraryStore } from '../platform/library-store.js'
 import { saveStream } from '../platform/save-file.js'
+import { withWebLock } from '../platform/locks.js'
 import type { Store } from './store.js'
 import type { TransferProgress } from './progress.js'
 import type { NodeService, NodeStores } from './node-service.js'
@@ -116,9 +117,9 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       const { pins, CID } = await mods()
       const total = entries.reduce((s, e) => s + (e.file?.size ?? 0), 0)
       const meter = createMeter(`Adding ${entries.length} ${entries.length === 1 ? 'file' : 'files'}`)
-      // The shared lock keeps garbage collection out until the roots are pinned: the worker's
-      // blocks are unpinned until then.
-      return pins.withSharedLock(n, options.signal, async () => {
+      // The shared locks (this tab's and, through Web Locks, every tab's) keep garbage collection
+      // out until the roots are pinned: the worker's blocks are unpinned until then.
+      return withWebLock('blocks', options.signal, async () => pins.withSharedLock(n, options.signal, async () => {
         const id = nextAddId++
         const w = getWorker()
         const fileDone = new Map<string, number>()
@@ -161,7 +162,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
         await service.refreshLibrary()
         onStorageChanged()
         return roots
-      })
+      }), 'shared')
     },
 
     async list (cid, options = {}) {
@@ -280,7 +281,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
 
     async gc () {
       const { pins } = await mods()
-      const result = await pins.collectGarbage(helia())
+      const result = await withWebLock('blocks', undefined, async () => pins.collectGarbage(helia()))
       await service.refreshLibrary()
       onStorageChanged()
       return result

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { useStore } from './hooks.js'
 import { NodeView } from './views/node-view.js'
 import { FilesView } from './views/files-view.js'
+import { NamesView } from './views/names-view.js'
 import { SettingsView } from './views/settings-view.js'
 import { StorageView } from './views/storage-view.js'
 import type { App } from '../app/app.js'
@@ -11,6 +12,7 @@ interface Route { path: string, label: string, view: (props: { app: App }) => JS
 
 const ROUTES: Route[] = [
   { path: 'files', label: 'Files', view: FilesView },
+  { path: 'names', label: 'Names', view: NamesView },
   { path: 'node', label: 'Node', view: NodeView },
   { path: 'storage', label: 'Storage', view: StorageView },
   { path: 'settings', label: 'Settings', view: SettingsView }

@@ -1,0 +1,166 @@
+/**
+ * IPNS names for the page: keys (encrypted at rest with a non-extractable device key), publish,
+ * resolve, inspect, export, and keep-alive (republish on start and on a timer; warn before expiry).
+ */
+import { createStore } from './store.js'
+import { withWebLock } from '../platform/locks.js'
+import { deviceKey } from '../platform/device-key.js'
+import type { Store } from './store.js'
+import type { AbortOptions } from '../core/options.js'
+import type { NetworkSettings } from '../core/settings.js'
+import type { KeyStore, NameStateStore, PublishTargetResult } from '../ipfs/ipns/index.js'
+import type * as IpnsModule from '../ipfs/ipns/index.js'
+
+export interface NameRow {
+  keyName: string
+  k51: string
+  bafz: string
+  createdAt: number
+  /** Last published or seen value, sequence and expiry, when known. */
+  value?: string
+  sequence?: string
+  expiresAt?: number
+  expiresSoon: boolean
+}
+
+export interface PublishOutcome {
+  name: string
+  value: string
+  sequence: string
+  results: PublishTargetResult[]
+}
+
+export interface ResolveOutcome {
+  value: string
+  sequence: string | undefined
+  validity: string | undefined
+  ttlMs: number | undefined
+}
+
+export type InspectOutcome =
+  | { valid: true, name: string, value: string, sequence: string, validity: string, ttlMs: number, keyType: string }
+  | { valid: false, reason: string, message: string }
+
+export interface NamesService {
+  rows: Store<NameRow[]>
+  refresh: () => Promise<void>
+  create: (keyName: string) => Promise<void>
+  rename: (from: string, to: string) => Promise<void>
+  remove: (keyName: string) => Promise<void>
+  exportKey: (keyName: string) => Promise<Uint8Array>
+  importKey: (keyName: string, protobuf: Uint8Array) => Promise<void>
+  publish: (keyName: string, value: string, options: AbortOptions & { lifetime: string, ttl: string }) => Promise<PublishOutcome>
+  resolve: (name: string, options?: AbortOptions) => Promise<ResolveOutcome>
+  inspect: (record: Uint8Array, name?: string) => Promise<InspectOutcome>
+  exportRecord: (k51: string) => Promise<Uint8Array>
+  /** Republish every name that has a record (on start, then every `intervalMs`). */
+  startKeepAlive: (intervalMs?: number) => void
+  stopKeepAlive: () => void
+}
+
+const DEFAULT_KEEPALIVE_MS = 4 * 60 * 60 * 1000
+const EXPIRY_WARNING_MS = 12 * 60 * 60 * 1000
+
+export function createNamesService (settings: () => NetworkSettings | undefined): NamesService {
+  const rows = createStore<NameRow[]>([])
+  interface Parts { keys: KeyStore, state: NameStateStore, ipns: typeof IpnsModule }
+  let parts: Promise<Parts> | undefined
+  let timer: ReturnType<typeof setInterval> | undefined
+
+  const load = async (): Promise<Parts> => {
+    parts ??= (async () => {
+      const [ipns, { IDBDatastore }] = await Promise.all([import('../ipfs/ipns/index.js'), import('datastore-idb')])
+      const datastore = new IDBDatastore('cairn/ipns/v1')
+      await datastore.open()
+      const keys = new ipns.KeyStore({ datastore, protection: { cryptoKey: await deviceKey('ipns-keys') } })
+      return { keys, state: new ipns.NameStateStore(datastore), ipns }
+    })()
+    return parts
+  }
+  const routers = (): string[] => settings()?.delegatedRouters ?? []
+
+  const service: NamesService = {
+    rows,
+    async refresh () {
+      const { keys, state, ipns } = await load()
+      const now = Date.now()
+      const out: NameRow[] = []
+      for (const k of await keys.list()) {
+        const row: NameRow = { keyName: k.keyName, k51: k.name.k51, bafz: k.name.bafz, createdAt: k.createdAt, expiresSoon: false }
+        const s = await state.get(k.name)
+        if (s?.lastRecord !== undefined) {
+          const v = await ipns.inspectRecord(s.lastRecord, { name: k.name.k51, now: 0 })
+          if (v.valid) {
+            row.value = v.value
+            row.sequence = v.sequence.toString()
+            row.expiresAt = v.expiresAt
+            row.expiresSoon = ipns.expiresSoon(v, now, EXPIRY_WARNING_MS)
+          }
+        }
+        out.push(row)
+      }
+      rows.set(out.sort((a, b) => a.keyName.localeCompare(b.keyName)))
+    },
+    async create (keyName) { const { keys } = await load(); await keys.generate(keyName); await service.refresh() },
+    async rename (from, to) { const { keys } = await load(); await keys.rename(from, to); await service.refresh() },
+    async remove (keyName) { const { keys } = await load(); await keys.remove(keyName); await service.refresh() },
+    async exportKey (keyName) { const { keys } = await load(); return keys.exportKey(keyName) },
+    async importKey (keyName, protobuf) { const { keys } = await load(); await keys.importKey(keyName, protobuf); await service.refresh() },
+
+    async publish (keyName, value, options) {
+      const { keys, state, ipns } = await load()
+      const info = await keys.get(keyName)
+      // One publisher per name across tabs, so two tabs never sign the same sequence number.
+      const result = await withWebLock(`ipns:${info.name.k51}`, options.signal, async () => ipns.publish({ keys, state, routers: routers() }, keyName, value, {
+        lifetimeMs: ipns.parseDuration(options.lifetime),
+        ttlMs: ipns.parseDuration(options.ttl),
+        ...(options.signal !== undefined ? { signal: options.signal } : {})
+      }))
+      await service.refresh()
+      return { name: result.name.k51, value: result.value, sequence: result.sequence.toString(), results: result.results }
+    },
+
+    async resolve (name, options = {}) {
+      const { state, ipns } = await load()
+      const r = await ipns.resolve({ state, routers: routers() }, name, options.signal !== undefined ? { signal: options.signal } : {})
+      return { value: r.value, sequence: r.sequence?.toString(), validity: r.validity, ttlMs: r.ttlMs }
+    },
+
+    async inspect (record, name) {
+      const { ipns } = await load()
+      const v = await ipns.inspectRecord(record, name !== undefined && name !== '' ? { name } : {})
+      if (v.valid) return { valid: true, name: v.name.k51, value: v.value, sequence: v.sequence.toString(), validity: v.validity, ttlMs: v.ttlMs, keyType: v.keyType }
+      return { valid: false, reason: v.reason, message: v.message }
+    },
+
+    async exportRecord (k51) {
+      const { state, ipns } = await load()
+      return ipns.exportRecord(state, k51)
+    },
+
+    startKeepAlive (intervalMs = DEFAULT_KEEPALIVE_MS) {
+      const run = async (): Promise<void> => {
+        const { keys, state, ipns } = await load()
+        if (routers().length === 0) return
+        for (const k of await keys.list()) {
+          const s = await state.get(k.name)
+          if (s?.lastRecord === undefined) continue
+          try {
+            await withWebLock(`ipns:${k.name.k51}`, undefined, async () => ipns.republish({ keys, state, routers: routers() }, k.keyName))
+          } catch (err) {
+            console.warn(`Republishing ${k.keyName} failed:`, err)
+          }
+        }
+        await service.refresh()
+      }
+      service.stopKeepAlive()
+      void run()
+      timer = setInterval(() => { void run() }, intervalMs)
+    },
+    stopKeepAlive () {
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+    }
+  }
+  return service
+}

@@ -1,0 +1,163 @@
+import { useEffect, useState } from 'preact/hooks'
+import { useAction, useStore } from '../hooks.js'
+import { ErrorBox } from '../components/error-box.js'
+import { copyText } from '../../app/app.js'
+import type { App, InspectOutcome, PublishOutcome, ResolveOutcome } from '../../app/app.js'
+
+function download (name: string, bytes: Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  a.click()
+  setTimeout(() => { URL.revokeObjectURL(url) }, 30_000)
+}
+
+function when (ms: number | undefined): string {
+  return ms === undefined ? '–' : new Date(ms).toLocaleString()
+}
+
+export function NamesView ({ app }: { app: App }) {
+  const rows = useStore(app.names.rows)
+  const [newKey, setNewKey] = useState('')
+  const create = useAction(async () => { await app.names.create(newKey.trim()); setNewKey('') })
+  const importKey = useAction(async (f: File) => { await app.names.importKey(f.name.replace(/\.key$/, ''), new Uint8Array(await f.arrayBuffer())) })
+  const rowAction = useAction(async (fn: () => Promise<void>) => { await fn() })
+  useEffect(() => { void app.names.refresh() }, [app])
+
+  return (
+    <section aria-labelledby="names-title">
+      <h2 id="names-title">Names (IPNS)</h2>
+      <p class="muted">Each key is a name you can point at any CID. Keys are encrypted with a key this browser keeps and never reveals. Published names are republished while Cairn is open.</p>
+
+      <table data-testid="keys">
+        <thead><tr><th>Key</th><th>Name</th><th>Value</th><th>Expires</th><th /></tr></thead>
+        <tbody>
+          {rows.map(r => (
+            <tr key={r.k51} data-key={r.keyName} data-name={r.k51}>
+              <td>{r.keyName}</td>
+              <td><code title={r.bafz}>{r.k51}</code><br /><small class="muted"><code>{r.bafz}</code></small></td>
+              <td>{r.value !== undefined ? <><code>{r.value}</code><br /><small class="muted">sequence {r.sequence}</small></> : <span class="muted">not published</span>}</td>
+              <td>{r.expiresAt !== undefined ? <span class={r.expiresSoon ? 'warning' : ''} data-testid={r.expiresSoon ? 'expires-soon' : undefined}>{when(r.expiresAt)}{r.expiresSoon ? ' (expires soon: republish)' : ''}</span> : '–'}</td>
+              <td class="row wrap">
+                <button type="button" class="secondary" onClick={() => { void copyText(`/ipns/${r.k51}`) }}>Copy</button>
+                <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { download(`${r.keyName}.key`, await app.names.exportKey(r.keyName), 'application/octet-stream') }) }}>Export key</button>
+                {r.value !== undefined && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { download(`${r.k51}.ipns-record`, await app.names.exportRecord(r.k51), 'application/vnd.ipfs.ipns-record') }) }}>Export record</button>}
+                <button type="button" class="secondary" onClick={() => { const to = prompt(`Rename key "${r.keyName}" to:`, r.keyName); if (to !== null && to !== r.keyName) void rowAction.run(async () => app.names.rename(r.keyName, to.trim())) }}>Rename</button>
+                <button type="button" class="secondary" onClick={() => { if (confirm(`Delete key "${r.keyName}"? Without an exported copy, the name ${r.k51} can never be updated again.`)) void rowAction.run(async () => app.names.remove(r.keyName)) }}>Delete</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length === 0 && <p class="muted">No keys yet.</p>}
+      <ErrorBox message={rowAction.error} onClose={rowAction.clear} />
+
+      <form class="row" onSubmit={(e) => { e.preventDefault(); void create.run() }}>
+        <input name="keyName" value={newKey} placeholder="New key name, e.g. my-site" onInput={(e) => { setNewKey((e.target as HTMLInputElement).value) }} />
+        <button type="submit" disabled={create.busy || newKey.trim() === ''}>Create key</button>
+        <label class="button secondary">Import key<input type="file" hidden onChange={(e) => {
+          const t = e.target as HTMLInputElement
+          const f = t.files?.[0]
+          t.value = ''
+          if (f !== undefined) void importKey.run(f)
+        }} /></label>
+      </form>
+      <ErrorBox message={create.error} onClose={create.clear} />
+      <ErrorBox message={importKey.error} onClose={importKey.clear} />
+
+      <PublishForm app={app} keys={rows.map(r => r.keyName)} />
+      <ResolveForm app={app} />
+      <Inspector app={app} />
+    </section>
+  )
+}
+
+function PublishForm ({ app, keys }: { app: App, keys: string[] }) {
+  const [key, setKey] = useState('')
+  const [value, setValue] = useState('')
+  const [lifetime, setLifetime] = useState('48h')
+  const [ttl, setTtl] = useState('5m')
+  const [result, setResult] = useState<PublishOutcome | undefined>(undefined)
+  const pub = useAction(async () => { setResult(undefined); setResult(await app.names.publish(key !== '' ? key : keys[0]!, value.trim(), { lifetime, ttl, signal: AbortSignal.timeout(60_000) })) })
+  return (
+    <form class="card" onSubmit={(e) => { e.preventDefault(); void pub.run() }} data-testid="publish-form">
+      <h3>Publish</h3>
+      <div class="row wrap">
+        <label>Key <select name="key" value={key} onChange={(e) => { setKey((e.target as HTMLSelectElement).value) }}>{keys.map(k => <option key={k} value={k}>{k}</option>)}</select></label>
+        <label class="grow">Value <input name="value" value={value} placeholder="/ipfs/bafy… or a CID" onInput={(e) => { setValue((e.target as HTMLInputElement).value) }} /></label>
+        <label>Lifetime <input name="lifetime" value={lifetime} size={6} onInput={(e) => { setLifetime((e.target as HTMLInputElement).value) }} /></label>
+        <label>TTL <input name="ttl" value={ttl} size={6} onInput={(e) => { setTtl((e.target as HTMLInputElement).value) }} /></label>
+        <button type="submit" disabled={pub.busy || keys.length === 0 || value.trim() === ''}>{pub.busy ? 'Publishing…' : 'Publish'}</button>
+      </div>
+      <ErrorBox message={pub.error} onClose={pub.clear} />
+      {result !== undefined && (
+        <div role="status" data-testid="publish-result">
+          <p>Published <code>{result.name}</code> → <code>{result.value}</code> (sequence {result.sequence})</p>
+          <ul>{result.results.map(r => <li key={r.target} data-ok={String(r.ok)}>{r.target}: {r.ok ? 'stored' : `failed: ${r.error ?? ''}`}</li>)}</ul>
+        </div>
+      )}
+    </form>
+  )
+}
+
+function ResolveForm ({ app }: { app: App }) {
+  const [name, setName] = useState('')
+  const [result, setResult] = useState<ResolveOutcome | undefined>(undefined)
+  const res = useAction(async () => { setResult(undefined); setResult(await app.names.resolve(name.trim(), { signal: AbortSignal.timeout(30_000) })) })
+  return (
+    <form class="card" onSubmit={(e) => { e.preventDefault(); void res.run() }} data-testid="resolve-form">
+      <h3>Resolve</h3>
+      <div class="row">
+        <input class="grow" name="name" value={name} placeholder="k51…, bafz…, /ipns/<name>/path or /ipns/example.org" onInput={(e) => { setName((e.target as HTMLInputElement).value) }} />
+        <button type="submit" disabled={res.busy || name.trim() === ''}>{res.busy ? 'Resolving…' : 'Resolve'}</button>
+      </div>
+      <ErrorBox message={res.error} onClose={res.clear} />
+      {result !== undefined && (
+        <dl class="facts" data-testid="resolve-result">
+          <dt>Value</dt><dd><code data-testid="resolved-value">{result.value}</code></dd>
+          <dt>Sequence</dt><dd>{result.sequence ?? '–'}</dd>
+          <dt>Valid until</dt><dd>{result.validity ?? '–'}</dd>
+          <dt>TTL</dt><dd>{result.ttlMs !== undefined ? `${Math.round(result.ttlMs / 1000)} s` : '–'}</dd>
+        </dl>
+      )}
+    </form>
+  )
+}
+
+function Inspector ({ app }: { app: App }) {
+  const [name, setName] = useState('')
+  const [verdict, setVerdict] = useState<InspectOutcome | undefined>(undefined)
+  const check = useAction(async (bytes: Uint8Array, fileName: string) => {
+    const guess = /^(k51|bafz|12D3|Qm)[a-z0-9]+(?=\.ipns-record$)/i.exec(fileName)?.[0]
+    setVerdict(await app.names.inspect(bytes, name.trim() !== '' ? name.trim() : guess))
+  })
+  return (
+    <div class="card" data-testid="inspector">
+      <h3>Inspect a record</h3>
+      <p class="muted">Upload an <code>.ipns-record</code> file, or paste its bytes as base64, to check its signature, validity and value.</p>
+      <div class="row wrap">
+        <input name="inspect-name" value={name} placeholder="Expected name (optional)" onInput={(e) => { setName((e.target as HTMLInputElement).value) }} />
+        <label class="button secondary">Upload record<input type="file" hidden data-testid="inspect-file" onChange={(e) => {
+          const t = e.target as HTMLInputElement
+          const f = t.files?.[0]
+          t.value = ''
+          if (f !== undefined) void f.arrayBuffer().then(async b => check.run(new Uint8Array(b), f.name))
+        }} /></label>
+        <input class="grow" name="inspect-base64" placeholder="…or paste base64 and press Enter" onKeyDown={(e) => {
+          if (e.key !== 'Enter') return
+          const text = (e.target as HTMLInputElement).value.trim()
+          try {
+            void check.run(Uint8Array.from(atob(text), c => c.charCodeAt(0)), '')
+          } catch {
+            setVerdict({ valid: false, reason: 'malformed', message: 'That is not base64. Upload the record file instead.' })
+          }
+        }} />
+      </div>
+      <ErrorBox message={check.error} onClose={check.clear} />
+      {verdict !== undefined && (verdict.valid
+        ? <dl class="facts ok" data-testid="verdict" data-valid="true"><dt>Verdict</dt><dd>valid</dd><dt>Name</dt><dd><code>{verdict.name}</code></dd><dt>Value</dt><dd><code>{verdict.value}</code></dd><dt>Sequence</dt><dd>{verdict.sequence}</dd><dt>Valid until</dt><dd>{verdict.validity}</dd><dt>TTL</dt><dd>{Math.round(verdict.ttlMs / 1000)} s</dd><dt>Key</dt><dd>{verdict.keyType}</dd></dl>
+        : <p class="error" data-testid="verdict" data-valid="false">Invalid record ({verdict.reason}): {verdict.message}</p>)}
+    </div>
+  )
+}
