@@ -132,6 +132,19 @@ test('a directory address without a trailing slash is redirected inside the work
   await expect(view.locator('#t')).toHaveText('A pinned site')
 })
 
+test('an ipfs:// link launched through the protocol handler opens the content', async ({ guarded }) => {
+  const page = await withWorker(guarded.context)
+  await setGateways(page, [honest.url])
+  const manifest = await (await page.request.get(new URL('manifest.webmanifest', BASE_URL()).href)).json() as { protocol_handlers: Array<{ protocol: string, url: string }> }
+  const handler = manifest.protocol_handlers.find(h => h.protocol === 'ipfs')!
+  // What Chromium does on a click on ipfs://…: substitute the escaped URL for %s.
+  const launchUrl = new URL(handler.url.replace('%s', encodeURIComponent(`ipfs://${site.toString()}/`)), BASE_URL()).href
+  const view = await guarded.context.newPage()
+  await view.goto(launchUrl)
+  expect(view.url()).toBe(new URL(`ipfs/${site.toString()}/`, BASE_URL()).href)
+  await expect(view.locator('#t')).toHaveText('A pinned site')
+})
+
 test('tampered bytes from a gateway are refused with a clear error naming the gateway, and never shown', async ({ guarded }) => {
   const page = await withWorker(guarded.context)
   await setGateways(page, [tampered.url])

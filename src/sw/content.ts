@@ -33,6 +33,24 @@ export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
 }
 
+/**
+ * The target of a protocol-handler launch (`<scope>?open=ipfs://…`, from the manifest's
+ * `protocol_handlers`): `<scope>ipfs/<cid>/<path>` for an `ipfs:` or `/ipfs/` address, else
+ * undefined (names are left to the app, which can resolve them).
+ */
+export function protocolLaunchTarget (url: URL, scopeUrl: string): string | undefined {
+  const open = url.searchParams.get('open')
+  if (open === null) return undefined
+  let target
+  try {
+    target = parseContentPath(open)
+  } catch {
+    return undefined
+  }
+  if (target.namespace !== 'ipfs') return undefined
+  return new URL(`ipfs/${target.root}${target.path}${target.search}`, scopeUrl).href
+}
+
 /** `<scope path>ipfs/<cid>[/path]` → the content address, or undefined for other paths. */
 export function contentAddressFor (url: URL, scopePath: string): string | undefined {
   if (!url.pathname.startsWith(scopePath)) return undefined

@@ -7,11 +7,13 @@
  * - Content: `<scope>ipfs/<cid>/<path>` is answered from the local IndexedDB blockstore (the
  *   page's `cairn/blocks/v1`), then from the gateways the page last sent, verified block by block
  *   and locked down with a sandbox CSP (see content.ts).
+ * - Protocol handlers: a navigation to `<scope>?open=ipfs://<cid>/<path>` is redirected to
+ *   `<scope>ipfs/<cid>/<path>`; `ipns://` launches are left to the app.
  * - Updates: a new worker waits until the page asks it to take over (`cairn:skip-waiting`), so the
  *   UI can offer "reload to update" instead of swapping code under a running node.
  */
 import { IDBBlockstore } from 'blockstore-idb'
-import { contentAddressFor, errorPage, serveContent } from './content.js'
+import { contentAddressFor, errorPage, protocolLaunchTarget, serveContent } from './content.js'
 import { MSG_ACK, MSG_SET_GATEWAYS, MSG_SKIP_WAITING, isPageMessage } from './protocol.js'
 
 // Injected by vite.sw.config.ts: the build's files (relative to the worker) and a hash of them.
@@ -139,7 +141,9 @@ sw.addEventListener('fetch', (event) => {
   const rel = url.pathname.slice(scopePath.length)
   if (rel === 'sw.js' || rel === 'cairn-local.json') return
   if (request.mode === 'navigate' && (rel === '' || rel === 'index.html')) {
-    event.respondWith(navigation(request))
+    // An ipfs:// link opened through the manifest's protocol handler goes straight to the content.
+    const launch = protocolLaunchTarget(url, sw.registration.scope)
+    event.respondWith(launch === undefined ? navigation(request) : Response.redirect(launch, 302))
     return
   }
   const clean = url.origin + url.pathname

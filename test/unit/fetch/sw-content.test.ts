@@ -1,7 +1,7 @@
 import { MemoryBlockstore } from 'blockstore-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addAll } from '../../../src/ipfs/add/index.js'
-import { CONTENT_CSP, ERROR_PAGE_CSP, contentAddressFor, directoryPage, escapeHtml, serveContent } from '../../../src/sw/content.js'
+import { CONTENT_CSP, ERROR_PAGE_CSP, contentAddressFor, directoryPage, escapeHtml, protocolLaunchTarget, serveContent } from '../../../src/sw/content.js'
 import { startGateway } from './helpers.js'
 import type { TestGateway } from './helpers.js'
 import type { CID } from 'multiformats/cid'
@@ -31,6 +31,17 @@ describe('service worker content answers', () => {
     expect(contentAddressFor(new URL('http://h/ipfs/app/sub/index.html'), scope)).toBeUndefined()
     expect(contentAddressFor(new URL('http://h/ipfs/bafyx/'), scope)).toBeUndefined()
     expect(contentAddressFor(new URL('http://h/ipfs/app/sub/ipfs/'), scope)).toBeUndefined()
+  })
+
+  it('turns an ipfs:// protocol launch into a path under the scope, and leaves names to the app', () => {
+    const scope = 'http://h/ipfs/app/sub/'
+    const cid = 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am'
+    const launch = (open: string): string | undefined => protocolLaunchTarget(new URL(`${scope}?open=${encodeURIComponent(open)}`), scope)
+    expect(launch(`ipfs://${cid}/a%20b/c.txt`)).toBe(`${scope}ipfs/${cid}/a%20b/c.txt`)
+    expect(launch(`/ipfs/${cid}`)).toBe(`${scope}ipfs/${cid}`)
+    expect(launch('ipns://example.org/x')).toBeUndefined()
+    expect(launch('https://example.org/')).toBeUndefined()
+    expect(protocolLaunchTarget(new URL(scope), scope)).toBeUndefined()
   })
 
   it('serves local content with the sandbox CSP, nosniff and no cookies', async () => {
