@@ -152,3 +152,29 @@ describe('restic operations', () => {
     expect((await check(await reopen(backend), { readData: true })).errors).toEqual([])
   })
 })
+
+describe('progress and cancellation', () => {
+  it('emits typed progress events for backup and restore', async () => {
+    const { backend, repo } = await newRepo()
+    const seen = new Set<string>()
+    await backup(repo, new MemorySource(tree1()), { hostname: 'h', onProgress: e => seen.add(e.type) })
+    expect([...seen].sort()).toEqual(['restic:backup:blob', 'restic:backup:file', 'restic:backup:snapshot', 'restic:index:uploaded', 'restic:pack:uploaded'])
+    const r = await reopen(backend)
+    const seen2 = new Set<string>()
+    await restore(r, await findSnapshot(r, 'latest'), new MemorySink(), { onProgress: e => seen2.add(e.type) })
+    expect([...seen2].sort()).toEqual(['restic:index:loaded', 'restic:restore:bytes', 'restic:restore:file'])
+  })
+
+  it('an aborted backup stops, releases its lock and writes no snapshot', async () => {
+    const { backend, repo } = await newRepo()
+    const controller = new AbortController()
+    const err = await backup(repo, new MemorySource(tree1()), {
+      hostname: 'h',
+      signal: controller.signal,
+      onProgress: e => { if (e.type === 'restic:backup:file') controller.abort(new DOMException('stop', 'AbortError')) }
+    }).catch((e: unknown) => e)
+    expect((err as Error).name).toBe('AbortError')
+    expect(await backend.list('locks')).toEqual([])
+    expect(await backend.list('snapshots')).toEqual([])
+  })
+})
