@@ -23,7 +23,7 @@ function layer (files, forbidden, message) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-results/**', 'public/**'] },
+  { ignores: ['dist/**', 'scratch/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-results/**', 'public/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

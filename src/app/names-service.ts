@@ -122,7 +122,11 @@ export function createNamesService (settings: () => NetworkSettings | undefined)
 
     async resolve (name, options = {}) {
       const { state, ipns } = await load()
-      const r = await ipns.resolve({ state, routers: routers() }, name, options.signal !== undefined ? { signal: options.signal } : {})
+      const doh = settings()?.dohResolver ?? ''
+      const r = await ipns.resolve({ state, routers: routers() }, name, {
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        ...(doh !== '' ? { dohEndpoint: doh } : {})
+      })
       return { value: r.value, sequence: r.sequence?.toString(), validity: r.validity, ttlMs: r.ttlMs }
     },
 

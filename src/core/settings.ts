@@ -15,6 +15,8 @@ export interface NetworkSettings {
   stunServers: string[]
   /** Public (path/subdomain) gateway used for share links, e.g. `https://example.net`. */
   publicGateway: string
+  /** DNS-over-HTTPS endpoint (JSON API) for DNSLink; empty turns DNSLink off. */
+  dohResolver: string
 }
 
 export type SettingsProfileName = 'public' | 'local'
@@ -25,7 +27,8 @@ export const EMPTY_SETTINGS: NetworkSettings = {
   delegatedRouters: [],
   gateways: [],
   stunServers: [],
-  publicGateway: ''
+  publicGateway: '',
+  dohResolver: ''
 }
 
 /**
@@ -43,7 +46,8 @@ export const PUBLIC_SETTINGS: NetworkSettings = {
   delegatedRouters: ['https://delegated-ipfs.dev'],
   gateways: ['https://trustless-gateway.link', 'https://4everland.io'],
   stunServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
-  publicGateway: 'https://dweb.link'
+  publicGateway: 'https://dweb.link',
+  dohResolver: 'https://cloudflare-dns.com/dns-query'
 }
 
 /** What the local network (`npm start`, tests) publishes at `/cairn-local.json`. */
@@ -62,7 +66,8 @@ export function localSettings (info: LocalNetworkInfo): NetworkSettings {
     delegatedRouters: [info.routingUrl],
     gateways: [info.gatewayUrl],
     stunServers: [],
-    publicGateway: info.gatewayUrl
+    publicGateway: info.gatewayUrl,
+    dohResolver: ''
   }
 }
 
@@ -74,7 +79,7 @@ export function validateSettings (s: NetworkSettings): string[] {
     if (!isMultiaddr(a)) problems.push(`"${a}" is not a multiaddr: it should start with "/", e.g. /dns4/relay.example/tcp/443/wss/p2p/12D3…`)
     else if (!a.includes('/p2p/')) problems.push(`"${a}" has no peer ID: add /p2p/<peer id> at the end`)
   }
-  for (const u of [...s.delegatedRouters, ...s.gateways, ...(s.publicGateway === '' ? [] : [s.publicGateway])]) {
+  for (const u of [...s.delegatedRouters, ...s.gateways, ...[s.publicGateway, s.dohResolver ?? ''].filter(u => u !== '')]) {
     try {
       const url = new URL(u)
       if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`"${u}" must be an http(s) URL`)

@@ -16,6 +16,8 @@ export interface StoredSettings {
   profiles: Record<SettingsProfileName, NetworkSettings>
   /** IPIP-499 profile for new adds (each add can override it). */
   addProfile?: string
+  /** Peer ID of the local network the local profile was derived from. */
+  localPeerId?: string
 }
 
 export interface SettingsStore {
@@ -53,7 +55,14 @@ export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: Sett
         profile: localInfo !== undefined ? 'local' : 'public',
         profiles: { public: structuredClone(PUBLIC_SETTINGS), local: localInfo !== undefined ? localSettings(localInfo) : structuredClone(PUBLIC_SETTINGS) }
       }
-      if (localInfo !== undefined) result.profiles.local = localSettings(localInfo)
+      // Re-derive the local profile when the local network is a different one (its relay has a
+      // new peer ID); otherwise keep the user's edits to it.
+      if (localInfo !== undefined && result.localPeerId !== localInfo.peerId) {
+        result.profiles.local = localSettings(localInfo)
+        result.localPeerId = localInfo.peerId
+      }
+      // Settings saved by an older version lack newer fields.
+      for (const p of ['public', 'local'] as const) result.profiles[p].dohResolver ??= ''
       if (forcedProfile !== undefined) result.profile = forcedProfile
       return result
     },

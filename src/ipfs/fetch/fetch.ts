@@ -126,6 +126,7 @@ class RetrievalBlockstore {
   failure: CairnError | undefined
   /** One retrieval per block at a time, however many readers want it. */
   private readonly inFlight = new Map<string, Promise<Uint8Array>>()
+  private peersMissed = false
 
   constructor (private readonly sources: BlockSources, private readonly options: FetchContentOptions) {}
 
@@ -133,8 +134,17 @@ class RetrievalBlockstore {
     const key = cid.toString()
     let pending = this.inFlight.get(key)
     if (pending === undefined) {
-      pending = getBlock(this.sources, cid, { ...this.options, signal: options.signal ?? this.options.signal })
-        .finally(() => { this.inFlight.delete(key) })
+      const sources = this.peersMissed ? { ...this.sources, peers: undefined } : this.sources
+      pending = getBlock(sources, cid, {
+        ...this.options,
+        signal: options.signal ?? this.options.signal,
+        onProgress: (event) => {
+          // Once peers lacked a block of this request, ask the gateways directly for the rest,
+          // instead of waiting out the peers' timeout block after block.
+          if (event.type === 'fetch:gateway:request') this.peersMissed = true
+          this.options.onProgress?.(event)
+        }
+      }).finally(() => { this.inFlight.delete(key) })
       this.inFlight.set(key, pending)
     }
     try {

@@ -57,6 +57,10 @@ export function SettingsView ({ app }: { app: App }) {
           <input name="publicGateway" value={profile.publicGateway} onInput={(e) => { setProfileField({ publicGateway: (e.target as HTMLInputElement).value.trim() }) }} placeholder="https://gateway.example" />
         </label>
         <label class="field">
+          <span>DNS-over-HTTPS resolver (for DNSLink names)</span>
+          <input name="dohResolver" value={profile.dohResolver ?? ''} onInput={(e) => { setProfileField({ dohResolver: (e.target as HTMLInputElement).value.trim() }) }} placeholder="https://resolver.example/dns-query" />
+        </label>
+        <label class="field">
           <span>CID profile for new files</span>
           <select name="addProfile" value={draft.addProfile ?? 'unixfs-v0-2015'} onChange={(e) => { setSaved(false); setDraft({ ...draft, addProfile: (e.target as HTMLSelectElement).value }) }}>
             <option value="unixfs-v0-2015">unixfs-v0-2015 (Kubo's default `ipfs add`: CIDv0, 256 KiB chunks)</option>

@@ -1,0 +1,145 @@
+/**
+ * Add throughput in Chromium, through the app's real path (worker import into the IndexedDB
+ * blockstore, then pin), as a ratio to the limit measured in the same page: raw IndexedDB batched
+ * puts plus WebCrypto SHA-256 over the same bytes. Also the peak JS heap while adding 64, 256 and
+ * 1024 MiB, which should stay flat.
+ */
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { startLocalNetwork } from '../../src/node/network/index.js'
+import { startStaticServer } from '../../src/node/serve/static-server.js'
+import { chromiumLaunchOptions } from '../../playwright/browser.js'
+import type { BenchSuite } from '../suite.js'
+import type { Page } from 'playwright-core'
+
+const MiB = 1024 * 1024
+
+/** Build `mib` MiB of pseudo-random bytes as a Blob in the page (outside the JS heap). */
+async function makeFile (page: Page, mib: number): Promise<void> {
+  await page.evaluate(async (n) => {
+    const parts: Blob[] = []
+    const chunk = new Uint8Array(1024 * 1024)
+    for (let i = 0; i < n; i++) {
+      for (let o = 0; o < chunk.length; o += 65536) crypto.getRandomValues(chunk.subarray(o, o + 65536))
+      parts.push(new Blob([chunk]))
+    }
+    (globalThis as unknown as { benchFile: File }).benchFile = new File(parts, 'bench.bin')
+  }, mib)
+}
+
+/** The limit: SHA-256 (WebCrypto) of each chunk + raw IndexedDB puts, 16 per transaction. */
+async function limit (page: Page, chunkSize: number): Promise<number> {
+  return page.evaluate(async (size) => {
+    const file = (globalThis as unknown as { benchFile: File }).benchFile
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('bench/limit', 1)
+      r.onupgradeneeded = () => { r.result.createObjectStore('b') }
+      r.onsuccess = () => { resolve(r.result) }
+      r.onerror = () => { reject(r.error) }
+    })
+    const t0 = performance.now()
+    let batch: Array<[string, Uint8Array]> = []
+    const flush = async (): Promise<void> => {
+      const tx = db.transaction('b', 'readwrite')
+      for (const [k, v] of batch) tx.objectStore('b').put(v, k)
+      batch = []
+      await new Promise<void>((resolve, reject) => { tx.oncomplete = () => { resolve() }; tx.onerror = () => { reject(tx.error) } })
+    }
+    for (let o = 0; o < file.size; o += size) {
+      const bytes = new Uint8Array(await file.slice(o, o + size).arrayBuffer())
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+      batch.push([Array.from(digest.subarray(0, 16), b => b.toString(16).padStart(2, '0')).join(''), bytes])
+      if (batch.length === 16) await flush()
+    }
+    if (batch.length > 0) await flush()
+    const ms = performance.now() - t0
+    db.close()
+    await new Promise(resolve => { const r = indexedDB.deleteDatabase('bench/limit'); r.onsuccess = resolve; r.onerror = resolve })
+    return (file.size / 1024 / 1024) / (ms / 1000)
+  }, chunkSize)
+}
+
+/** Add through the app; returns MiB/s and the peak JS heap seen while adding. */
+async function appAdd (page: Page, profile: string, files: 'one' | 'small'): Promise<{ mibPerS: number, peakHeapMiB: number, baseHeapMiB: number }> {
+  return page.evaluate(async ({ profile, files }) => {
+    const app = globalThis.cairn!
+    const mem = (): number => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0
+    const base = mem()
+    let peak = base
+    const timer = setInterval(() => { peak = Math.max(peak, mem()) }, 20)
+    let entries: Array<{ path: string, file: File }>
+    let total: number
+    if (files === 'one') {
+      const f = (globalThis as unknown as { benchFile: File }).benchFile
+      entries = [{ path: `bench-${Math.random()}.bin`, file: f }]
+      total = f.size
+    } else {
+      entries = []
+      const buf = new Uint8Array(4096)
+      for (let i = 0; i < 10_000; i++) {
+        crypto.getRandomValues(buf)
+        entries.push({ path: `small-${Math.random()}/f${i}.bin`.replace(/small-[^/]+/, 'small'), file: new File([buf], `f${i}.bin`) })
+      }
+      total = 10_000 * 4096
+    }
+    const t0 = performance.now()
+    await app.files.add(entries, { profile })
+    const ms = performance.now() - t0
+    clearInterval(timer)
+    peak = Math.max(peak, mem())
+    return { mibPerS: (total / 1024 / 1024) / (ms / 1000), peakHeapMiB: peak / 1024 / 1024, baseHeapMiB: base / 1024 / 1024 }
+  }, { profile, files })
+}
+
+const suite: BenchSuite = {
+  name: 'files',
+  async run ({ root, quick, log }) {
+    execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
+    const network = await startLocalNetwork({})
+    const site = await startStaticServer({ root: join(root, 'dist'), localInfo: network.info })
+    const opts = chromiumLaunchOptions()
+    const browser = await chromium.launch({ ...opts, args: [...(opts.args ?? []), '--enable-precise-memory-info', '--js-flags=--expose-gc'] })
+    const results: Record<string, unknown> = {}
+    try {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      await page.goto(site.url)
+      await page.waitForFunction(() => globalThis.cairn?.node.state.get().status === 'online', undefined, { timeout: 60_000 })
+      const big = quick ? 64 : 256
+      log(`  ${big} MiB file…`)
+      await makeFile(page, big)
+      for (const profile of ['unixfs-v1-2025', 'unixfs-v0-2015']) {
+        const chunk = profile === 'unixfs-v1-2025' ? MiB : 256 * 1024
+        const lim = await limit(page, chunk)
+        const add = await appAdd(page, profile, 'one')
+        results[`file${big}MiB_${profile}`] = { addMiBPerS: +add.mibPerS.toFixed(1), limitMiBPerS: +lim.toFixed(1), ratio: +(add.mibPerS / lim).toFixed(2), goal: 0.7 }
+        await page.evaluate(async () => globalThis.cairn!.files.gc())
+      }
+      log('  10,000 small files…')
+      await makeFile(page, 40)
+      const lim = await limit(page, 4096)
+      const small = await appAdd(page, 'unixfs-v1-2025', 'small')
+      results.smallFiles10k = { addMiBPerS: +small.mibPerS.toFixed(2), filesPerS: Math.round(small.mibPerS * 256), limitMiBPerS: +lim.toFixed(2), ratio: +(small.mibPerS / lim).toFixed(2), goal: 0.7 }
+      await page.evaluate(async () => globalThis.cairn!.files.gc())
+
+      const heap: Record<string, unknown> = {}
+      for (const mib of quick ? [64, 256] : [64, 256, 1024]) {
+        log(`  heap while adding ${mib} MiB…`)
+        await makeFile(page, mib)
+        const r = await appAdd(page, 'unixfs-v1-2025', 'one')
+        heap[`${mib}MiB`] = { peakHeapMiB: +r.peakHeapMiB.toFixed(1), growthMiB: +(r.peakHeapMiB - r.baseHeapMiB).toFixed(1) }
+        await page.evaluate(async () => { (globalThis as unknown as { benchFile?: File }).benchFile = undefined; await globalThis.cairn!.files.gc() })
+      }
+      results.peakHeap = heap
+      await context.close()
+    } finally {
+      await browser.close()
+      await site.close()
+      await network.stop()
+    }
+    return results
+  }
+}
+
+export default suite
