@@ -1,8 +1,9 @@
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
+import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addAll, addBytes } from '../../../src/ipfs/add/index.js'
-import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchBytes, fetchContent, getBlock, parseContentPath } from '../../../src/ipfs/fetch/index.js'
+import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchBytes, fetchContent, getBlock, parseContentPath, peersFromNode } from '../../../src/ipfs/fetch/index.js'
 import { KeyStore } from '../../../src/ipfs/ipns/keys.js'
 import { publish } from '../../../src/ipfs/ipns/publish.js'
 import { NameStateStore } from '../../../src/ipfs/ipns/records.js'
@@ -11,7 +12,6 @@ import { deadGatewayUrl, pseudoRandomBytes, startGateway } from './helpers.js'
 import type { FetchEvents } from '../../../src/ipfs/fetch/index.js'
 import type { LocalNetwork } from '../../../src/node/network/index.js'
 import type { TestGateway } from './helpers.js'
-import type { CID } from 'multiformats/cid'
 
 const enc = new TextEncoder()
 /** 2.5 MiB: three 1 MiB leaves and a root under unixfs-v1-2025. */
@@ -204,6 +204,44 @@ describe('verified retrieval through trustless gateways', () => {
     } finally {
       await gw.close()
     }
+  })
+})
+
+describe('peers before gateways', () => {
+  it('stops asking peers once they lacked a block of the request', async () => {
+    let asked = 0
+    const peers = async (): Promise<undefined> => { asked++; return undefined }
+    const got = await fetchBytes({ blockstore: new MemoryBlockstore(), gateways: [honest.url], peers }, `ipfs://${bigCid.toString()}`, { signal: AbortSignal.timeout(20_000) })
+    expect(got.bytes.byteLength).toBe(BIG.byteLength)
+    expect(asked).toBe(1) // the root; the 3 leaves went straight to the gateway
+  })
+
+  it('peersFromNode asks the node only when it has connections, and gives up after its timeout', async () => {
+    let gets = 0
+    const connections: unknown[] = []
+    const node = {
+      libp2p: { getConnections: () => connections },
+      blockstore: {
+        get: async function * (cid: CID, options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+          gets++
+          if (!await source.has(cid)) {
+            // like bitswap: wait for a peer until the signal ends
+            await new Promise((_resolve, reject) => { options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }) })
+          }
+          yield * source.get(cid)
+        }
+      }
+    }
+    const peers = peersFromNode(node, { timeoutMs: 200 })
+    expect(await peers(helloCid, {})).toBeUndefined()
+    expect(gets).toBe(0)
+    connections.push({})
+    expect(await peers(helloCid, {})).toEqual(HELLO)
+    const unknown = CID.parse('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')
+    const t0 = performance.now()
+    expect(await peers(unknown, {})).toBeUndefined()
+    expect(performance.now() - t0).toBeLessThan(2_000)
+    expect(gets).toBe(2)
   })
 })
 
