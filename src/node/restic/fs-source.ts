@@ -78,7 +78,11 @@ export class FsSource implements BackupSource {
   async list (dir: string[], _options?: AbortOptions): Promise<SourceEntry[]> {
     if (this.#inside(dir)) {
       const names = await readdir(this.#real(dir))
-      return await Promise.all(names.map(async n => await this.#entry([...dir, n])))
+      const entries = await Promise.all(names.map(async n => await this.#entry([...dir, n]).catch((err: unknown) => {
+        if ((err as { code?: string }).code === 'ENOENT') return undefined // removed since readdir
+        throw err
+      })))
+      return entries.filter((e): e is SourceEntry => e !== undefined)
     }
     // Above the targets: only the next component of each target below `dir`.
     const next = new Set<string>()

@@ -17,6 +17,7 @@ import { lockRepository } from '../repository/lock.js'
 import { listSnapshots, saveSnapshot } from '../ops/snapshots.js'
 import { loadTree } from '../ops/tree-walk.js'
 import { formatTime, parseTime } from '../util/go-json.js'
+import { isAbortError } from '../../core/errors.js'
 import type { BackupSource, SourceEntry } from './source.js'
 
 export type BackupProgressEvents =
@@ -25,6 +26,7 @@ export type BackupProgressEvents =
   | ProgressEvent<'restic:backup:file', { path: string, size: number, changed: boolean }>
   | ProgressEvent<'restic:backup:blob', { bytes: number, added: boolean }>
   | ProgressEvent<'restic:backup:snapshot', { id: string }>
+  | ProgressEvent<'restic:backup:error', { path: string, message: string }>
 
 export interface BackupOptions extends OperationOptions<BackupProgressEvents> {
   hostname?: string | undefined
@@ -53,6 +55,8 @@ export interface BackupSummary {
   bytesProcessed: number
   bytesAdded: number
   packsAdopted: number
+  /** Entries that could not be read and were left out of the snapshot (restic warns and exits 3). */
+  errors: Array<{ path: string, message: string }>
 }
 
 export async function backup (repo: Repository, source: BackupSource, options: BackupOptions = {}): Promise<BackupSummary> {
@@ -84,13 +88,14 @@ export async function backup (repo: Repository, source: BackupSource, options: B
     }
     const snapshotId = await saveSnapshot(repo, snap, options)
     emit(options, 'restic:backup:snapshot', { id: snapshotId })
-    return { ...a.stats, snapshotId, tree, parent: parent?.id, packsAdopted }
+    return { ...a.stats, snapshotId, tree, parent: parent?.id, packsAdopted, errors: a.errors }
   } finally {
     await lock.release()
   }
 }
 
 class Archiver {
+  readonly errors: Array<{ path: string, message: string }> = []
   readonly stats = { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, dataBlobs: 0, treeBlobs: 0, bytesProcessed: 0, bytesAdded: 0 }
   readonly #repo: Repository
   readonly #source: BackupSource
@@ -123,11 +128,21 @@ class Archiver {
     for (const e of sortEntries(entries)) {
       const node = this.#baseNode(e)
       const previous = parentNodes.get(e.name)
-      if (e.type === 'dir') {
-        node.subtree = await this.saveDir([...path, e.name], previous?.type === 'dir' ? previous.subtree : undefined)
-        this.stats.dirs++
-      } else if (e.type === 'file') {
-        await this.#saveFile([...path, e.name], e, node, previous)
+      try {
+        if (e.type === 'dir') {
+          node.subtree = await this.saveDir([...path, e.name], previous?.type === 'dir' ? previous.subtree : undefined)
+          this.stats.dirs++
+        } else if (e.type === 'file') {
+          await this.#saveFile([...path, e.name], e, node, previous)
+        }
+      } catch (err) {
+        // Like restic: an unreadable entry is reported and left out; the backup goes on.
+        if (isAbortError(err) || path.length === 0) throw err
+        const shown = '/' + [...path, e.name].join('/')
+        const message = (err as Error).message
+        this.errors.push({ path: shown, message })
+        emit(opts, 'restic:backup:error', { path: shown, message })
+        continue
       }
       nodes.push(node)
     }

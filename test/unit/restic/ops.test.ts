@@ -178,3 +178,21 @@ describe('progress and cancellation', () => {
     expect(await backend.list('snapshots')).toEqual([])
   })
 })
+
+describe('unreadable source entries', () => {
+  it('are reported and left out, and the rest is backed up (like restic)', async () => {
+    const { backend, repo } = await newRepo()
+    class Flaky extends MemorySource {
+      override async * open (path: string[]): AsyncGenerator<Uint8Array> {
+        if (path.join('/') === 'dir/b.txt') throw new Error('EACCES: permission denied')
+        yield * super.open(path)
+      }
+    }
+    const s = await backup(repo, new Flaky(tree1()), { hostname: 'h' })
+    expect(s.errors).toEqual([{ path: '/dir/b.txt', message: 'EACCES: permission denied' }])
+    const restored = await restoreAll(await reopen(backend))
+    expect(restored.has('dir/b.txt')).toBe(false)
+    expect(restored.get('a.txt')).toBe(sha(new TextEncoder().encode('alpha\n')))
+    expect((await check(await reopen(backend), { readData: true })).errors).toEqual([])
+  })
+})

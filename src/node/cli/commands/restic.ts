@@ -221,10 +221,15 @@ async function runBackup (r: Restic, repo: Repo, paths: string[], values: Values
     gid: process.getgid?.(),
     signal: io.signal
   })
+  for (const e of summary.errors) io.err(`error: ${e.path}: ${e.message}\n`)
   if (values.json === true) {
     io.out(JSON.stringify({ message_type: 'summary', files_new: summary.filesNew, files_changed: summary.filesChanged, files_unmodified: summary.filesUnmodified, dirs_new: summary.dirs, data_blobs: summary.dataBlobs, tree_blobs: summary.treeBlobs, data_added: summary.bytesAdded, total_bytes_processed: summary.bytesProcessed, snapshot_id: summary.snapshotId }) + '\n')
   } else {
     io.out(`Files: ${summary.filesNew} new, ${summary.filesChanged} changed, ${summary.filesUnmodified} unmodified\nAdded to the repository: ${summary.bytesAdded} bytes (${summary.dataBlobs} data blobs, ${summary.treeBlobs} trees)\nsnapshot ${summary.snapshotId.slice(0, 8)} saved\n`)
+  }
+  if (summary.errors.length > 0) {
+    io.err(`Warning: ${summary.errors.length} file(s) could not be read and are not in the snapshot.\n`)
+    return 3 // restic's exit code for "snapshot created, but some files could not be read"
   }
   return 0
 }
