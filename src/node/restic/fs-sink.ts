@@ -1,5 +1,5 @@
 /** A restore sink writing to a local directory: files via a temporary name, then mode, owner and times. */
-import { chmod, lchown, lutimes, mkdir, open, rename, symlink, unlink, utimes } from 'node:fs/promises'
+import { chmod, lchown, link, lutimes, mkdir, open, rename, symlink, unlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RestoreSink } from '../../restic/restorer/sink.js'
 import type { Node } from '../../restic/repofile/tree.js'
@@ -45,6 +45,12 @@ export class FsSink implements RestoreSink {
     const p = this.#p(path)
     await unlink(p).catch(() => {})
     await symlink(node.linktarget ?? '', p)
+  }
+
+  async hardlink (path: string[], existing: string[]): Promise<void> {
+    const p = this.#p(path)
+    await unlink(p).catch(() => {})
+    await link(this.#p(existing), p)
   }
 
   async setMetadata (path: string[], node: Node): Promise<void> {

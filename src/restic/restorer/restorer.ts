@@ -35,18 +35,19 @@ export interface RestoreResult {
 export async function restore (repo: Repository, snapshot: Snapshot, sink: RestoreSink, options: RestoreOptions = {}): Promise<RestoreResult> {
   await repo.loadIndex(options)
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, errors: [] }
+  const links = new Map<string, string[]>()
   const sub = splitPath(options.path ?? '/')
   // Resolve everything that can fail before writing anything.
   if (sub.length === 0) {
     const tree = await loadTree(repo, snapshot.tree, options)
-    await restoreNodes(repo, tree.nodes, [], sink, result, options)
+    await restoreNodes(repo, tree.nodes, [], sink, result, links, options)
   } else {
     const node = await findNode(repo, snapshot.tree, sub, options)
     if (node.type === 'dir' && node.subtree !== undefined) {
       const tree = await loadTree(repo, node.subtree, options)
-      await restoreNodes(repo, tree.nodes, [], sink, result, options)
+      await restoreNodes(repo, tree.nodes, [], sink, result, links, options)
     } else {
-      await restoreNodes(repo, [node], [], sink, result, options)
+      await restoreNodes(repo, [node], [], sink, result, links, options)
     }
   }
   if (result.errors.length > 0) {
@@ -55,7 +56,8 @@ export async function restore (repo: Repository, snapshot: Snapshot, sink: Resto
   return result
 }
 
-async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], sink: RestoreSink, result: RestoreResult, options: RestoreOptions): Promise<void> {
+/** `links` maps device/inode of files with several links to the first restored path (restic's hardlink handling). */
+async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], sink: RestoreSink, result: RestoreResult, links: Map<string, string[]>, options: RestoreOptions): Promise<void> {
   for (const node of nodes) {
     options.signal?.throwIfAborted()
     const path = [...prefix, node.name]
@@ -66,12 +68,21 @@ async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], 
           const tree = node.subtree !== undefined ? await loadTree(repo, node.subtree, options) : { nodes: [] }
           await sink.mkdir(path, node, options)
           result.dirs++
-          await restoreNodes(repo, tree.nodes, path, sink, result, options)
+          await restoreNodes(repo, tree.nodes, path, sink, result, links, options)
           await sink.setMetadata(path, node, options)
           break
         }
         case 'file': {
           const size = node.size ?? 0
+          const linkKey = (node.links ?? 0) > 1 && node.inode !== undefined && sink.hardlink !== undefined ? `${node.device_id ?? 0}/${node.inode}` : undefined
+          const first = linkKey === undefined ? undefined : links.get(linkKey)
+          if (first !== undefined && sink.hardlink !== undefined) {
+            await sink.hardlink(path, first, node, options)
+            result.files++
+            emit(options, 'restic:restore:file', { path: shown, size })
+            break
+          }
+          if (linkKey !== undefined) links.set(linkKey, path)
           await sink.writeFile(path, node, fileContent(repo, node, shown, result, options), options)
           await sink.setMetadata(path, node, options)
           result.files++

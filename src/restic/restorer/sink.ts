@@ -11,6 +11,8 @@ export interface RestoreSink {
   symlink: (path: string[], node: Node, options?: AbortOptions) => Promise<void>
   /** Create a device, FIFO or socket node; sinks that cannot may skip it. */
   special?: (path: string[], node: Node, options?: AbortOptions) => Promise<void>
+  /** Make `path` another name for the already restored file `existing` (hardlinks); optional. */
+  hardlink?: (path: string[], existing: string[], node: Node, options?: AbortOptions) => Promise<void>
   /** Apply mode, ownership and times; directories get this after their contents. */
   setMetadata: (path: string[], node: Node, options?: AbortOptions) => Promise<void>
 }

@@ -1,7 +1,7 @@
 /** Interop helpers: locate real restic, run it, and build deterministic source trees. */
 import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 
@@ -98,6 +98,7 @@ export function makeSourceTree (root: string): string {
   w('dup-b.bin', prng('dup', 700 * 1024))
   mkdirSync(join(src, 'empty-dir'))
   symlinkSync('hello.txt', join(src, 'link-to-hello'))
+  linkSync(join(src, 'nested', 'sibling.txt'), join(src, 'hardlink-to-sibling.txt'))
   symlinkSync('/nonexistent/target', join(src, 'dangling'))
   // Fixed mtimes so restores can be compared.
   execFileSync('sh', ['-c', `find '${src}' -exec touch -h -d '2024-03-04 05:06:07.123456789' {} +`])
@@ -118,7 +119,7 @@ export function snapshotOf (dir: string): Record<string, string> {
       const rel = relative(dir, full)
       if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(full)}`
       else if (st.isDirectory()) { out[rel] = `dir ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)}`; visit(full) }
-      else out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${st.size} ${Math.floor(st.mtimeMs)} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`
+      else out[rel] = `file ${(st.mode & 0o7777).toString(8)} links=${st.nlink} ${st.size} ${Math.floor(st.mtimeMs)} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`
     }
   }
   visit(dir)
