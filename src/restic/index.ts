@@ -15,7 +15,7 @@ export { randomPolynomial, isIrreducible, parsePolynomial, formatPolynomial } fr
 export { Repository } from './repository/repository.js'
 export type { OpenOptions, InitOptions } from './repository/repository.js'
 export { BlobSaver } from './repository/blob-saver.js'
-export { lockRepository } from './repository/lock.js'
+export { lockRepository, removeLocks } from './repository/lock.js'
 export type { Lock } from './repository/lock.js'
 export { backup } from './archiver/archiver.js'
 export type { BackupOptions, BackupSummary, BackupProgressEvents } from './archiver/archiver.js'

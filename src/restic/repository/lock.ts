@@ -76,3 +76,22 @@ export async function lockRepository (repo: Repository, init: LockInit, options:
     }
   }
 }
+
+/**
+ * Remove locks: stale ones (older than 30 minutes) by default, or all with `all` (restic
+ * `unlock [--remove-all]`). Returns the removed lock IDs; unreadable locks count as stale.
+ */
+export async function removeLocks (repo: Repository, options: AbortOptions & { all?: boolean } = {}): Promise<string[]> {
+  const removed: string[] = []
+  for (const f of await repo.backend.list('locks', options)) {
+    let stale = true
+    if (options.all !== true) {
+      try {
+        const lock = await repo.loadJSON('locks', f.name, options) as LockFile
+        stale = Date.now() - timeToDate(lock.time).getTime() > STALE_LOCK_MS
+      } catch { stale = true }
+    }
+    if (stale) { await repo.backend.remove({ type: 'locks', name: f.name }, options); removed.push(f.name) }
+  }
+  return removed
+}

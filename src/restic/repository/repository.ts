@@ -78,6 +78,7 @@ export class Repository {
     if (options.keyHint !== undefined && keys.includes(options.keyHint)) keys.unshift(...keys.splice(keys.indexOf(options.keyHint), 1))
     let master: Key | undefined
     let keyId = ''
+    const damaged: string[] = []
     for (const name of keys.slice(0, MAX_KEYS)) {
       options.signal?.throwIfAborted()
       const h: Handle = { type: 'keys', name }
@@ -86,22 +87,24 @@ export class Repository {
         const bytes = await backend.read(h, undefined, options)
         kf = JSON.parse(fromUtf8(bytes)) as KeyFile
       } catch (err) {
-        if (err instanceof NotFoundError) continue
-        throw new DamagedFileError(`${handlePath(h)} in ${backend.location}`, 'the key file is not valid JSON', { cause: err })
+        if (!(err instanceof NotFoundError) && !(err instanceof SyntaxError)) throw err
+        if (err instanceof SyntaxError) damaged.push(name) // another key may still open the repository
+        continue
       }
-      if (keyFileProblem(kf) !== undefined) continue
+      if (keyFileProblem(kf) !== undefined) { damaged.push(name); continue }
       emit(options, 'restic:open:key', { keyId: name })
       try {
         master = await openKeyFile(kf, options.password)
         keyId = name
         break
       } catch (err) {
-        if (err instanceof MacMismatch) continue
-        throw new DamagedFileError(`${handlePath(h)} in ${backend.location}`, 'the master key inside it cannot be decoded', { cause: err })
+        if (!(err instanceof MacMismatch)) damaged.push(name)
+        continue
       }
     }
     if (master === undefined) {
-      const extra = keys.length > MAX_KEYS ? ` (only the first ${MAX_KEYS} key files were tried)` : ''
+      let extra = keys.length > MAX_KEYS ? ` (only the first ${MAX_KEYS} key files were tried)` : ''
+      if (damaged.length > 0) extra += `; unusable (damaged) key files: ${damaged.map(d => `keys/${d}`).join(', ')}`
       throw new WrongPasswordError(`wrong password for repository ${backend.location}: no key in keys/ opens with it${extra}. Check the password, or use --password-file.`)
     }
     let config: ConfigFile

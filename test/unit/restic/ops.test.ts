@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   MemoryBackend, MemorySink, MemorySource, Repository, backup, restore, findSnapshot, listSnapshots, check, forget, prune,
-  Chunker, listKeys, addKey, removeKey, WrongPasswordError, RepositoryLockedError, lockRepository, walk
+  Chunker, removeLocks, listKeys, addKey, removeKey, WrongPasswordError, RepositoryLockedError, lockRepository, walk
 } from '../../../src/restic/index.js'
 import type { MemoryTree } from '../../../src/restic/index.js'
 import { prng } from '../../interop/restic/helpers.js'
@@ -194,5 +194,25 @@ describe('unreadable source entries', () => {
     expect(restored.has('dir/b.txt')).toBe(false)
     expect(restored.get('a.txt')).toBe(sha(new TextEncoder().encode('alpha\n')))
     expect((await check(await reopen(backend), { readData: true })).errors).toEqual([])
+  })
+})
+
+describe('locks and keys, robustness', () => {
+  it('unlock removes stale locks only, unless asked for all', async () => {
+    const { backend, repo } = await newRepo()
+    const fresh = await lockRepository(repo, { exclusive: false })
+    const old = await repo.saveUnpacked('locks', JSON.stringify({ time: '2020-01-01T00:00:00Z', exclusive: true, hostname: 'gone', username: 'x', pid: 1 }))
+    expect(await removeLocks(repo)).toEqual([old])
+    expect((await backend.list('locks')).map(l => l.name)).toEqual([fresh.id])
+    expect(await removeLocks(repo, { all: true })).toEqual([fresh.id])
+    await fresh.release()
+  })
+
+  it('a damaged key file does not block another key that opens the repository', async () => {
+    const { backend, repo } = await newRepo()
+    await backend.write({ type: 'keys', name: '0'.repeat(64) }, new TextEncoder().encode('{not json'))
+    expect((await reopen(backend)).keyId).toBe(repo.keyId)
+    const err = await reopen(backend, 'wrong').catch((e: unknown) => e)
+    expect((err as Error).message).toMatch(/unusable \(damaged\) key files: keys\/0000/)
   })
 })

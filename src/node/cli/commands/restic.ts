@@ -22,6 +22,7 @@ Commands:
   forget                        remove snapshots by policy (--keep-last N, --keep-daily N, ...)
   prune                         remove data no snapshot uses
   key list|add|remove <id>      manage passwords
+  unlock                        remove stale locks (--remove-all: every lock)
 
 <snapshot> is an ID, a unique ID prefix, or "latest".
 
@@ -62,6 +63,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', short: 'n' },
   'new-password-file': { type: 'string' },
   'repository-version': { type: 'string' },
+  'remove-all': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -179,6 +181,11 @@ const command: Command = {
         return 0
       }
       case 'prune': return await runPrune(r, repo, values, io)
+      case 'unlock': {
+        const removed = await r.removeLocks(repo, { all: values['remove-all'] === true, signal })
+        io.out(`removed ${removed.length} lock(s)\n`)
+        return 0
+      }
       case 'key': {
         const [action, ref] = args
         if (action === 'list' || action === undefined) {
