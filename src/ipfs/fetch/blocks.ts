@@ -17,6 +17,8 @@ import type { CID } from 'multiformats/cid'
 export const RAW_BLOCK_TYPE = 'application/vnd.ipld.raw'
 /** @default 15 s per gateway request. */
 export const DEFAULT_GATEWAY_TIMEOUT_MS = 15_000
+/** @default 1 s for peers to answer before the gateways are asked as well. */
+export const DEFAULT_PEER_HEAD_START_MS = 1000
 /** Blocks larger than this are refused (the IPFS block limit is 2 MiB; leave room). */
 export const MAX_BLOCK_BYTES = 4 * 1024 * 1024
 
@@ -48,6 +50,8 @@ export interface BlockOptions extends OperationOptions<BlockEvents> {
   offline?: boolean | undefined
   /** Keep retrieved blocks in the local blockstore. @default true */
   cache?: boolean | undefined
+  /** How long peers have alone before the gateways are asked too, in ms. @default DEFAULT_PEER_HEAD_START_MS */
+  peerHeadStartMs?: number | undefined
 }
 
 const HASHERS = new Map<number, (bytes: Uint8Array) => Promise<Uint8Array> | Uint8Array>([
@@ -158,8 +162,9 @@ export async function fetchBlockFromGateway (gateway: string, cid: CID, options:
 }
 
 /**
- * Gets one block: local store, then peers, then gateways in order. Bytes from the network are
- * verified first, and kept locally unless `cache` is false.
+ * Gets one block: local store, then peers, then gateways in order (the gateways start once peers
+ * have not answered within `peerHeadStartMs`). Bytes from the network are verified first, and kept
+ * locally unless `cache` is false.
  *
  * @throws TamperedContentError when a gateway sent wrong bytes and no source sent the right ones
  * @throws AllGatewaysFailedError when no source had the block
@@ -178,26 +183,73 @@ export async function getBlock (sources: BlockSources, cid: CID, options: BlockO
     if (options.cache !== false) await sources.blockstore.put(cid, bytes, { signal: options.signal })
     return bytes
   }
-  if (sources.peers !== undefined) {
-    try {
-      const bytes = await sources.peers(cid, { signal: options.signal })
-      if (bytes !== undefined && await verifyBlock(cid, bytes)) {
-        emit(options, 'fetch:block:peer', { cid: key })
-        return await keep(bytes)
-      }
-    } catch (err) {
-      options.signal?.throwIfAborted()
-      if (err instanceof UnsupportedHashError) throw err
-      // no peer had it in time: go on to the gateways
+  if (sources.peers === undefined) return await keep(await fromGateways(sources, cid, options))
+
+  // Peers first; if they have not answered within the head start, the gateways begin too, and the
+  // first verified block wins. A gateway failure still ends the request at once.
+  const peerSignal = linkedController(options.signal)
+  const gatewaySignal = linkedController(options.signal)
+  const peerAnswer = askPeers(sources.peers, cid, peerSignal.signal)
+  try {
+    const headStart = options.peerHeadStartMs ?? DEFAULT_PEER_HEAD_START_MS
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const first = await Promise.race([peerAnswer, new Promise<'slow'>(resolve => { timer = setTimeout(() => { resolve('slow') }, headStart) })])
+    clearTimeout(timer)
+    if (first instanceof Uint8Array) {
+      emit(options, 'fetch:block:peer', { cid: key })
+      return await keep(first)
+    }
+    options.signal?.throwIfAborted()
+    const viaGateways = fromGateways(sources, cid, { ...options, signal: gatewaySignal.signal })
+    viaGateways.catch(() => {}) // awaited below; this only keeps a lost race from being "unhandled"
+    if (first === undefined) return await keep(await viaGateways)
+    const winner = await Promise.race([
+      viaGateways.then(bytes => ({ from: 'gateway' as const, bytes })),
+      peerAnswer.then(async bytes => bytes === undefined ? { from: 'gateway' as const, bytes: await viaGateways } : { from: 'peer' as const, bytes })
+    ])
+    if (winner.from === 'peer') emit(options, 'fetch:block:peer', { cid: key })
+    return await keep(winner.bytes)
+  } finally {
+    peerSignal.abort()
+    gatewaySignal.abort()
+  }
+}
+
+/** Peers' verified answer, or undefined (none had it, or it was wrong). Throws only on abort. */
+async function askPeers (peers: PeerBlockSource, cid: CID, signal: AbortSignal): Promise<Uint8Array | undefined> {
+  try {
+    const bytes = await peers(cid, { signal })
+    if (bytes !== undefined && await verifyBlock(cid, bytes)) return bytes
+    return undefined
+  } catch {
+    return undefined
+  }
+}
+
+function linkedController (parent: AbortSignal | undefined): { signal: AbortSignal, abort: () => void } {
+  const controller = new AbortController()
+  const onAbort = (): void => { controller.abort(parent?.reason) }
+  if (parent?.aborted === true) controller.abort(parent.reason)
+  else parent?.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: controller.signal,
+    abort: () => {
+      parent?.removeEventListener('abort', onAbort)
+      if (!controller.signal.aborted) controller.abort(new DOMException('superseded', 'AbortError'))
     }
   }
+}
+
+/** Each gateway in order; the first verified block wins, else one named error listing them all. */
+async function fromGateways (sources: BlockSources, cid: CID, options: BlockOptions): Promise<Uint8Array> {
+  const key = cid.toString()
   const failures: GatewayFailure[] = []
   for (const gateway of sources.gateways) {
     emit(options, 'fetch:gateway:request', { cid: key, gateway })
     const result = await fetchBlockFromGateway(gateway, cid, { ...options, fetch: sources.fetch })
     if ('bytes' in result) {
       emit(options, 'fetch:gateway:ok', { cid: key, gateway, bytes: result.bytes.byteLength })
-      return await keep(result.bytes)
+      return result.bytes
     }
     failures.push(result.failure)
     emit(options, 'fetch:gateway:failed', { cid: key, ...result.failure })

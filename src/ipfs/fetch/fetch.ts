@@ -38,7 +38,7 @@ export interface FetchComponents extends BlockSources {
   dohEndpoint?: string | undefined
 }
 
-export interface FetchContentOptions extends OperationOptions<FetchEvents>, Pick<BlockOptions, 'gatewayTimeoutMs' | 'offline' | 'cache'> {
+export interface FetchContentOptions extends OperationOptions<FetchEvents>, Pick<BlockOptions, 'gatewayTimeoutMs' | 'offline' | 'cache' | 'peerHeadStartMs'> {
   /** Request headers for verified-fetch (e.g. `accept`, `range`). */
   headers?: HeadersInit | undefined
   /** `HEAD` answers headers only. @default 'GET' */

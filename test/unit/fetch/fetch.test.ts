@@ -216,6 +216,34 @@ describe('peers before gateways', () => {
     expect(asked).toBe(1) // the root; the 3 leaves went straight to the gateway
   })
 
+  it('asks the gateways too once peers have not answered within the head start', async () => {
+    let peerAborted = false
+    const silent = async (_cid: CID, options: { signal?: AbortSignal }): Promise<undefined> => {
+      await new Promise<void>(resolve => { options.signal?.addEventListener('abort', () => { peerAborted = true; resolve() }) })
+      return undefined
+    }
+    const { events, onProgress } = recorder()
+    const t0 = performance.now()
+    const got = await fetchBytes({ blockstore: new MemoryBlockstore(), gateways: [honest.url], peers: silent }, `ipfs://${helloCid.toString()}`, { signal: AbortSignal.timeout(10_000), peerHeadStartMs: 300, onProgress })
+    const ms = performance.now() - t0
+    expect(got.bytes).toEqual(HELLO)
+    expect(ms).toBeGreaterThanOrEqual(280)
+    expect(ms).toBeLessThan(3_000)
+    expect(events.some(e => e.type === 'fetch:gateway:ok')).toBe(true)
+    expect(peerAborted).toBe(true) // the peer request is cancelled once the gateway won
+  })
+
+  it('a tampering gateway still fails fast while peers are searching', async () => {
+    const silent = async (_cid: CID, options: { signal?: AbortSignal }): Promise<undefined> => {
+      await new Promise<void>(resolve => { options.signal?.addEventListener('abort', () => { resolve() }) })
+      return undefined
+    }
+    const t0 = performance.now()
+    await expect(fetchBytes({ blockstore: new MemoryBlockstore(), gateways: [tampered.url], peers: silent }, `ipfs://${helloCid.toString()}`, { signal: AbortSignal.timeout(10_000), peerHeadStartMs: 200 }))
+      .rejects.toBeInstanceOf(TamperedContentError)
+    expect(performance.now() - t0).toBeLessThan(3_000)
+  })
+
   it('peersFromNode asks the node only when it has connections, and gives up after its timeout', async () => {
     let gets = 0
     const connections: unknown[] = []
