@@ -56,10 +56,14 @@ async function runCheck (repo: Repository, options: CheckOptions): Promise<Check
   }
 
   // Index: load each file on its own so that one damaged file does not hide the others.
-  for (const f of await repo.backend.list('index', options)) {
-    await guard(async () => {
-      repo.index.addFile(f.name, parseIndexFile(await repo.loadJSON('index', f.name, options)))
-    })
+  if (!repo.indexLoaded) {
+    const before = result.errors.length
+    for (const f of await repo.backend.list('index', options)) {
+      await guard(async () => {
+        repo.index.addFile(f.name, parseIndexFile(await repo.loadJSON('index', f.name, options)))
+      })
+    }
+    if (result.errors.length === before) repo.markIndexLoaded()
   }
   for (const p of repo.index.duplicatePacks) result.hints.push(`pack ${p.slice(0, 8)} is contained in several indexes`)
 

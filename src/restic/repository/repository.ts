@@ -62,6 +62,8 @@ export class Repository {
   get version (): 1 | 2 { return this.config.version }
   get polynomial (): bigint { return parsePolynomial(this.config.chunker_polynomial) }
   get indexLoaded (): boolean { return this.#indexLoaded }
+  /** For loaders that read index files themselves (check): mark the index complete. */
+  markIndexLoaded (): void { this.#indexLoaded = true }
 
   describe (h: Handle): string { return `${handlePath(h)} in ${this.backend.location}` }
 

@@ -216,3 +216,15 @@ describe('locks and keys, robustness', () => {
     expect((err as Error).message).toMatch(/unusable \(damaged\) key files: keys\/0000/)
   })
 })
+
+describe('check on an already indexed repository', () => {
+  it('does not report packs twice', async () => {
+    const { repo } = await newRepo()
+    await backup(repo, new MemorySource(tree1()), { hostname: 'h' })
+    await repo.loadIndex()
+    const r = await check(repo)
+    expect(r.errors).toEqual([])
+    expect(r.hints).toEqual([])
+    expect(r.packs).toBe(repo.index.packs.size)
+  })
+})
