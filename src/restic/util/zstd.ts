@@ -3,6 +3,7 @@
  * default. Loaded once, lazily; works in Node, pages and workers.
  */
 import { compress as zCompress, decompress as zDecompress, init } from '@bokuweb/zstd-wasm'
+import { decompress as fzstdDecompress } from 'fzstd'
 
 let ready: Promise<void> | undefined
 
@@ -17,10 +18,20 @@ export async function compress (data: Uint8Array, level = 3): Promise<Uint8Array
   return zCompress(data, level)
 }
 
-/** Decompress to exactly `expectedLength` bytes (frames may lack the content size); throws on mismatch. */
+/**
+ * Decompress to exactly `expectedLength` bytes (frames may lack the content size); throws on mismatch.
+ * Without a known length (unpacked files) and no size in the frame, the pure-JS decoder grows its
+ * output as needed.
+ */
 export async function decompress (data: Uint8Array, expectedLength?: number): Promise<Uint8Array> {
   await zstdReady()
-  const out = zDecompress(data, { defaultHeapSize: expectedLength ?? 16 * 1024 * 1024 })
+  let out: Uint8Array
+  try {
+    out = zDecompress(data, { defaultHeapSize: expectedLength ?? 16 * 1024 * 1024 })
+  } catch (err) {
+    if (expectedLength !== undefined) throw err
+    out = fzstdDecompress(data)
+  }
   if (expectedLength !== undefined && out.length !== expectedLength) throw new RangeError(`decompressed ${out.length} bytes, expected ${expectedLength}`)
   return out
 }

@@ -73,3 +73,25 @@ describe('Go-compatible encodings', () => {
     expect(encodeSnapshot({ time: 'T', tree: 'x', paths: ['/p'], hostname: 'h', tags: [], uid: 0 })).toBe('{"time":"T","tree":"x","paths":["/p"],"hostname":"h"}')
   })
 })
+
+describe('zstd', () => {
+  it('round-trips, and decodes frames without a content size larger than the default buffer', async () => {
+    const { compress, decompress } = await import('../../../src/restic/util/zstd.js')
+    const text = new TextEncoder().encode('restic '.repeat(100_000))
+    const c = await compress(text)
+    expect(await decompress(c, text.length)).toEqual(text)
+    await expect(decompress(c, text.length + 1)).rejects.toThrow()
+    // A 20 MiB frame whose header carries no content size: magic, descriptor 0x00 (no FCS, not
+    // single-segment), window 512 KiB (0x48), then 160 RLE blocks of 128 KiB of 'a'.
+    const blocks = 160
+    const frame = new Uint8Array(6 + blocks * 4)
+    frame.set([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x48])
+    for (let i = 0; i < blocks; i++) {
+      const h = (i === blocks - 1 ? 1 : 0) | (1 << 1) | (128 * 1024 << 3)
+      frame.set([h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff, 0x61], 6 + 4 * i)
+    }
+    const out = await decompress(frame)
+    expect(out.length).toBe(20 * 1024 * 1024)
+    expect(out.every(b => b === 0x61)).toBe(true)
+  })
+})
