@@ -3,13 +3,17 @@
  *
  * Needs the lead's wiring (see the fetch/SW report): `vite build -c vite.sw.config.ts` in the
  * build, `<link rel="manifest">` in index.html, and `registerServiceWorker()` called by the app
- * (exposed as `cairn.serviceWorker`, `cairn.updateAvailable`, `cairn.applyUpdate`).
+ * (exposed as `cairn.serviceWorker`, `cairn.updateAvailable`, `cairn.applyUpdate`), and
+ * `cairn.fetchContent` (src/ipfs/fetch over the node and the Settings gateways).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from '@playwright/test'
+import { MemoryBlockstore } from 'blockstore-core'
+import { addAll } from '../../src/ipfs/add/index.js'
+import { deadGatewayUrl, startGateway } from '../../test/unit/fetch/helpers.js'
 import { startStaticServer } from '../../src/node/serve/static-server.js'
 import { chromiumLaunchOptions } from '../browser.js'
 import { BASE_URL, expect, isLoopbackUrl, test } from '../fixtures.js'
@@ -20,6 +24,17 @@ const SUBPATH_URL = (): string => {
   const url = process.env.CAIRN_SUBPATH_URL
   if (url === undefined) throw new Error('CAIRN_SUBPATH_URL is not set: run through playwright.config.ts.')
   return url
+}
+
+/**
+ * The parts of the app facade this spec uses that the lead's wiring adds (see the report). Declared
+ * here so the spec typechecks before and after that change.
+ */
+interface WiredApp {
+  serviceWorker: { get: () => { checkForUpdate: () => Promise<void> } | undefined }
+  updateAvailable: { get: () => boolean }
+  applyUpdate: () => Promise<void>
+  fetchContent: (address: string, options?: { signal?: AbortSignal }) => Promise<{ bytes: Uint8Array }>
 }
 
 /** Opens the app at `url` and waits until its node is online. */
@@ -189,18 +204,18 @@ test('a new deploy raises update-available; applying it reloads into the new wor
   try {
     const page = await openApp(guarded.context, site.url)
     await controlled(page)
-    await page.waitForFunction(() => globalThis.cairn?.serviceWorker.get() !== undefined)
-    expect(await page.evaluate(() => globalThis.cairn!.updateAvailable.get())).toBe(false)
+    await page.waitForFunction(() => (globalThis.cairn as unknown as WiredApp | undefined)?.serviceWorker.get() !== undefined)
+    expect(await page.evaluate(() => (globalThis.cairn as unknown as WiredApp).updateAvailable.get())).toBe(false)
     const firstWorker = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)
     expect(firstWorker).toBe(new URL('sw.js', site.url).href)
 
     writeFileSync(join(root, 'sw.js'), readFileSync(join(root, 'sw.js'), 'utf8') + '\n// deploy 2\n')
-    await page.evaluate(async () => { await globalThis.cairn!.serviceWorker.get()!.checkForUpdate() })
-    await page.waitForFunction(() => globalThis.cairn!.updateAvailable.get(), undefined, { timeout: 30_000 })
+    await page.evaluate(async () => { await (globalThis.cairn as unknown as WiredApp).serviceWorker.get()!.checkForUpdate() })
+    await page.waitForFunction(() => (globalThis.cairn as unknown as WiredApp).updateAvailable.get(), undefined, { timeout: 30_000 })
 
     await page.evaluate(() => { (globalThis as { beforeUpdate?: boolean }).beforeUpdate = true })
     const reloaded = page.waitForEvent('load')
-    await page.evaluate(() => { void globalThis.cairn!.applyUpdate() })
+    await page.evaluate(() => { void (globalThis.cairn as unknown as WiredApp).applyUpdate() })
     await reloaded
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible()
     expect(await page.evaluate(() => (globalThis as { beforeUpdate?: boolean }).beforeUpdate)).toBeUndefined()
@@ -220,4 +235,50 @@ test('the base URL serves the manifest and icons next to index.html', async ({ r
     expect(r.status(), icon.src).toBe(200)
   }
   expect(manifest.icons.some(i => i.sizes === '512x512')).toBe(true)
+})
+
+test('the app fetches through the Settings gateways in order: a dead one skipped, a tampering one refused by name', async ({ guarded }) => {
+  const enc = new TextEncoder()
+  const store = new MemoryBlockstore()
+  const [good] = await addAll(store, [{ path: 'good.txt', content: [enc.encode(`good content ${Date.now()}\n`)] }], { profile: 'unixfs-v1-2025' })
+  const [bad] = await addAll(store, [{ path: 'bad.txt', content: [enc.encode(`SHOULD-NOT-SHOW ${Date.now()}\n`)] }], { profile: 'unixfs-v1-2025' })
+  const honest = await startGateway(store, 'honest')
+  const tampered = await startGateway(store, 'tampered')
+  const dead = await deadGatewayUrl()
+  try {
+    const page = await openApp(guarded.context)
+    const useGateways = async (gateways: string[]): Promise<void> => {
+      await page.evaluate(async (list) => {
+        const app = globalThis.cairn!
+        const next = structuredClone(app.settings.get()!)
+        next.profiles[next.profile].gateways = list
+        await app.saveSettings(next)
+      }, gateways)
+      await expect(page.getByTestId('node-status')).toHaveText(/^online/, { timeout: 30_000 })
+    }
+    await useGateways([dead, honest.url])
+    const text = await page.evaluate(async (address) => new TextDecoder().decode((await (globalThis.cairn as unknown as WiredApp).fetchContent(address)).bytes), `ipfs://${good!.cid.toString()}`)
+    expect(text).toMatch(/^good content/)
+    expect(honest.requests.length).toBeGreaterThan(0)
+
+    await useGateways([tampered.url])
+    const t0 = Date.now()
+    const outcome = await page.evaluate(async (address) => {
+      try {
+        const got = await (globalThis.cairn as unknown as WiredApp).fetchContent(address, { signal: AbortSignal.timeout(20_000) })
+        return { ok: true, text: new TextDecoder().decode(got.bytes), name: '', message: '' }
+      } catch (err) {
+        return { ok: false, text: '', name: (err as Error).name, message: (err as Error).message }
+      }
+    }, `/ipfs/${bad!.cid.toString()}`)
+    const ms = Date.now() - t0
+    expect(outcome.ok).toBe(false)
+    expect(outcome.name).toBe('TamperedContentError')
+    expect(outcome.message).toContain(tampered.url)
+    expect(outcome.text).toBe('')
+    expect(ms).toBeLessThan(10_000) // not the 20 s signal: the error is immediate once the gateway answers
+    console.log(`[measure] app fetch refused a tampering gateway in ${ms} ms (1 s peer head start included)`)
+  } finally {
+    await Promise.all([honest.close(), tampered.close()])
+  }
 })
