@@ -1,0 +1,507 @@
+/**
+ * A restic repository stored as a UnixFS directory on IPFS, behind the restic `Backend` interface.
+ *
+ * Layout (the restic local layout): `config`, `keys/`, `data/xx/<id>`, `index/`, `snapshots/`,
+ * `locks/`. Files are imported with the `unixfs-v1-2025` profile (CIDv1, raw leaves, 1 MiB chunks)
+ * and directories turn into HAMT shards past that profile's threshold.
+ *
+ * Writes and removes change directories in memory: each changed directory gets a new CID at once
+ * (its blocks are stored), but parents are relinked only by `flush()`, which computes the new root,
+ * pins it, and only then unpins the previous root. Until then a shared GC lock on the node keeps a
+ * garbage collection from deleting the unpinned blocks. `close()` flushes and, when the backend has
+ * an IPNS key, republishes the repository's name to the new root.
+ */
+import { unixfs } from '@helia/unixfs'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { emit, withTimeout } from '../../core/options.js'
+import { isAbortError } from '../../core/errors.js'
+import { NotFoundError, RepositoryExistsError, RepositoryNotFoundError } from '../../restic/errors.js'
+import { handlePath } from '../../restic/backend/backend.js'
+import { importerOptions, PROFILES } from '../add/profiles.js'
+import { pin, unpin, isPinned } from '../pins/pins.js'
+import { withSharedLock } from '../pins/lock.js'
+import { readBlock } from '../car/walk.js'
+import { nameFromPublicKey, parseIPNSPath } from '../ipns/names.js'
+import { publishWithKey } from '../ipns/publish.js'
+import { resolve } from '../ipns/resolve.js'
+import {
+  BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError,
+  RepoNameUnresolvableError, RepoNameValueError, RepoPublishError, RepoRootUnreachableError
+} from './errors.js'
+import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
+import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { Profile } from '../add/profiles.js'
+import type { IPNSComponents, PublishResult } from '../ipns/publish.js'
+import type { IPNSName } from '../ipns/names.js'
+import type { KeyStore } from '../ipns/keys.js'
+import type { Helia } from '@helia/interface'
+import type { UnixFS } from '@helia/unixfs'
+import type { PrivateKey } from '@libp2p/interface'
+import type { ImporterOptions } from 'ipfs-unixfs-importer'
+
+/** What the backend needs from a node (a whole Helia fits; `routing` only for IPNS over libp2p). */
+export interface IpfsBackendComponents {
+  helia: Pick<Helia, 'blockstore' | 'pins'> & Partial<Pick<Helia, 'routing'>>
+}
+
+export type IpfsBackendEvents =
+  | ProgressEvent<'restic-ipfs:flush:root', { root: CID, previous: CID | undefined }>
+  | ProgressEvent<'restic-ipfs:flush:unpinned', { root: CID }>
+  | ProgressEvent<'restic-ipfs:publish:done', { name: string, root: CID, sequence: bigint }>
+  | ProgressEvent<'restic-ipfs:open:resolved', { name: string, root: CID }>
+
+/** IPNS settings: where to resolve and publish, and (to publish) the repository's own key. */
+export interface IpfsBackendIPNS extends Omit<IPNSComponents, 'helia'> {
+  /** The signing key directly… */
+  privateKey?: PrivateKey | undefined
+  /** …or a key store and the key's name in it (generated on `create()` when absent). */
+  keys?: KeyStore | undefined
+  keyName?: string | undefined
+  /** Also publish/resolve through the Helia node's routing. @default false */
+  useHeliaRouting?: boolean | undefined
+}
+
+export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
+  /** Open this root (`CID` or its string). */
+  root?: CID | string | undefined
+  /** Open the root an IPNS name points at (`k51…`, `/ipns/k51…`); needs `ipns.routers`. */
+  name?: string | undefined
+  /** Resolving and publishing. Without it the backend never publishes. */
+  ipns?: IpfsBackendIPNS | undefined
+  /** Pin each new root (and unpin the previous one once the new one is pinned). @default true */
+  pin?: boolean | undefined
+  /** Overrides of the import profile, e.g. a lower `shardSplitThresholdBytes` in tests. */
+  profile?: Partial<Profile> | undefined
+  /** Called after a new root is pinned (and the old one unpinned). */
+  onRootChange?: ((root: CID, previous: CID | undefined) => void | Promise<void>) | undefined
+  /** How long opening waits for the root block, ms. @default 30 000 */
+  openTimeoutMs?: number | undefined
+  /** Parallel block lookups when listing `data/` sizes. @default 16 */
+  listConcurrency?: number | undefined
+  /** `location` for messages. @default `ipns://<name>` or `ipfs://<root>` */
+  location?: string | undefined
+}
+
+const DIRS: ReadonlyArray<Exclude<FileType, 'config'>> = ['keys', 'locks', 'snapshots', 'index', 'data']
+
+function parentOf (path: string): { dir: string, name: string } {
+  const i = path.lastIndexOf('/')
+  return i < 0 ? { dir: '', name: path } : { dir: path.slice(0, i), name: path.slice(i + 1) }
+}
+
+function errName (err: unknown): string {
+  return (err as { name?: string } | null)?.name ?? ''
+}
+
+function isMissing (err: unknown): boolean {
+  const n = errName(err)
+  const code = (err as { code?: string } | null)?.code
+  return n === 'DoesNotExistError' || n === 'NotFoundError' || code === 'ERR_NOT_FOUND'
+}
+
+function toCID (value: CID | string): CID {
+  return typeof value === 'string' ? CID.parse(value) : value
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+async function mapLimit<T, R> (items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+export class IpfsBackend implements Backend {
+  readonly location: string
+  readonly #helia: IpfsBackendComponents['helia']
+  readonly #fs: UnixFS
+  readonly #init: IpfsBackendInit
+  readonly #importer: Omit<Partial<ImporterOptions>, 'onProgress'>
+  readonly #shard: Pick<ImporterOptions, 'shardSplitThresholdBytes' | 'shardSplitStrategy' | 'shardFanoutBits'>
+  /** The last durable (flushed, pinned) root; undefined before the first flush of a new repo. */
+  #root: CID | undefined
+  /** Current CIDs of directories looked up or changed since the last flush ('' is the root). */
+  readonly #dirs = new Map<string, CID>()
+  /** Directories whose current CID is not yet linked into their parent. */
+  readonly #dirty = new Set<string>()
+  #emptyDir: CID | undefined
+  #closed = false
+  /** Releases the shared GC lock held while unflushed blocks exist. */
+  #releaseGcHold: (() => void) | undefined
+  /** Serialises mutations and flushes. */
+  #queue: Promise<unknown> = Promise.resolve()
+  #lastPublished: CID | undefined
+
+  constructor (components: IpfsBackendComponents, init: IpfsBackendInit, root: CID | undefined) {
+    this.#helia = components.helia
+    this.#fs = unixfs({ blockstore: components.helia.blockstore })
+    this.#init = init
+    const profile: Profile = { ...PROFILES['unixfs-v1-2025'], ...init.profile }
+    const { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits } = importerOptions(profile)
+    this.#importer = { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
+    this.#shard = { shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
+    this.#root = root
+    if (root !== undefined) this.#dirs.set('', root)
+    this.location = init.location ?? (init.name !== undefined ? `ipns://${init.name.replace(/^\/ipns\//, '')}` : root !== undefined ? `ipfs://${root.toString()}` : 'ipfs:')
+  }
+
+  /** The last durable root (after `flush()`), if any. */
+  get root (): CID | undefined { return this.#root }
+
+  /** True when writes or removes are waiting for `flush()`. */
+  get dirty (): boolean { return this.#dirty.size > 0 }
+
+  /** The IPNS name this backend publishes under, when it has a key. */
+  async ipnsName (options: AbortOptions = {}): Promise<IPNSName | undefined> {
+    const key = await this.#privateKey(false, options)
+    return key === undefined ? undefined : nameFromPublicKey(key.publicKey)
+  }
+
+  #check (): void {
+    if (this.#closed) throw new BackendClosedError(`The IPFS backend for ${this.location} is closed. Open the repository again.`)
+  }
+
+  async #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.catch(() => {}).then(fn)
+    this.#queue = run.catch(() => {})
+    return await run
+  }
+
+  async #emptyDirCid (options: AbortOptions): Promise<CID> {
+    if (this.#emptyDir === undefined) this.#emptyDir = await this.#fs.addDirectory({}, { cidVersion: 1, signal: options.signal })
+    return this.#emptyDir
+  }
+
+  /** Looks up `name` in directory `dir` (plain or HAMT). */
+  async #lookup (dir: CID, name: string, options: AbortOptions): Promise<{ cid: CID, size: number, type: string } | undefined> {
+    try {
+      const st = await this.#fs.stat(dir, { path: name, signal: options.signal })
+      return { cid: st.cid, size: Number(st.size), type: st.type }
+    } catch (err) {
+      if (isMissing(err)) return undefined
+      throw this.#wrap(err, `${name} in ${dir.toString()}`, options)
+    }
+  }
+
+  #wrap (err: unknown, what: string, options: AbortOptions): unknown {
+    if (options.signal?.aborted === true || isAbortError(err)) return err
+    if (err instanceof Error && (err.name === 'NotADirectoryError' || err.name === 'NotUnixFSError')) {
+      return new NotARepoDirectoryError(`${what} in ${this.location} is not a UnixFS directory entry of a restic repository (${err.message}). Check the CID or IPNS name.`, { cause: err })
+    }
+    return err
+  }
+
+  /** The current CID of directory `path`, or undefined when absent (created empty when `create`). */
+  async #dir (path: string, create: boolean, options: AbortOptions): Promise<CID | undefined> {
+    const known = this.#dirs.get(path)
+    if (known !== undefined) return known
+    if (path === '') {
+      if (!create) return undefined
+      const cid = await this.#emptyDirCid(options)
+      this.#dirs.set('', cid)
+      this.#dirty.add('')
+      return cid
+    }
+    const { dir, name } = parentOf(path)
+    const parent = await this.#dir(dir, create, options)
+    if (parent === undefined) return undefined
+    const found = await this.#lookup(parent, name, options)
+    // A concurrent write may have set it meanwhile: that CID is newer than what we looked up.
+    const raced = this.#dirs.get(path)
+    if (raced !== undefined) return raced
+    if (found !== undefined) {
+      if (found.type !== 'directory') throw new NotARepoDirectoryError(`${path} in ${this.location} is a file, not a directory, so this is not a restic repository. Check the CID or IPNS name.`)
+      this.#dirs.set(path, found.cid)
+      return found.cid
+    }
+    if (!create) return undefined
+    const cid = await this.#emptyDirCid(options)
+    this.#dirs.set(path, cid)
+    this.#dirty.add(path)
+    return cid
+  }
+
+  async #holdGc (): Promise<void> {
+    if (this.#releaseGcHold !== undefined || this.#init.pin === false) return
+    let release!: () => void
+    const held = new Promise<void>(resolve => { release = resolve })
+    await new Promise<void>((acquired) => {
+      void withSharedLock(this.#helia, undefined, async () => { acquired(); await held })
+    })
+    this.#releaseGcHold = release
+  }
+
+  async create (options: AbortOptions = {}): Promise<void> {
+    this.#check()
+    await this.#serial(async () => {
+      const root = await this.#dir('', false, options)
+      if (root !== undefined && await this.#lookup(root, 'config', options) !== undefined) {
+        throw new RepositoryExistsError(`a repository already exists at ${this.location}`)
+      }
+      await this.#holdGc()
+      for (const d of DIRS) await this.#dir(d, true, options)
+      if (this.#init.ipns?.keys !== undefined && this.#init.ipns.keyName !== undefined && !await this.#init.ipns.keys.has(this.#init.ipns.keyName, options)) {
+        await this.#init.ipns.keys.generate(this.#init.ipns.keyName, options)
+      }
+    })
+  }
+
+  async list (type: Exclude<FileType, 'config'>, options: AbortOptions = {}): Promise<FileInfo[]> {
+    this.#check()
+    const dir = await this.#dir(type, false, options)
+    if (dir === undefined) return []
+    if (type !== 'data') return await this.#listFiles(dir, options)
+    // data/xx changed since the last flush are not linked into data/ yet: their CIDs are in #dirs.
+    const subdirs = new Map<string, CID>()
+    for await (const e of this.#fs.ls(dir, { signal: options.signal })) subdirs.set(e.name, e.cid)
+    for (const [path, cid] of this.#dirs) {
+      if (path.startsWith('data/')) subdirs.set(path.slice(5), cid)
+    }
+    const out: FileInfo[] = []
+    for (const sub of subdirs.values()) out.push(...await this.#listFiles(sub, options))
+    return out
+  }
+
+  /** Files of one directory with their exact sizes (a raw leaf's size is its link's; a file root is read). */
+  async #listFiles (dir: CID, options: AbortOptions): Promise<FileInfo[]> {
+    const entries: Array<{ name: string, cid: CID, size: bigint }> = []
+    for await (const e of this.#fs.ls(dir, { signal: options.signal })) entries.push({ name: e.name, cid: e.cid, size: e.size })
+    return await mapLimit(entries, this.#init.listConcurrency ?? 16, async (e) => {
+      if (e.cid.code === raw.code) return { name: e.name, size: Number(e.size) }
+      const st = await this.#fs.stat(e.cid, { signal: options.signal })
+      return { name: e.name, size: Number(st.size) }
+    })
+  }
+
+  async #file (h: Handle, options: AbortOptions): Promise<{ cid: CID, size: number }> {
+    const { dir, name } = parentOf(handlePath(h))
+    const d = await this.#dir(dir, false, options)
+    const found = d === undefined ? undefined : await this.#lookup(d, name, options)
+    if (found === undefined) throw new NotFoundError(`${handlePath(h)} not found in ${this.location}`)
+    return found
+  }
+
+  async stat (h: Handle, options: AbortOptions = {}): Promise<FileInfo> {
+    this.#check()
+    const f = await this.#file(h, options)
+    return { name: h.name, size: f.size }
+  }
+
+  async read (h: Handle, range?: { offset: number, length?: number | undefined }, options: AbortOptions = {}): Promise<Uint8Array> {
+    this.#check()
+    const f = await this.#file(h, options)
+    const offset = Math.min(range?.offset ?? 0, f.size)
+    const length = Math.max(0, Math.min(range?.length ?? f.size - offset, f.size - offset))
+    const out = new Uint8Array(length)
+    if (length === 0) return out
+    let pos = 0
+    try {
+      for await (const chunk of this.#fs.cat(f.cid, { offset, length, signal: options.signal })) {
+        out.set(chunk.subarray(0, length - pos), pos)
+        pos += chunk.byteLength
+        if (pos >= length) break
+      }
+    } catch (err) {
+      if (options.signal?.aborted === true || isAbortError(err)) throw err
+      throw new RepoBlockUnreachableError(`Could not read ${handlePath(h)} (${f.cid.toString()}) of ${this.location}: ${(err as Error).message}. Make sure a peer holding the repository is connected, then retry.`, { cause: err })
+    }
+    if (pos < length) throw new RepoBlockUnreachableError(`${handlePath(h)} of ${this.location} ended after ${pos} of ${length} bytes; its DAG is damaged. Run "restic check --read-data".`)
+    return out
+  }
+
+  async write (h: Handle, data: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    this.#check()
+    // Import outside the queue (it is the slow part), link inside it.
+    const cid = await this.#fs.addBytes(data, { ...this.#importer, signal: options.signal })
+    await this.#serial(async () => {
+      await this.#holdGc()
+      const { dir, name } = parentOf(handlePath(h))
+      const d = await this.#dir(dir, true, options)
+      if (d === undefined) throw new Error('unreachable: directory not created')
+      const next = await this.#fs.cp(cid, d, name, { ...this.#shard, force: true, signal: options.signal })
+      this.#dirs.set(dir, next)
+      this.#dirty.add(dir)
+    })
+  }
+
+  async remove (h: Handle, options: AbortOptions = {}): Promise<void> {
+    this.#check()
+    await this.#serial(async () => {
+      const { dir, name } = parentOf(handlePath(h))
+      const d = await this.#dir(dir, false, options)
+      if (d === undefined || await this.#lookup(d, name, options) === undefined) return
+      await this.#holdGc()
+      const next = await this.#fs.rm(d, name, { ...this.#shard, signal: options.signal })
+      this.#dirs.set(dir, next)
+      this.#dirty.add(dir)
+    })
+  }
+
+  /**
+   * Relinks changed directories up to a new root, pins it, then unpins the previous root. Returns
+   * the durable root (unchanged when nothing was written).
+   */
+  async flush (options: OperationOptions<IpfsBackendEvents> = {}): Promise<CID | undefined> {
+    this.#check()
+    return await this.#serial(async () => await this.#flush(options))
+  }
+
+  async #flush (options: OperationOptions<IpfsBackendEvents>): Promise<CID | undefined> {
+    if (this.#dirty.size === 0) return this.#root
+    // Every changed directory and its ancestors, deepest first: data/xx → data → root. Each is
+    // relinked into its parent after all of its own changed children were relinked into it.
+    const paths = new Set<string>()
+    for (let p of this.#dirty) {
+      while (p !== '') { paths.add(p); p = parentOf(p).dir }
+    }
+    const order = [...paths].sort((a, b) => b.split('/').length - a.split('/').length)
+    for (const path of order) {
+      const { dir, name } = parentOf(path)
+      const parent = await this.#dir(dir, true, options)
+      const cid = this.#dirs.get(path)
+      if (parent === undefined || cid === undefined) throw new Error('unreachable: directory missing during flush')
+      this.#dirs.set(dir, await this.#fs.cp(cid, parent, name, { ...this.#shard, force: true, signal: options.signal }))
+    }
+    if (this.#dirs.get('') === undefined) await this.#dir('', true, options)
+    const next = this.#dirs.get('')
+    if (next === undefined) throw new Error('unreachable: no root after flush')
+    const previous = this.#root
+    if (previous !== undefined && next.equals(previous)) {
+      this.#dirty.clear()
+      this.#releaseGc()
+      return previous
+    }
+    if (this.#init.pin !== false) {
+      await pin(this.#helia, next, { signal: options.signal, metadata: { restic: this.location } })
+      if (previous !== undefined && await isPinned(this.#helia, previous, options)) {
+        await unpin(this.#helia, previous)
+        emit(options, 'restic-ipfs:flush:unpinned', { root: previous })
+      }
+    }
+    this.#root = next
+    this.#dirty.clear()
+    this.#releaseGc()
+    emit(options, 'restic-ipfs:flush:root', { root: next, previous })
+    await this.#init.onRootChange?.(next, previous)
+    return next
+  }
+
+  #releaseGc (): void {
+    this.#releaseGcHold?.()
+    this.#releaseGcHold = undefined
+  }
+
+  async #privateKey (generate: boolean, options: AbortOptions): Promise<PrivateKey | undefined> {
+    const ipns = this.#init.ipns
+    if (ipns === undefined) return undefined
+    if (ipns.privateKey !== undefined) return ipns.privateKey
+    if (ipns.keys === undefined || ipns.keyName === undefined) return undefined
+    if (!await ipns.keys.has(ipns.keyName, options)) {
+      if (!generate) return undefined
+      await ipns.keys.generate(ipns.keyName, options)
+    }
+    return await ipns.keys.privateKey(ipns.keyName, options)
+  }
+
+  /** Flushes, then publishes the durable root under the repository's IPNS name. */
+  async publish (options: OperationOptions<IpfsBackendEvents> = {}): Promise<PublishResult> {
+    const root = await this.flush(options)
+    const ipns = this.#init.ipns
+    const key = await this.#privateKey(true, options)
+    if (ipns === undefined || key === undefined) {
+      throw new NoRepoKeyError(`The IPFS backend for ${this.location} has no IPNS key, so it cannot publish. Open it with an IPNS key (a key store and key name) to publish its root.`)
+    }
+    if (root === undefined) throw new RepositoryNotFoundError(`Nothing was written to ${this.location} yet, so there is no root to publish. Initialise the repository first.`)
+    try {
+      const result = await publishWithKey(this.#ipnsComponents(), key, root, { signal: options.signal })
+      this.#lastPublished = root
+      emit(options, 'restic-ipfs:publish:done', { name: result.name.k51, root, sequence: result.sequence })
+      return result
+    } catch (err) {
+      if (options.signal?.aborted === true) throw err
+      throw new RepoPublishError(`The repository's new root ${root.toString()} is pinned, but publishing its IPNS name failed: ${(err as Error).message}. Check the delegated routers and publish again (closing the repository retries).`, { cause: err })
+    }
+  }
+
+  #ipnsComponents (): IPNSComponents {
+    const ipns = this.#init.ipns
+    if (ipns === undefined) throw new NoRepoKeyError('No IPNS settings were given.')
+    const routing = this.#helia.routing
+    return { state: ipns.state, routers: ipns.routers, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }
+  }
+
+  /** Flushes, republishes the name if the root changed since the last publish (and a key is set), and closes. */
+  async close (options: OperationOptions<IpfsBackendEvents> = {}): Promise<CID | undefined> {
+    if (this.#closed) return this.#root
+    const root = await this.flush(options)
+    try {
+      const key = await this.#privateKey(false, options)
+      if (key !== undefined && root !== undefined && (this.#lastPublished === undefined || !root.equals(this.#lastPublished))) {
+        await this.publish(options)
+      }
+    } finally {
+      this.#closed = true
+      this.#releaseGc()
+    }
+    return root
+  }
+}
+
+/** Resolves `name` to the root CID it points at. */
+export async function resolveRepoRoot (components: IpfsBackendComponents, name: string, ipns: IpfsBackendIPNS | undefined, options: OperationOptions<IpfsBackendEvents> = {}): Promise<CID> {
+  if (ipns === undefined || (ipns.routers.length === 0 && ipns.useHeliaRouting !== true)) {
+    throw new RepoNameUnresolvableError(`Cannot resolve ${name}: no delegated router is configured. Give a routing URL (Delegated Routing V1) to resolve IPNS names.`)
+  }
+  let value: string
+  try {
+    const routing = components.helia.routing
+    const res = await resolve({ state: ipns.state, routers: ipns.routers, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }, name, { signal: options.signal })
+    value = res.value
+  } catch (err) {
+    if (options.signal?.aborted === true) throw err
+    throw new RepoNameUnresolvableError(`The repository name ${name} could not be resolved: ${(err as Error).message}. Check the name and the routing URL, or ask the repository's owner to republish (closing the repository in Cairn does).`, { cause: err })
+  }
+  const m = /^\/ipfs\/([^/]+)\/?$/.exec(value)
+  let root: CID | undefined
+  try { root = m?.[1] === undefined ? undefined : CID.parse(m[1]) } catch { root = undefined }
+  if (root === undefined) {
+    throw new RepoNameValueError(`${name} points at "${value}", not at a repository root "/ipfs/<cid>". Publish the repository's root CID under this name.`)
+  }
+  emit(options, 'restic-ipfs:open:resolved', { name, root })
+  return root
+}
+
+/**
+ * Opens (or prepares to create) a repository on IPFS. With `root` or `name` the root block is
+ * fetched first (locally or from connected peers), so an unreachable repository fails here.
+ */
+export async function createIpfsBackend (components: IpfsBackendComponents, init: IpfsBackendInit = {}): Promise<IpfsBackend> {
+  let root: CID | undefined
+  if (init.root !== undefined) {
+    root = toCID(init.root)
+  } else if (init.name !== undefined) {
+    parseIPNSPath(init.name) // throws InvalidNameError for garbage
+    root = await resolveRepoRoot(components, init.name, init.ipns, init)
+  }
+  if (root !== undefined) {
+    const { signal, clear } = withTimeout(init.signal, init.openTimeoutMs ?? 30_000)
+    try {
+      await readBlock(components.helia.blockstore, root, { signal })
+    } catch (err) {
+      if (init.signal?.aborted === true) throw err
+      throw new RepoRootUnreachableError(`The repository root ${root.toString()} could not be fetched${signal.aborted ? ` within ${init.openTimeoutMs ?? 30_000} ms` : ''}: ${(err as Error).message}. Connect to a peer that holds the repository (a relay or the device that wrote it) and try again.`, { cause: err })
+    } finally {
+      clear()
+    }
+  }
+  // An opened root is not pinned here (that would fetch the whole repository); this node pins
+  // the repository with the first flush after a write.
+  return new IpfsBackend(components, init, root)
+}
