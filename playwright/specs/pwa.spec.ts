@@ -277,7 +277,7 @@ test('the app fetches through the Settings gateways in order: a dead one skipped
     expect(outcome.message).toContain(tampered.url)
     expect(outcome.text).toBe('')
     expect(ms).toBeLessThan(10_000) // not the 20 s signal: the error is immediate once the gateway answers
-    console.log(`[measure] app fetch refused a tampering gateway in ${ms} ms (1 s peer head start included)`)
+    console.log(`[measure] app fetch refused a tampering gateway in ${ms} ms, peer step included`)
   } finally {
     await Promise.all([honest.close(), tampered.close()])
   }
