@@ -103,6 +103,8 @@ const suite: BenchSuite = {
     const results: Record<string, unknown> = {}
     try {
       const context = await browser.newContext()
+      // tsx (esbuild, keepNames) wraps named functions in __name(); the page needs it defined.
+      await context.addInitScript({ content: 'globalThis.__name = (f) => f' })
       const page = await context.newPage()
       await page.goto(site.url)
       await page.waitForFunction(() => globalThis.cairn?.node.state.get().status === 'online', undefined, { timeout: 60_000 })

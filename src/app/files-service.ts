@@ -156,7 +156,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
         options.signal?.throwIfAborted()
         const store = await lib()
         for (const r of roots) {
-          await pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name } })
+          await pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name }, complete: true })
           await store.put({ cid: r.cid, name: r.name === '' ? r.cid : r.name, size: Number(r.size), type: r.type, source: 'add', profile: options.profile, addedAt: Date.now() })
         }
         await service.refreshLibrary()

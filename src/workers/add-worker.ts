@@ -2,23 +2,23 @@
  * The add worker: imports files into UnixFS (chunking and hashing) off the main thread, writing
  * blocks straight into the IndexedDB blockstore. The page pins the roots once this is done.
  */
-import { IDBBlockstore } from 'blockstore-idb'
 import { addAll } from '../ipfs/add/index.js'
 import { errorToObject } from '../core/errors.js'
+import { BatchedIdbWriter } from './batched-blockstore.js'
 import type { AddEntry, AddProgressEvents, ProfileName } from '../ipfs/add/index.js'
 import type { AddWorkerRequest, AddWorkerResponse, AddWorkerEntry, AddWorkerProgress } from './add-protocol.js'
 
 const controllers = new Map<number, AbortController>()
-const stores = new Map<string, Promise<IDBBlockstore>>()
+const stores = new Map<string, Promise<BatchedIdbWriter>>()
 
 function post (msg: AddWorkerResponse): void {
   (globalThis as unknown as { postMessage: (m: unknown) => void }).postMessage(msg)
 }
 
-async function blockstore (name: string): Promise<IDBBlockstore> {
+async function blockstore (name: string): Promise<BatchedIdbWriter> {
   let s = stores.get(name)
   if (s === undefined) {
-    s = (async () => { const b = new IDBBlockstore(name); await b.open(); return b })()
+    s = BatchedIdbWriter.open(name)
     stores.set(name, s)
   }
   return s

@@ -14,6 +14,7 @@ import { addAll } from '../add/add.js'
 import { walkDag } from '../car/walk.js'
 import { NotPinnedError, PinBlockMissingError } from './errors.js'
 import { withExclusiveLock, withSharedLock } from './lock.js'
+import { leafSkippingWalker } from './leaf-skipping-walker.js'
 import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { AddEntry, AddedEntry, AddOptions } from '../add/add.js'
 import type { Helia } from '@helia/interface'
@@ -31,6 +32,11 @@ export type GcProgressEvents =
   | ProgressEvent<'gc:error', { cid: CID, error: Error }>
 
 export interface PinOptions extends OperationOptions<PinProgressEvents> {
+  /**
+   * The caller knows every block is local (it has just written the whole DAG), so the
+   * completeness walk is skipped; Helia's own walk still runs offline and fails on a gap.
+   */
+  complete?: boolean | undefined
   /** Stored with the pin (Helia pin metadata), e.g. `{ name: 'photos' }`. */
   metadata?: Record<string, string | number | boolean> | undefined
 }
@@ -65,7 +71,7 @@ export async function pin (node: PinNode, cid: CID, options: PinOptions = {}): P
   options.signal?.throwIfAborted()
   if (await isPinned(node, cid, options)) return { cid, blocks: 0, alreadyPinned: true }
   try {
-    for await (const _ of walkDag(node.blockstore, cid, { signal: options.signal })) { /* completeness check */ }
+    if (options.complete !== true) for await (const _ of walkDag(node.blockstore, cid, { signal: options.signal })) { /* completeness check */ }
   } catch (err) {
     if (errorName(err) === 'MissingBlockError') {
       throw new PinBlockMissingError(`Cannot pin ${cid}: ${(err as Error).message}`, { cause: err })
@@ -74,7 +80,8 @@ export async function pin (node: PinNode, cid: CID, options: PinOptions = {}): P
   }
   options.signal?.throwIfAborted()
   // From here on the pin runs to the end: no signal, and offline (every block is local).
-  const addOptions: Record<string, unknown> = { offline: true }
+  // Once completeness is known, raw leaves need not be read back to be pinned.
+  const addOptions: Record<string, unknown> = { offline: true, walker: leafSkippingWalker }
   if (options.metadata !== undefined) addOptions.metadata = options.metadata
   let blocks = 0
   try {
