@@ -94,6 +94,31 @@ export async function backup (repo: Repository, source: BackupSource, options: B
   }
 }
 
+/** A failure reading the source (not the repository): the entry is skipped, the backup goes on. */
+class SourceReadError extends Error {
+  constructor (cause: unknown) {
+    super((cause as Error)?.message ?? String(cause), { cause })
+    this.name = 'SourceReadError'
+  }
+}
+
+async function readSource<T> (f: () => Promise<T>): Promise<T> {
+  try { return await f() } catch (err) {
+    if (isAbortError(err)) throw err
+    throw new SourceReadError(err)
+  }
+}
+
+/** Tags errors of the source stream, leaving errors of the consumer (the repository) untouched. */
+async function * guardStream (it: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const piece of it) yield piece
+  } catch (err) {
+    if (isAbortError(err)) throw err
+    throw new SourceReadError(err)
+  }
+}
+
 class Archiver {
   readonly errors: Array<{ path: string, message: string }> = []
   readonly stats = { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, dataBlobs: 0, treeBlobs: 0, bytesProcessed: 0, bytesAdded: 0 }
@@ -115,7 +140,7 @@ class Archiver {
   async saveDir (path: string[], parentTree: string | undefined): Promise<string> {
     const opts = this.#options
     opts.signal?.throwIfAborted()
-    const entries = await this.#source.list(path, opts)
+    const entries = await readSource(async () => await this.#source.list(path, opts))
     let parentNodes = new Map<string, Node>()
     if (parentTree !== undefined) {
       try {
@@ -137,7 +162,7 @@ class Archiver {
         }
       } catch (err) {
         // Like restic: an unreadable entry is reported and left out; the backup goes on.
-        if (isAbortError(err) || path.length === 0) throw err
+        if (!(err instanceof SourceReadError) || path.length === 0) throw err
         const shown = '/' + [...path, e.name].join('/')
         const message = (err as Error).message
         this.errors.push({ path: shown, message })
@@ -186,7 +211,7 @@ class Archiver {
     }
     const content: string[] = []
     let size = 0
-    for await (const chunk of this.#chunker.chunks(this.#source.open(path, opts))) {
+    for await (const chunk of this.#chunker.chunks(guardStream(this.#source.open(path, opts)))) {
       opts.signal?.throwIfAborted()
       size += chunk.length
       const res = await this.#saver.save('data', chunk, opts)

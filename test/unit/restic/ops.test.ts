@@ -228,3 +228,18 @@ describe('check on an already indexed repository', () => {
     expect(r.packs).toBe(repo.index.packs.size)
   })
 })
+
+describe('repository failures during backup', () => {
+  it('abort the backup (they are not skipped like unreadable source files) and release the lock', async () => {
+    const { backend, repo } = await newRepo()
+    const write = backend.write.bind(backend)
+    backend.write = async (h, data) => {
+      if (h.type === 'data') throw new Error('disk full')
+      await write(h, data)
+    }
+    await expect(backup(repo, new MemorySource({ a: prng('a', 800_000), b: prng('b', 800_000) }), { hostname: 'h', packSize: 100_000 })).rejects.toThrow('disk full')
+    backend.write = write
+    expect(await backend.list('snapshots')).toEqual([])
+    expect(await backend.list('locks')).toEqual([])
+  })
+})
