@@ -8,7 +8,9 @@ export default defineConfig({
     outDir: 'dist',
     sourcemap: false,
     chunkSizeWarningLimit: 1500,
-    modulePreload: { polyfill: false }
+    modulePreload: { polyfill: false },
+    // Error classes are told apart by name across bundles and workers, so keep class names.
+    rolldownOptions: { output: { keepNames: true } }
   },
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' }

@@ -3,7 +3,8 @@ import { BASE_URL, expect, isLoopbackUrl, newGuardedContext, openApp, test } fro
 const RELAY = (): string => process.env.CAIRN_RELAY_PEER ?? ''
 
 test('the node starts, connects to the local relay and holds a reservation', async ({ guarded }) => {
-  const page = await openApp(guarded.context)
+  // No ?profile=: a first visit finds ./cairn-local.json and picks the local profile by itself.
+  const page = await openApp(guarded.context, 'node', undefined, { forceLocal: false })
   const relayRow = page.locator(`[data-testid="connections"] tr[data-peer="${RELAY()}"]`)
   await expect(relayRow).toHaveCount(1)
   await expect(relayRow).toHaveAttribute('data-transport', 'websockets')

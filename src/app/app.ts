@@ -10,6 +10,9 @@ import { InvalidSettingsError } from './errors.js'
 import { validateSettings } from '../core/settings.js'
 import { openSettingsStore } from '../platform/settings-store.js'
 import { requestPersistence, storageStatus } from '../platform/storage.js'
+import { registerServiceWorker } from '../platform/sw-register.js'
+import type { ServiceWorkerHandle } from '../platform/sw-register.js'
+import type { FetchEvents, FetchedBytes } from '../ipfs/fetch/index.js'
 import type { Store } from './store.js'
 import type { NodeService, NodeStores } from './node-service.js'
 import type { FilesService } from './files-service.js'
@@ -17,7 +20,7 @@ import type { NamesService } from './names-service.js'
 import type { StoredSettings, SettingsStore } from '../platform/settings-store.js'
 import type { StorageStatus } from '../platform/storage.js'
 import type { SettingsProfileName } from '../core/settings.js'
-import type { AbortOptions } from '../core/options.js'
+import type { AbortOptions, OperationOptions } from '../core/options.js'
 
 export type { NodeState, NodeStatus } from './node-service.js'
 export type { StoredSettings } from '../platform/settings-store.js'
@@ -50,6 +53,12 @@ export interface App {
   saveSettings: (next: StoredSettings) => Promise<void>
   refreshStorage: () => Promise<void>
   persistStorage: () => Promise<boolean>
+  serviceWorker: Store<ServiceWorkerHandle | undefined>
+  /** A new version of the app is installed and waiting. */
+  updateAvailable: Store<boolean>
+  applyUpdate: () => Promise<void>
+  /** Verified retrieval: local blocks, then peers, then the trustless gateways in Settings order. */
+  fetchContent: (address: string, options?: OperationOptions<FetchEvents>) => Promise<FetchedBytes>
   /** Raw blocks, for tests and the console (`cairn.blocks`). */
   blocks: {
     put: (bytes: Uint8Array) => Promise<string>
@@ -68,6 +77,21 @@ export function createApp (init: AppInit): App {
   let store: SettingsStore | undefined
 
   const active = (s: StoredSettings) => s.profiles[s.profile]
+  const serviceWorker = createStore<ServiceWorkerHandle | undefined>(undefined)
+  const updateAvailable = createStore(false)
+  const sendGateways = (s: StoredSettings | undefined): void => {
+    const sw = serviceWorker.get()
+    if (sw === undefined || s === undefined) return
+    sw.setGateways(active(s).gateways).catch((err: unknown) => { console.warn('Cairn: the service worker did not take the gateways', err) })
+  }
+  const startServiceWorker = (): void => {
+    registerServiceWorker().then((sw) => {
+      serviceWorker.set(sw)
+      sw.addEventListener('update-available', () => { updateAvailable.set(true) })
+      if (sw.updateAvailable) updateAvailable.set(true)
+      sendGateways(settings.get())
+    }).catch((err: unknown) => { console.warn('Cairn: no offline support:', (err as Error).message) })
+  }
 
   const app: App = {
     settings,
@@ -75,6 +99,23 @@ export function createApp (init: AppInit): App {
     node,
     files,
     names,
+    serviceWorker,
+    updateAvailable,
+    async applyUpdate () { await serviceWorker.get()?.applyUpdate() },
+    async fetchContent (address, options = {}) {
+      const [{ fetchBytes, peersFromNode }, { NameStateStore }] = await Promise.all([import('../ipfs/fetch/index.js'), import('../ipfs/ipns/index.js')])
+      const current = settings.get()
+      if (current === undefined) throw new InvalidSettingsError('Settings are still loading; try again in a moment.')
+      const n = node.node()
+      const s = active(current)
+      return await fetchBytes({
+        blockstore: n.blockstore,
+        gateways: s.gateways,
+        peers: peersFromNode(n),
+        ipns: { state: new NameStateStore(n.datastore), routers: s.delegatedRouters },
+        ...(s.dohResolver !== '' ? { dohEndpoint: s.dohResolver } : {})
+      }, address, { signal: options.signal ?? AbortSignal.timeout(60_000), onProgress: options.onProgress })
+    },
     async start () {
       // Fetch the node's code while the settings load.
       void preload()
@@ -83,7 +124,14 @@ export function createApp (init: AppInit): App {
       settings.set(loaded)
       performance.mark('cairn:settings-loaded')
       void app.refreshStorage()
-      await node.start(active(loaded))
+      // First visit: keep the chosen profile, so an offline reload (no cairn-local.json) keeps it.
+      await store.save(loaded)
+      try {
+        await node.start(active(loaded))
+      } finally {
+        // After the node's start, so the precache does not compete with it; even when it failed.
+        startServiceWorker()
+      }
       void files.refreshLibrary()
       void names.refresh().then(() => { names.startKeepAlive() }).catch((err: unknown) => { console.warn('IPNS keys could not be loaded', err) })
     },
@@ -93,6 +141,7 @@ export function createApp (init: AppInit): App {
       if (store === undefined) throw new InvalidSettingsError('Settings are still loading; try again in a moment.')
       await store.save(next)
       settings.set(next)
+      sendGateways(next)
       await node.start(active(next))
     },
     async refreshStorage () {

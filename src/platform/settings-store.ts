@@ -28,7 +28,7 @@ export interface SettingsStore {
 
 async function fetchLocalInfo (url: URL): Promise<LocalNetworkInfo | undefined> {
   try {
-    const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(2000) })
+    const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(10_000) })
     if (!res.ok) return undefined
     const info = await res.json() as Partial<LocalNetworkInfo>
     if (!Array.isArray(info.relayAddrs) || typeof info.routingUrl !== 'string' || typeof info.gatewayUrl !== 'string') return undefined

@@ -27,6 +27,7 @@ export function Shell ({ app }: { app: App }) {
   const [path, setPath] = useState(currentPath())
   const node = useStore(app.node.state)
   const storage = useStore(app.storage)
+  const update = useStore(app.updateAvailable)
   useEffect(() => {
     const onHash = (): void => { setPath(currentPath()) }
     addEventListener('hashchange', onHash)
@@ -43,6 +44,9 @@ export function Shell ({ app }: { app: App }) {
         </nav>
         <span class={`status status-${node.status}`} title="Node status" data-testid="node-status">{node.status}{node.status === 'online' ? ` · ${node.connections.length} peers` : ''}</span>
       </header>
+      {update && (
+        <p class="banner ok" role="status" data-testid="update-banner">A new version of Cairn is ready. <button type="button" onClick={() => { void app.applyUpdate() }}>Reload</button></p>
+      )}
       {storage?.supported === true && !storage.persisted && path !== 'storage' && (
         <p class="banner warning" data-testid="persist-banner">Storage is not persistent, so the browser may evict your data. <a href="#/storage">Fix this</a></p>
       )}

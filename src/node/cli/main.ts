@@ -33,6 +33,8 @@ function globalHelp (commands: Map<string, Command>): string {
 }
 
 function defaultIO (signal: AbortSignal): CommandIO {
+  // `cairn … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err })
   return {
     out: (t) => { process.stdout.write(t) },
     err: (t) => { process.stderr.write(t) },
