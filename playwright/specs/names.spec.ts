@@ -40,6 +40,10 @@ test('a page publishes a name, the local delegated router stores a valid record,
     await rf.getByRole('button', { name: 'Resolve' }).click()
     await expect(pageB.getByTestId('resolved-value')).toHaveText(`/ipfs/${cid}`)
 
+    // An ipns:// link launched through the protocol handler resolves on the Names page.
+    await pageB.goto(`${process.env.CAIRN_BASE_URL!}?profile=local&open=${encodeURIComponent(`ipns://${name}`)}`)
+    await expect(pageB.getByTestId('resolved-value')).toHaveText(`/ipfs/${cid}`)
+
     // Export the signed record; the inspector in page B says it is valid; a tampered copy is not.
     const [download] = await Promise.all([pageA.waitForEvent('download'), row.getByRole('button', { name: 'Export record' }).click()])
     const bytes = await readFile(await download.path())

@@ -13,6 +13,12 @@ declare global {
 }
 
 const params = new URLSearchParams(location.search)
+// An ipns:// link launched through the protocol handler (the service worker opens ipfs:// links
+// itself): resolve it on the Names page.
+const open = params.get('open')
+if (open !== null && /^(ipns:\/\/|\/ipns\/)/i.test(open)) {
+  location.hash = `#/names/resolve/${encodeURIComponent(open.replace(/^ipns:\/\//i, '/ipns/'))}`
+}
 const profileParam = params.get('profile')
 const app = createApp({
   localInfoUrl: new URL('./cairn-local.json', location.href),

@@ -101,10 +101,17 @@ function PublishForm ({ app, keys }: { app: App, keys: string[] }) {
   )
 }
 
+/** `#/names/resolve/<name>` (from an ipns:// link) pre-fills and runs a resolve. */
+function initialName (): string {
+  const m = /^#\/names\/resolve\/(.+)$/.exec(location.hash)
+  try { return m === null ? '' : decodeURIComponent(m[1]!) } catch { return '' }
+}
+
 function ResolveForm ({ app }: { app: App }) {
-  const [name, setName] = useState('')
+  const [name, setName] = useState(initialName())
   const [result, setResult] = useState<ResolveOutcome | undefined>(undefined)
-  const res = useAction(async () => { setResult(undefined); setResult(await app.names.resolve(name.trim(), { signal: AbortSignal.timeout(30_000) })) })
+  const res = useAction(async (n: string = name) => { setResult(undefined); setResult(await app.names.resolve(n.trim(), { signal: AbortSignal.timeout(30_000) })) })
+  useEffect(() => { if (name !== '') void res.run(name) }, [])
   return (
     <form class="card" onSubmit={(e) => { e.preventDefault(); void res.run() }} data-testid="resolve-form">
       <h3>Resolve</h3>
@@ -115,7 +122,7 @@ function ResolveForm ({ app }: { app: App }) {
       <ErrorBox message={res.error} onClose={res.clear} />
       {result !== undefined && (
         <dl class="facts" data-testid="resolve-result">
-          <dt>Value</dt><dd><code data-testid="resolved-value">{result.value}</code></dd>
+          <dt>Value</dt><dd><code data-testid="resolved-value">{result.value}</code>{result.value.startsWith('/ipfs/') && <> <a href={`.${result.value}`} target="_blank" rel="noopener noreferrer">Open</a></>}</dd>
           <dt>Sequence</dt><dd>{result.sequence ?? '–'}</dd>
           <dt>Valid until</dt><dd>{result.validity ?? '–'}</dd>
           <dt>TTL</dt><dd>{result.ttlMs !== undefined ? `${Math.round(result.ttlMs / 1000)} s` : '–'}</dd>
