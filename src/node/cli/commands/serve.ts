@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { InvalidInputError } from '../../../core/errors.js'
+import type { Command, CommandIO } from '../command.js'
+
+const usage = `Usage: cairn serve restic --repo ipns://<name>|ipfs://<cid> --routing URL --peer MULTIADDR
+                          [--listen 127.0.0.1:8000] [--key NAME] [--pass-file FILE] [--idle MS]
+                          [--init] [--json]
+
+Serves a restic repository stored on IPFS over restic's REST protocol, so that real restic can use
+it:  restic -r rest:http://127.0.0.1:8000/ snapshots
+
+  --repo URL        ipns://<name> (resolved through --routing) or ipfs://<root-cid>
+  --routing URL     Delegated Routing V1 endpoint (IPNS records, providers)
+  --peer MULTIADDR  a peer to connect to for blocks, e.g. the network's relay (repeatable)
+  --listen H:P      address to serve on (default 127.0.0.1:8000; port 0 picks a free one)
+  --key NAME        the IPNS key (in $CAIRN_HOME/ipns) that publishes the repository; default: the
+                    stored key whose name is the repository's. Without a key nothing is published.
+  --pass-file FILE  passphrase of the IPNS key store (else $CAIRN_KEY_PASSPHRASE)
+  --idle MS         end a write session after MS without requests (default 5000)
+  --init            the name has no record yet (a new repository): start empty, for "restic init"
+  --json            print one JSON line {url, repo, root, name, peerId} once serving, then one JSON line
+                    {root, published} per write session
+
+After each write session (restic removed its lock, or --idle passed) the new root is pinned, the
+old one unpinned, and the name republished. Blocks and pins live in $CAIRN_HOME (default ~/.cairn).
+Stop with Ctrl-C: pending writes are flushed and published first.
+`
+
+async function passphrase (passFile: string | undefined, io: CommandIO): Promise<string | undefined> {
+  if (passFile !== undefined) {
+    const text = (await readFile(resolve(io.cwd, passFile), 'utf8')).replace(/\r?\n$/, '')
+    if (text === '') throw new InvalidInputError(`The passphrase file ${passFile} is empty. Put the passphrase on its first line.`)
+    return text
+  }
+  const env = io.env.CAIRN_KEY_PASSPHRASE
+  return env === undefined || env === '' ? undefined : env
+}
+
+function listenAddr (text: string): { host: string, port: number } {
+  const m = /^(.*):(\d+)$/.exec(text)
+  const port = Number(m?.[2])
+  if (m === null || !Number.isInteger(port) || port > 65535) {
+    throw new InvalidInputError(`--listen must be HOST:PORT, e.g. 127.0.0.1:8000; got "${text}".`)
+  }
+  return { host: (m[1] ?? '').replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port }
+}
+
+async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      repo: { type: 'string' },
+      routing: { type: 'string' },
+      peer: { type: 'string', multiple: true },
+      listen: { type: 'string', default: '127.0.0.1:8000' },
+      key: { type: 'string' },
+      'pass-file': { type: 'string' },
+      idle: { type: 'string', default: '5000' },
+      init: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false }
+    }
+  })
+  if (values.repo === undefined) throw new InvalidInputError('Give the repository with --repo ipns://<name> or --repo ipfs://<cid>.')
+  const idleMs = Number(values.idle)
+  if (!Number.isInteger(idleMs) || idleMs < 0) throw new InvalidInputError(`--idle must be a whole number of milliseconds; got "${values.idle}".`)
+  const { host, port } = listenAddr(values.listen)
+  const home = resolve(io.cwd, io.env.CAIRN_HOME ?? join(homedir(), '.cairn'))
+  const { openIpfsRepoBackend, startRestServer } = await import('../../restic-ipfs/index.js')
+  const repo = await openIpfsRepoBackend(values.repo, {
+    routingUrl: values.routing,
+    relayAddrs: values.peer ?? [],
+    home,
+    passphrase: await passphrase(values['pass-file'], io),
+    keyName: values.key,
+    createIfMissing: values.init,
+    signal: io.signal
+  })
+  const json = values.json
+  const say = (text: string, obj: Record<string, unknown>): void => {
+    if (json) io.out(JSON.stringify(obj) + '\n')
+    else io.err(text + '\n')
+  }
+  let server: Awaited<ReturnType<typeof startRestServer>> | undefined
+  try {
+    server = await startRestServer(repo.backend, {
+      host,
+      port,
+      idleMs,
+      onError: (err) => { io.err(`cairn serve restic: ${err.message}\n`) },
+      onSession: async () => {
+        if (repo.publishName !== undefined) {
+          const res = await repo.backend.publish()
+          say(`root ${repo.backend.root?.toString() ?? ''} published as ${res.name.k51} (sequence ${res.sequence})`, { root: repo.backend.root?.toString(), published: res.name.k51, sequence: res.sequence.toString() })
+        } else {
+          const root = await repo.backend.flush()
+          say(`root ${root?.toString() ?? ''} (pinned; not published: no IPNS key for this repository)`, { root: root?.toString(), published: null })
+        }
+      }
+    })
+    const info = { url: server.url, repo: repo.backend.location, root: repo.backend.root?.toString() ?? null, name: repo.publishName ?? null, peerId: repo.helia.libp2p.peerId.toString() }
+    if (json) io.out(JSON.stringify(info) + '\n')
+    else {
+      io.out([
+        `Serving ${info.repo} over restic's REST protocol`,
+        '',
+        `  restic -r rest:${server.url} <command>`,
+        '',
+        `  root      ${info.root ?? '(empty: run restic init)'}`,
+        `  publish   ${info.name ?? 'no (no IPNS key for this repository)'}`,
+        '',
+        'Press Ctrl-C to stop.',
+        ''
+      ].join('\n'))
+    }
+    await new Promise<void>(resolve => {
+      if (io.signal.aborted) resolve()
+      else io.signal.addEventListener('abort', () => { resolve() }, { once: true })
+    })
+  } finally {
+    await server?.close()
+    const root = await repo.close()
+    if (!json) io.err(`Stopped; repository root ${root?.toString() ?? '(none)'}.\n`)
+  }
+  return 0
+}
+
+const command: Command = {
+  name: 'serve',
+  summary: 'Serve a restic repository stored on IPFS over restic\'s REST protocol.',
+  usage,
+  async run (argv, io) {
+    const [what, ...rest] = argv
+    if (what === 'restic') return await serveRestic(rest, io)
+    if (what === undefined || what === '--help' || what === '-h') {
+      io.out(usage)
+      return what === undefined ? 2 : 0
+    }
+    throw new InvalidInputError(`cairn serve: unknown service "${what}". Only "cairn serve restic" exists; run \`cairn serve --help\`.`)
+  }
+}
+
+export default command
