@@ -133,8 +133,10 @@ export class IpfsBackend implements Backend {
   readonly #dirty = new Set<string>()
   #emptyDir: CID | undefined
   #closed = false
-  /** Releases the shared GC lock held while unflushed blocks exist. */
-  #releaseGcHold: (() => void) | undefined
+  /** The shared GC lock held while unflushed blocks exist (resolves to its release). */
+  #gcHold: Promise<() => void> | undefined
+  /** Writes between their first block and their link into a directory. */
+  #writing = 0
   /** Serialises mutations and flushes. */
   #queue: Promise<unknown> = Promise.resolve()
   #lastPublished: CID | undefined
@@ -228,14 +230,25 @@ export class IpfsBackend implements Backend {
     return cid
   }
 
+  /**
+   * Holds the node's shared GC lock from the first unflushed write until a flush with no write in
+   * flight, so a garbage collection never deletes blocks that no pin holds yet.
+   */
   async #holdGc (): Promise<void> {
-    if (this.#releaseGcHold !== undefined || this.#init.pin === false) return
-    let release!: () => void
-    const held = new Promise<void>(resolve => { release = resolve })
-    await new Promise<void>((acquired) => {
-      void withSharedLock(this.#helia, undefined, async () => { acquired(); await held })
+    if (this.#init.pin === false) return
+    this.#gcHold ??= new Promise<() => void>((acquired) => {
+      let release!: () => void
+      const held = new Promise<void>(resolve => { release = resolve })
+      void withSharedLock(this.#helia, undefined, async () => { acquired(release); await held })
     })
-    this.#releaseGcHold = release
+    await this.#gcHold
+  }
+
+  #releaseGc (force = false): void {
+    if (this.#writing > 0 && !force) return
+    const hold = this.#gcHold
+    this.#gcHold = undefined
+    void hold?.then(release => { release() })
   }
 
   async create (options: AbortOptions = {}): Promise<void> {
@@ -318,17 +331,22 @@ export class IpfsBackend implements Backend {
 
   async write (h: Handle, data: Uint8Array, options: AbortOptions = {}): Promise<void> {
     this.#check()
-    // Import outside the queue (it is the slow part), link inside it.
-    const cid = await this.#fs.addBytes(data, { ...this.#importer, signal: options.signal })
-    await this.#serial(async () => {
+    this.#writing++
+    try {
       await this.#holdGc()
-      const { dir, name } = parentOf(handlePath(h))
-      const d = await this.#dir(dir, true, options)
-      if (d === undefined) throw new Error('unreachable: directory not created')
-      const next = await this.#fs.cp(cid, d, name, { ...this.#shard, force: true, signal: options.signal })
-      this.#dirs.set(dir, next)
-      this.#dirty.add(dir)
-    })
+      // Import outside the queue (it is the slow part), link inside it.
+      const cid = await this.#fs.addBytes(data, { ...this.#importer, signal: options.signal })
+      await this.#serial(async () => {
+        const { dir, name } = parentOf(handlePath(h))
+        const d = await this.#dir(dir, true, options)
+        if (d === undefined) throw new Error('unreachable: directory not created')
+        const next = await this.#fs.cp(cid, d, name, { ...this.#shard, force: true, signal: options.signal })
+        this.#dirs.set(dir, next)
+        this.#dirty.add(dir)
+      })
+    } finally {
+      this.#writing--
+    }
   }
 
   async remove (h: Handle, options: AbortOptions = {}): Promise<void> {
@@ -393,11 +411,6 @@ export class IpfsBackend implements Backend {
     return next
   }
 
-  #releaseGc (): void {
-    this.#releaseGcHold?.()
-    this.#releaseGcHold = undefined
-  }
-
   async #privateKey (generate: boolean, options: AbortOptions): Promise<PrivateKey | undefined> {
     const ipns = this.#init.ipns
     if (ipns === undefined) return undefined
@@ -448,7 +461,7 @@ export class IpfsBackend implements Backend {
       }
     } finally {
       this.#closed = true
-      this.#releaseGc()
+      this.#releaseGc(true)
     }
     return root
   }

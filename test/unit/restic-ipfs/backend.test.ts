@@ -246,6 +246,36 @@ describe('the IPFS restic backend', () => {
     expect((await reopened.stat({ type: 'data', name: ab[39] ?? '' })).size).toBe(128)
   }, 60_000)
 
+  it('holds garbage collection off while writes are unflushed; GC then frees only the old root\'s blocks', async () => {
+    const { collectGarbage } = await import('../../../src/ipfs/pins/index.js')
+    // An offline node (a libp2p test peer cannot delete blocks: it has no content router to cancel provides on).
+    const { createHeliaLight } = await import('helia')
+    const { MemoryBlockstore } = await import('blockstore-core')
+    const p = createHeliaLight({ blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore() })
+    await p.start()
+    const backend = await createIpfsBackend({ helia: p }, {})
+    await backend.create()
+    const gone = randomBytes(5000)
+    await backend.write({ type: 'data', name: id('gone') }, gone)
+    await backend.write({ type: 'config', name: '' }, te.encode('CFG'))
+    await backend.flush()
+    await backend.remove({ type: 'data', name: id('gone') })
+    const kept = randomBytes(7000)
+    await backend.write({ type: 'data', name: id('kept') }, kept)
+    let collected: { blocks: number } | undefined
+    const gc = collectGarbage(p).then(r => { collected = r })
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(collected).toBeUndefined() // waiting for the flush
+    await backend.flush()
+    await gc
+    expect(collected?.blocks).toBeGreaterThan(0) // the removed file and the old directories
+    const goneCid = CID.createV1(raw.code, await sha256.digest(gone))
+    expect(await p.blockstore.has(goneCid)).toBe(false)
+    expect(sha(await backend.read({ type: 'data', name: id('kept') }))).toBe(sha(kept))
+    await backend.close()
+    await p.stop()
+  }, 30_000)
+
   it('says what to do when a name cannot be resolved or a root cannot be fetched', async () => {
     const p = await peer()
     const stranger = nameFromPublicKey((await generateKeyPair('Ed25519')).publicKey).k51
