@@ -51,6 +51,28 @@ export function parseIpfsRepoUrl (url: string): IpfsRepoLocation {
   }
 }
 
+/** True for `ipns://…`, `ipfs://…`, `/ipns/…`, `/ipfs/…`: what `--repo` hands to `openIpfsRepoBackend`. */
+export function isIpfsRepoUrl (url: string): boolean {
+  return /^(?:ipns|ipfs):\/\/|^\/(?:ipns|ipfs)\//.test(url.trim())
+}
+
+/**
+ * Opens the repository, runs `fn` with its backend, then closes it (flush, pin, republish when the
+ * key is available, stop the node), also when `fn` throws.
+ */
+export async function withIpfsRepo<T> (url: string, options: OpenIpfsRepoOptions, fn: (repo: IpfsRepo) => Promise<T>): Promise<T> {
+  const repo = await openIpfsRepoBackend(url, options)
+  let result: T
+  try {
+    result = await fn(repo)
+  } catch (err) {
+    await repo.close().catch(() => {})
+    throw err
+  }
+  await repo.close()
+  return result
+}
+
 export interface OpenIpfsRepoOptions extends OperationOptions<IpfsBackendEvents> {
   /** Delegated Routing V1 base URL: IPNS resolve/publish and provider lookups. */
   routingUrl?: string | undefined

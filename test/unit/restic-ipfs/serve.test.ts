@@ -16,7 +16,7 @@ import { KeyStore } from '../../../src/ipfs/ipns/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
 import { createTestPeer } from '../../../src/node/network/test-peer.js'
-import { REST_V2, exportRepo, openIpfsRepoBackend, parseIpfsRepoUrl, startRestServer } from '../../../src/node/restic-ipfs/index.js'
+import { REST_V2, exportRepo, isIpfsRepoUrl, openIpfsRepoBackend, parseIpfsRepoUrl, startRestServer } from '../../../src/node/restic-ipfs/index.js'
 import { MemoryBackend, Repository, listSnapshots } from '../../../src/restic/index.js'
 import { InvalidInputError } from '../../../src/core/errors.js'
 import { PASSWORD, SKIP, prng, requireRestic, resticAsync, tempDir } from '../../interop/restic/helpers.js'
@@ -107,6 +107,9 @@ describe('the REST server', () => {
     expect(parseIpfsRepoUrl('ipfs://bafkqaaa').kind).toBe('ipfs')
     expect(() => parseIpfsRepoUrl('s3://bucket')).toThrow(InvalidInputError)
     expect(() => parseIpfsRepoUrl('ipfs://not-a-cid')).toThrow(/not a CID/)
+    expect(parseIpfsRepoUrl('/ipns/k51qzi5uqu5dj5sdxqhrcr0hbgexiknt0h0ji6oa1kufh2dde22x7xj5ajg7ri')).toEqual({ kind: 'ipns', name: 'k51qzi5uqu5dj5sdxqhrcr0hbgexiknt0h0ji6oa1kufh2dde22x7xj5ajg7ri' })
+    expect(() => parseIpfsRepoUrl('ipns://not-a-name')).toThrow()
+    expect([isIpfsRepoUrl('ipns://k51x'), isIpfsRepoUrl('/ipfs/bafy'), isIpfsRepoUrl('rest:http://x/'), isIpfsRepoUrl('/srv/restic')]).toEqual([true, true, false, false])
   })
 })
 
