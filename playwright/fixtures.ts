@@ -41,7 +41,7 @@ export const BASE_URL = (): string => {
 /** Open the app and wait until the node is online. */
 export async function openApp (context: BrowserContext, route = 'node', url = BASE_URL(), options: { forceLocal?: boolean } = {}): Promise<Page> {
   const page = await context.newPage()
-  page.on('pageerror', err => { console.error('[page error]', err.message) })
+  page.on('pageerror', err => { console.error('[page error]', err.stack ?? err.message) })
   // `?profile=local` pins the local profile even when the machine is too loaded for the page to
   // read ./cairn-local.json in time on a first visit (it would then fall back to public).
   await page.goto(`${url}${options.forceLocal === false ? '' : '?profile=local'}#/${route}`)

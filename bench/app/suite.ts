@@ -1,6 +1,7 @@
 /**
  * The app's foundation numbers: initial JS (gzip) and time from navigation to node ready, on a
- * first visit (empty IndexedDB, new identity) and on reload, in headless Chromium.
+ * first visit (empty IndexedDB, new identity), on the first reload (while the service worker is
+ * still installing) and on later reloads, in headless Chromium.
  */
 import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -40,6 +41,7 @@ const suite: BenchSuite = {
     const browser = await chromium.launch(chromiumLaunchOptions())
     const runs = quick ? 3 : 9
     const firstVisit: number[] = []
+    const firstReload: number[] = []
     const reload: number[] = []
     try {
       for (let i = 0; i < runs; i++) {
@@ -51,8 +53,14 @@ const suite: BenchSuite = {
         }, undefined, { timeout: 30_000 }).then(async h => h.jsonValue() as Promise<number>)
         await page.goto(site.url)
         firstVisit.push(await readyAt())
+        // The first reload races the service worker's install (it precaches the app shell in the
+        // background); later reloads are what a returning visitor sees.
         await page.reload()
-        reload.push(await readyAt())
+        firstReload.push(await readyAt())
+        for (let r = 0; r < 3; r++) {
+          await page.reload()
+          reload.push(await readyAt())
+        }
         await context.close()
       }
     } finally {
@@ -66,7 +74,9 @@ const suite: BenchSuite = {
         runs,
         firstVisitMedian: Math.round(median(firstVisit)),
         reloadMedian: Math.round(median(reload)),
+        firstReloadMedian: Math.round(median(firstReload)),
         firstVisit: firstVisit.map(Math.round),
+        firstReload: firstReload.map(Math.round),
         reload: reload.map(Math.round),
         reloadGoalMs: 300,
         meetsGoal: median(reload) <= 300

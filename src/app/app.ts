@@ -125,7 +125,7 @@ export function createApp (init: AppInit): App {
       performance.mark('cairn:settings-loaded')
       void app.refreshStorage()
       // First visit: keep the chosen profile, so an offline reload (no cairn-local.json) keeps it.
-      await store.save(loaded)
+      void store.save(loaded).catch((err: unknown) => { console.warn('Cairn: settings could not be saved', err) })
       try {
         await node.start(active(loaded))
       } finally {
