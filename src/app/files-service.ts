@@ -154,11 +154,13 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
           w.postMessage(req)
         })
         options.signal?.throwIfAborted()
+        performance.mark('cairn:add:imported')
         const store = await lib()
         for (const r of roots) {
           await pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name }, complete: true })
           await store.put({ cid: r.cid, name: r.name === '' ? r.cid : r.name, size: Number(r.size), type: r.type, source: 'add', profile: options.profile, addedAt: Date.now() })
         }
+        performance.mark('cairn:add:pinned')
         await service.refreshLibrary()
         onStorageChanged()
         return roots
