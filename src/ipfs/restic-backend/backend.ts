@@ -77,6 +77,12 @@ export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
   onRootChange?: ((root: CID, previous: CID | undefined) => void | Promise<void>) | undefined
   /** How long opening waits for the root block, ms. @default 30 000 */
   openTimeoutMs?: number | undefined
+  /**
+   * Blocks of one file fetched at a time by a read (the exporter's `blockReadConcurrency`).
+   * @default 1: blocks that come through a relay which pulls them on provider lookups (the local
+   * network peer) fail to load when several of one file are wanted at once; one at a time works.
+   */
+  readConcurrency?: number | undefined
   /** Parallel block lookups when listing `data/` sizes. @default 16 */
   listConcurrency?: number | undefined
   /** `location` for messages. @default `ipns://<name>` or `ipfs://<root>` */
@@ -316,7 +322,7 @@ export class IpfsBackend implements Backend {
     if (length === 0) return out
     let pos = 0
     try {
-      for await (const chunk of this.#fs.cat(f.cid, { offset, length, signal: options.signal })) {
+      for await (const chunk of this.#fs.cat(f.cid, { offset, length, signal: options.signal, blockReadConcurrency: this.#init.readConcurrency ?? 1 } as Parameters<UnixFS['cat']>[1])) {
         out.set(chunk.subarray(0, length - pos), pos)
         pos += chunk.byteLength
         if (pos >= length) break
