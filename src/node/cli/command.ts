@@ -23,3 +23,9 @@ export interface Command {
   /** Returns the process exit code. Throw a CairnError for a user-facing failure. */
   run: (argv: string[], io: CommandIO) => Promise<number>
 }
+
+/** Resolves when the command is asked to stop (Ctrl-C, SIGTERM): for long-running servers. */
+export async function untilAborted (signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+}

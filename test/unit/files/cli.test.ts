@@ -9,19 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addAll } from '../../../src/ipfs/add/index.js'
 import { main } from '../../../src/node/cli/main.js'
 import { text, vectors } from './helpers.js'
-import type { CommandIO } from '../../../src/node/cli/command.js'
+import { captureIO as capture } from '../../helpers/cli-io.js'
+import type { CapturedIO } from '../../helpers/cli-io.js'
 
-function captureIO (cwd: string, env: Record<string, string> = {}): CommandIO & { stdout: string, stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => { io.stdout += t },
-    err: (t: string) => { io.stderr += t },
-    signal: new AbortController().signal,
-    cwd,
-    env
-  }
-  return io
+function captureIO (cwd: string, env: Record<string, string> = {}): CapturedIO {
+  return capture({ cwd, env })
 }
 
 let dir: string

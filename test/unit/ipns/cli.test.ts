@@ -8,7 +8,8 @@ import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/node/cli/main.js'
 import { FIXTURES, loadVectors, startRoutingServer } from './helpers.js'
-import type { CommandIO } from '../../../src/node/cli/command.js'
+import { captureIO as capture } from '../../helpers/cli-io.js'
+import type { CapturedIO } from '../../helpers/cli-io.js'
 import type { TestRoutingServer } from './helpers.js'
 
 const run = promisify(execFile)
@@ -29,17 +30,8 @@ afterAll(async () => {
   if (home !== undefined) await rm(home, { recursive: true, force: true })
 })
 
-function captureIO (env: Record<string, string | undefined> = {}): CommandIO & { stdout: string, stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => { io.stdout += t },
-    err: (t: string) => { io.stderr += t },
-    signal: new AbortController().signal,
-    cwd: process.cwd(),
-    env: { CAIRN_HOME: home, CAIRN_SCRYPT_LOG_N: '10', ...env }
-  }
-  return io
+function captureIO (env: Record<string, string | undefined> = {}): CapturedIO {
+  return capture({ env: { CAIRN_HOME: home, CAIRN_SCRYPT_LOG_N: '10', ...env } })
 }
 
 async function allFiles (dir: string): Promise<string[]> {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { main } from '../../../src/node/cli/main.js'
-import type { CommandIO } from '../../../src/node/cli/command.js'
+import { captureIO } from '../../helpers/cli-io.js'
 
-function captureIO (): CommandIO & { stdout: string, stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => { io.stdout += t },
-    err: (t: string) => { io.stderr += t },
-    signal: new AbortController().signal,
-    cwd: process.cwd(),
-    env: {}
-  }
-  return io
-}
 
 describe('cairn CLI', () => {
   it('--help lists commands', async () => {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { untilAborted } from '../command.js'
 import type { Command } from '../command.js'
 
 const usage = `Usage: cairn dev [--port 5173] [--ws-port 9090] [--http-port 9091]
@@ -43,10 +44,7 @@ const command: Command = {
     })
     await server.listen()
     io.out(`Cairn dev server: ${server.resolvedUrls?.local[0] ?? ''}\nrelay: ${network.relayAddrs.join(' ')}\n`)
-    await new Promise<void>(resolve => {
-      if (io.signal.aborted) resolve()
-      else io.signal.addEventListener('abort', () => { resolve() }, { once: true })
-    })
+    await untilAborted(io.signal)
     await server.close()
     await network.stop()
     return 0

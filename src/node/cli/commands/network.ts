@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { InvalidInputError } from '../../../core/errors.js'
+import { untilAborted } from '../command.js'
 import type { Command } from '../command.js'
 
 const usage = `Usage: cairn network [--host 127.0.0.1] [--ws-port N] [--http-port N] [--key-file FILE] [--json]
@@ -75,10 +76,7 @@ const command: Command = {
           ''
         ].join('\n'))
       }
-      await new Promise<void>(resolve => {
-        if (io.signal.aborted) resolve()
-        else io.signal.addEventListener('abort', () => { resolve() }, { once: true })
-      })
+      await untilAborted(io.signal)
     } finally {
       await network.stop()
     }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { CairnError } from '../../../core/errors.js'
+import { untilAborted } from '../command.js'
 import type { Command } from '../command.js'
 
 export class AppNotBuiltError extends CairnError {
@@ -63,10 +64,7 @@ const command: Command = {
       'Open the URL in two tabs: they connect through the relay. Press Ctrl-C to stop.',
       ''
     ].join('\n'))
-    await new Promise<void>(resolve => {
-      if (io.signal.aborted) resolve()
-      else io.signal.addEventListener('abort', () => { resolve() }, { once: true })
-    })
+    await untilAborted(io.signal)
     await site.close()
     await network.stop()
     return 0
