@@ -7,7 +7,9 @@ import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { InvalidInputError } from '../../../core/errors.js'
+import { IPFS_REPO_FLAGS, IPFS_REPO_USAGE, ipfsRepoOptions, isIpfsRepoUrl } from '../../restic-ipfs/cli-options.js'
 import type { Command, CommandIO } from '../command.js'
+import type { Backend } from '../../../restic/index.js'
 import type * as ResticModule from '../../../restic/index.js'
 
 const USAGE = `Usage: cairn restic <command> [options]
@@ -23,11 +25,14 @@ Commands:
   prune                         remove data no snapshot uses
   key list|add|remove <id>      manage passwords
   unlock                        remove stale locks (--remove-all: every lock)
+  export <dir>                  write an ipns:// or ipfs:// repository out as a plain restic folder
 
 <snapshot> is an ID, a unique ID prefix, or "latest".
 
 Options:
-  -r, --repo <dir|rest:URL>     repository (or RESTIC_REPOSITORY)
+  -r, --repo <dir|rest:URL|ipns://name|ipfs://cid>
+                                repository (or RESTIC_REPOSITORY). An ipns:// repository is
+                                republished under its name when the command ends.
   -p, --password-file <file>    read the password from a file (or RESTIC_PASSWORD_FILE / RESTIC_PASSWORD)
       --json                    machine-readable output
   -H, --host <name>             backup: host name to record; filters: only this host
@@ -41,6 +46,7 @@ Options:
   -n, --dry-run                 forget/prune: only show what would happen
       --new-password-file <f>   key add: the new password
       --repository-version <n>  init: 1 or 2 (default 2)
+${IPFS_REPO_USAGE}
 `
 
 const OPTIONS = {
@@ -64,6 +70,7 @@ const OPTIONS = {
   'new-password-file': { type: 'string' },
   'repository-version': { type: 'string' },
   'remove-all': { type: 'boolean' },
+  ...IPFS_REPO_FLAGS,
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -104,9 +111,32 @@ const command: Command = {
     const { LocalBackend } = await import('../../restic/local-backend.js')
     const repoArg = values.repo ?? io.env.RESTIC_REPOSITORY
     if (repoArg === undefined || repoArg === '') throw new InvalidInputError('no repository given: use -r/--repo <dir>, or set RESTIC_REPOSITORY.')
+    if (isIpfsRepoUrl(repoArg)) {
+      // A repository on IPFS: open it through a node on the given network; closing it flushes,
+      // pins the new root and republishes the name.
+      const { withIpfsRepo, exportRepo } = await import('../../restic-ipfs/index.js')
+      const options = await ipfsRepoOptions(values, io, { createIfMissing: sub === 'init' })
+      return await withIpfsRepo(repoArg, options, async ({ backend }) => {
+        if (sub === 'export') {
+          const dir = args[0]
+          if (dir === undefined) throw new InvalidInputError('give the folder to export to: cairn restic export --repo ipns://… <dir>')
+          const result = await exportRepo(backend, resolve(io.cwd, dir), { signal: io.signal })
+          io.out(values.json === true ? JSON.stringify({ message_type: 'exported', files: result.files, bytes: result.bytes, target: dir }) + '\n' : `exported ${result.files} files (${result.bytes} bytes) to ${dir}\n`)
+          return 0
+        }
+        return await runWithBackend(r, backend, sub, args, values, io)
+      })
+    }
+    if (sub === 'export') throw new InvalidInputError('export copies a repository stored on IPFS: use --repo ipns://<name> or --repo ipfs://<cid>.')
     const backend = repoArg.startsWith('rest:')
       ? new r.RestBackend({ url: repoArg.slice(5) })
       : new LocalBackend(resolve(io.cwd, repoArg.replace(/^local:/, '')))
+    return await runWithBackend(r, backend, sub, args, values, io)
+  }
+}
+
+async function runWithBackend (r: Restic, backend: Backend, sub: string, args: string[], values: Values, io: CommandIO): Promise<number> {
+  {
     const signal = io.signal
     const host = hostname()
     const user = (() => { try { return userInfo().username } catch { return '' } })()

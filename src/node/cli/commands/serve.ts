@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { InvalidInputError } from '../../../core/errors.js'
+import { IPFS_REPO_FLAGS, ipfsRepoOptions } from '../../restic-ipfs/cli-options.js'
 import type { Command, CommandIO } from '../command.js'
 
 const usage = `Usage: cairn serve restic --repo ipns://<name>|ipfs://<cid> --routing URL --peer MULTIADDR
@@ -29,16 +27,6 @@ old one unpinned, and the name republished. Blocks and pins live in $CAIRN_HOME 
 Stop with Ctrl-C: pending writes are flushed and published first.
 `
 
-async function passphrase (passFile: string | undefined, io: CommandIO): Promise<string | undefined> {
-  if (passFile !== undefined) {
-    const text = (await readFile(resolve(io.cwd, passFile), 'utf8')).replace(/\r?\n$/, '')
-    if (text === '') throw new InvalidInputError(`The passphrase file ${passFile} is empty. Put the passphrase on its first line.`)
-    return text
-  }
-  const env = io.env.CAIRN_KEY_PASSPHRASE
-  return env === undefined || env === '' ? undefined : env
-}
-
 function listenAddr (text: string): { host: string, port: number } {
   const m = /^(.*):(\d+)$/.exec(text)
   const port = Number(m?.[2])
@@ -53,11 +41,8 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
     args: argv,
     options: {
       repo: { type: 'string' },
-      routing: { type: 'string' },
-      peer: { type: 'string', multiple: true },
+      ...IPFS_REPO_FLAGS,
       listen: { type: 'string', default: '127.0.0.1:8000' },
-      key: { type: 'string' },
-      'pass-file': { type: 'string' },
       idle: { type: 'string', default: '5000' },
       init: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false }
@@ -67,17 +52,8 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
   const idleMs = Number(values.idle)
   if (!Number.isInteger(idleMs) || idleMs < 0) throw new InvalidInputError(`--idle must be a whole number of milliseconds; got "${values.idle}".`)
   const { host, port } = listenAddr(values.listen)
-  const home = resolve(io.cwd, io.env.CAIRN_HOME ?? join(homedir(), '.cairn'))
   const { openIpfsRepoBackend, startRestServer } = await import('../../restic-ipfs/index.js')
-  const repo = await openIpfsRepoBackend(values.repo, {
-    routingUrl: values.routing,
-    relayAddrs: values.peer ?? [],
-    home,
-    passphrase: await passphrase(values['pass-file'], io),
-    keyName: values.key,
-    createIfMissing: values.init,
-    signal: io.signal
-  })
+  const repo = await openIpfsRepoBackend(values.repo, await ipfsRepoOptions(values, io, { createIfMissing: values.init }))
   const json = values.json
   const say = (text: string, obj: Record<string, unknown>): void => {
     if (json) io.out(JSON.stringify(obj) + '\n')

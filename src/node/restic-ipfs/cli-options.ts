@@ -1,0 +1,58 @@
+/**
+ * The flags `cairn serve restic` and `cairn restic --repo ipns://…|ipfs://…` share: where the
+ * repository's network is (--routing, --peer), which key publishes it (--key, --pass-file), and
+ * the Cairn home for blocks, pins and keys ($CAIRN_HOME, default ~/.cairn).
+ */
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { InvalidInputError } from '../../core/errors.js'
+import type { CommandIO } from '../cli/command.js'
+import type { OpenIpfsRepoOptions } from './index.js'
+
+/** `ipns://…`, `ipfs://…`, `/ipns/…` or `/ipfs/…` (kept here, free of heavy imports, for the CLI). */
+export function isIpfsRepoUrl (url: string): boolean {
+  return /^(?:ipns|ipfs):\/\/|^\/(?:ipns|ipfs)\//.test(url.trim())
+}
+
+export const IPFS_REPO_FLAGS = {
+  routing: { type: 'string' },
+  peer: { type: 'string', multiple: true },
+  key: { type: 'string' },
+  'pass-file': { type: 'string' }
+} as const
+
+export const IPFS_REPO_USAGE = `  --routing URL     (ipns:// and ipfs:// repositories) Delegated Routing V1 endpoint
+  --peer MULTIADDR  (ipns:// and ipfs:// repositories) a peer to fetch blocks from, e.g. the relay; repeatable
+  --key NAME        the IPNS key that publishes the repository (default: the key named after it)
+  --pass-file FILE  passphrase of the IPNS key store (else $CAIRN_KEY_PASSPHRASE)`
+
+export async function readPassphrase (passFile: string | undefined, io: CommandIO): Promise<string | undefined> {
+  if (passFile !== undefined) {
+    const text = (await readFile(resolve(io.cwd, passFile), 'utf8')).replace(/\r?\n$/, '')
+    if (text === '') throw new InvalidInputError(`The passphrase file ${passFile} is empty. Put the passphrase on its first line.`)
+    return text
+  }
+  const env = io.env.CAIRN_KEY_PASSPHRASE
+  return env === undefined || env === '' ? undefined : env
+}
+
+export function cairnHome (io: CommandIO): string {
+  return resolve(io.cwd, io.env.CAIRN_HOME ?? join(homedir(), '.cairn'))
+}
+
+export async function ipfsRepoOptions (
+  values: { routing?: string | undefined, peer?: string[] | undefined, key?: string | undefined, 'pass-file'?: string | undefined },
+  io: CommandIO,
+  extra: Partial<OpenIpfsRepoOptions> = {}
+): Promise<OpenIpfsRepoOptions> {
+  return {
+    routingUrl: values.routing,
+    relayAddrs: values.peer ?? [],
+    home: cairnHome(io),
+    passphrase: await readPassphrase(values['pass-file'], io),
+    keyName: values.key,
+    signal: io.signal,
+    ...extra
+  }
+}
