@@ -26,6 +26,12 @@ export interface LocalNetworkInfo {
 export interface LocalHttpServerInit {
   /** Helia 7 routing (ids are CIDs). */
   routing: Routing
+  /**
+   * Where IPNS records PUT to this server are kept and read back. Reading them straight from here
+   * answers an unknown name at once; going through Helia's routing also asks libp2p, which with
+   * no peer connected waits for the client's timeout. Default: `routing`.
+   */
+  records?: Pick<Routing, 'get' | 'put'>
   /** The peer's own blockstore: the gateway serves only what is held locally, never fetches. */
   blockstore: Pick<Blockstore, 'has' | 'get'>
   /** Filled in once the server listens (it needs its own URL). */
@@ -49,7 +55,7 @@ const ALLOWED_METHODS = 'GET, HEAD, PUT, OPTIONS'
  * where peers and providers carry a `PeerId` (`id.toString()` → `12D3Koo…`). Helia 7 uses CIDs.
  * This adapter gives the server the shape it expects, over Helia 7's routing.
  */
-function routingForServer ({ routing, blockstore, pull }: Pick<LocalHttpServerInit, 'routing' | 'blockstore' | 'pull'>): object {
+function routingForServer ({ routing, records = routing, blockstore, pull }: Pick<LocalHttpServerInit, 'routing' | 'records' | 'blockstore' | 'pull'>): object {
   const toPeerInfo = (p: { id: CID, multiaddrs: PeerInfo['multiaddrs'] }): { id: PeerId, multiaddrs: PeerInfo['multiaddrs'] } =>
     ({ id: peerIdFromCID(p.id), multiaddrs: p.multiaddrs })
   return {
@@ -64,11 +70,11 @@ function routingForServer ({ routing, blockstore, pull }: Pick<LocalHttpServerIn
       for await (const peer of routing.getClosestPeers(key, options)) yield toPeerInfo(peer)
     },
     async put (key: Uint8Array, value: Uint8Array, options: { signal?: AbortSignal }) {
-      await routing.put(key, value, options)
+      await records.put(key, value, options)
     },
     async get (key: Uint8Array, options: { signal?: AbortSignal }) {
       try {
-        return await routing.get(key, options)
+        return await records.get(key, options)
       } catch (err) {
         // Helia wraps every router's failure; for the server "no router had it" is a plain not-found.
         throw new NotFoundError(`No IPNS record found: ${(err as Error).message}`)

@@ -221,6 +221,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     try {
       app = await startHttpServer({
         routing: helia.routing,
+        records: router,
         blockstore,
         exportCar: (cid, opts) => exportCar(cid, { blockstore, getCodec: helia.getCodec, signal: opts.signal }),
         ...(options.pullOnLookup !== false ? { pull: puller(helia, router, options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS) } : {}),

@@ -236,3 +236,20 @@ describe('trustless gateway', () => {
     expect((await fetch(`${net.httpUrl}/ipfs/not-a-cid?format=raw`)).status).toBe(400)
   })
 })
+
+describe('unknown IPNS names', () => {
+  it('get the IPIP-0513 "not found" answer at once, with no peer connected', async () => {
+    const alone = await startLocalNetwork()
+    try {
+      const key = await generateKeyPair('Ed25519')
+      const name = peerIdFromPrivateKey(key).toCID().toString(base36)
+      const res = await fetch(`${alone.routingUrl}/routing/v1/ipns/${name}`, { headers: { accept: 'application/vnd.ipfs.ipns-record' }, signal: AbortSignal.timeout(5_000) })
+      // IPIP-0513: 200 with text/plain says "no record" (a record would be application/vnd.ipfs.ipns-record).
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
+      expect(await res.text()).toBe('Record not found')
+    } finally {
+      await alone.stop()
+    }
+  })
+})
