@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { chromium } from 'playwright-core'
 import { startLocalNetwork } from '../../src/node/network/index.js'
 import { startStaticServer } from '../../src/node/serve/static-server.js'
@@ -99,10 +101,12 @@ const suite: BenchSuite = {
     const network = await startLocalNetwork({})
     const site = await startStaticServer({ root: join(root, 'dist'), localInfo: network.info })
     const opts = chromiumLaunchOptions()
-    const browser = await chromium.launch({ ...opts, args: [...(opts.args ?? []), '--enable-precise-memory-info', '--js-flags=--expose-gc'] })
+    // A real (persistent) profile: incognito contexts keep IndexedDB in memory and hit a quota
+    // error near 1 GiB, whatever navigator.storage.estimate() says.
+    const profileDir = await mkdtemp(join(tmpdir(), 'cairn-bench-profile-'))
+    const context = await chromium.launchPersistentContext(profileDir, { ...opts, args: [...(opts.args ?? []), '--enable-precise-memory-info', '--js-flags=--expose-gc'] })
     const results: Record<string, unknown> = {}
     try {
-      const context = await browser.newContext()
       // tsx (esbuild, keepNames) wraps named functions in __name(); the page needs it defined.
       await context.addInitScript({ content: 'globalThis.__name = (f) => f' })
       const page = await context.newPage()
@@ -134,9 +138,9 @@ const suite: BenchSuite = {
         await page.evaluate(async () => { (globalThis as unknown as { benchFile?: File }).benchFile = undefined; await globalThis.cairn!.files.gc() })
       }
       results.peakHeap = heap
-      await context.close()
     } finally {
-      await browser.close()
+      await context.close()
+      await rm(profileDir, { recursive: true, force: true })
       await site.close()
       await network.stop()
     }

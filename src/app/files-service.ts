@@ -46,6 +46,13 @@ export interface ShareLinks { ipfsUrl: string, pathUrl: string | undefined, subd
 
 let nextAddId = 1
 
+/** A message for a failed add that says what happened and what to do, even for bare browser errors. */
+function addFailureMessage (e: { name: string, message: string }): string {
+  if (e.name === 'QuotaExceededError') return 'Adding failed: the browser\'s storage for this site is full. Free space with garbage collection (Files page), unpin what you no longer need, or ask for persistent storage (Storage page).'
+  if (e.name === 'NotReadableError' || e.name === 'NotFoundError') return `Adding failed: a file could not be read (${e.name}${e.message !== '' ? `: ${e.message}` : ''}). It may have been moved or changed while it was being added; pick it again.`
+  return `Adding failed: ${e.name}${e.message !== '' ? `: ${e.message}` : ''}`
+}
+
 export interface FilesService {
   library: Store<LibraryRow[]>
   refreshLibrary: () => Promise<void>
@@ -144,7 +151,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
               cleanup()
               const err = m.error.name === 'AbortError' || options.signal?.aborted === true
                 ? options.signal?.reason ?? new DOMException('The add was cancelled.', 'AbortError')
-                : new AddFailedError(`Adding failed: ${m.error.message}`)
+                : new AddFailedError(addFailureMessage(m.error))
               reject(err)
             }
           }
