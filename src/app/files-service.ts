@@ -5,7 +5,7 @@
 import { createStore } from './store.js'
 import { createMeter } from './progress.js'
 import { NodeNotReadyError } from './errors.js'
-import { CairnError, isAbortError } from '../core/errors.js'
+import { CairnError } from '../core/errors.js'
 import { openLibraryStore } from '../platform/library-store.js'
 import { saveStream } from '../platform/save-file.js'
 import { withWebLock } from '../platform/locks.js'
@@ -310,4 +310,3 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
   return service
 }
 
-export { isAbortError }

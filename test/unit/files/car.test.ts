@@ -3,25 +3,15 @@ import { CarWriter } from '@ipld/car/writer'
 import * as raw from 'multiformats/codecs/raw'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { addAll } from '../../../src/ipfs/add/index.js'
 import { BadBlockError, exportCar, importCar, InvalidCarError, MissingBlockError, TruncatedCarError, walkDag } from '../../../src/ipfs/car/index.js'
 import { isPinned, listPins, PinBlockMissingError } from '../../../src/ipfs/pins/index.js'
-import { createTestNode, pseudoRandom } from './node.js'
+import { useTestNodes, pseudoRandom } from './node.js'
 import { text } from './helpers.js'
 import type { Helia } from '@helia/interface'
-import type { MemoryBlockstore } from 'blockstore-core/memory'
 
-let nodes: Helia[] = []
-async function node (): Promise<{ helia: Helia, blockstore: MemoryBlockstore }> {
-  const n = await createTestNode()
-  nodes.push(n.helia)
-  return n
-}
-afterEach(async () => {
-  await Promise.all(nodes.map(async h => h.stop()))
-  nodes = []
-})
+const node = useTestNodes()
 
 async function collect (source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []

@@ -1,6 +1,7 @@
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { MemoryDatastore } from 'datastore-core/memory'
 import { createHeliaLight } from 'helia'
+import { afterEach } from 'vitest'
 import type { Helia } from '@helia/interface'
 
 /** A real Helia with memory stores and no network at all (no libp2p, no routers, no gateways). */
@@ -9,6 +10,20 @@ export async function createTestNode (): Promise<{ helia: Helia, blockstore: Mem
   const helia = createHeliaLight({ blockstore, datastore: new MemoryDatastore() })
   await helia.start()
   return { helia, blockstore }
+}
+
+/** `node()` makes a test node; every node made is stopped after each test. Call at file level. */
+export function useTestNodes (): () => Promise<{ helia: Helia, blockstore: MemoryBlockstore }> {
+  let nodes: Helia[] = []
+  afterEach(async () => {
+    await Promise.all(nodes.map(async h => h.stop()))
+    nodes = []
+  })
+  return async () => {
+    const n = await createTestNode()
+    nodes.push(n.helia)
+    return n
+  }
 }
 
 /** Deterministic pseudo-random bytes (xorshift32), streamed in 64 KiB pieces. */

@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { AbortError } from '../../../src/core/errors.js'
 import { addAll } from '../../../src/ipfs/add/index.js'
 import { walkDag } from '../../../src/ipfs/car/walk.js'
 import { addAndPin, collectGarbage, isPinned, listPins, NotPinnedError, pin, PinBlockMissingError, unpin } from '../../../src/ipfs/pins/index.js'
-import { createTestNode, pseudoRandom } from './node.js'
+import { useTestNodes, pseudoRandom } from './node.js'
 import { text } from './helpers.js'
-import type { Helia } from '@helia/interface'
 import type { MemoryBlockstore } from 'blockstore-core/memory'
 import type { CID } from 'multiformats/cid'
 
-let nodes: Helia[] = []
-async function node (): Promise<{ helia: Helia, blockstore: MemoryBlockstore }> {
-  const n = await createTestNode()
-  nodes.push(n.helia)
-  return n
-}
-afterEach(async () => {
-  await Promise.all(nodes.map(async h => h.stop()))
-  nodes = []
-})
+const node = useTestNodes()
 
 /** Blocks and bytes of a DAG, read straight from the memory store (never the network). */
 async function dagStats (store: MemoryBlockstore, root: CID): Promise<{ blocks: number, bytes: number }> {

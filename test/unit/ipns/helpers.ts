@@ -10,6 +10,7 @@ import { NotFoundError } from '@libp2p/interface'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
+import type { IpnsEntryFields } from '../../../src/ipfs/ipns/record-codec.js'
 import type { Router } from '@helia/interface'
 import type { AddressInfo } from 'node:net'
 
@@ -114,17 +115,7 @@ function varint (n: bigint): number[] {
 }
 
 /** Raw protobuf fields of an IpnsEntry, for building tampered records by hand. */
-export interface RawEntry {
-  value?: Uint8Array
-  signatureV1?: Uint8Array
-  validityType?: number
-  validity?: Uint8Array
-  sequence?: bigint
-  ttl?: bigint
-  pubKey?: Uint8Array
-  signatureV2?: Uint8Array
-  data?: Uint8Array
-}
+export type RawEntry = IpnsEntryFields
 
 /** Encodes an IpnsEntry (field numbers per the IPNS record spec). */
 export function encodeEntry (e: RawEntry): Uint8Array {
