@@ -103,13 +103,15 @@ describe('add: memory stays bounded', () => {
   it('a 2 GiB + 1 byte file streams through with a flat heap', async () => {
     const length = 2 * 1024 * 1024 * 1024 + 1
     const before = process.memoryUsage()
-    let peak = 0
+    let peak = Number.NEGATIVE_INFINITY
+    let samples = 0
     const bs = new MemoryBlockstore() // zero leaves are identical, so the store itself stays tiny
     const root = await addBytes(bs, zeros(length), {
       profile: 'unixfs-v1-2025',
       onProgress: e => {
         if (e.type === 'add:bytes' && e.detail.fileBytes % (64 * 1024 * 1024) < 1024 * 1024) {
           const m = process.memoryUsage()
+          samples++
           peak = Math.max(peak, m.heapUsed + m.arrayBuffers - before.heapUsed - before.arrayBuffers)
         }
       }
@@ -118,7 +120,9 @@ describe('add: memory stays bounded', () => {
     for await (const p of bs.get(root.cid)) parts.push(p)
     const node = UnixFS.unmarshal(dagPb.decode(Buffer.concat(parts)).Data ?? new Uint8Array())
     expect(node.fileSize()).toBe(BigInt(length))
-    expect(peak).toBeGreaterThan(0)
+    // growth can be negative when GC runs between the baseline and a sample; what matters is that
+    // we sampled all along the file and never grew by anything near the file's size
+    expect(samples).toBeGreaterThanOrEqual(16)
     expect(peak).toBeLessThan(256 * 1024 * 1024)
   }, 300_000)
 })
