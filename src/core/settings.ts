@@ -17,7 +17,25 @@ export interface NetworkSettings {
   publicGateway: string
   /** DNS-over-HTTPS endpoint (JSON API) for DNSLink; empty turns DNSLink off. */
   dohResolver: string
+  /**
+   * Remote pinning services (IPFS Pinning Service API) a backup can be pushed to. Each is
+   * contacted only when the user pushes to it.
+   */
+  pinningServices: PinningServiceSettings[]
 }
+
+/** One IPFS Pinning Service API endpoint and its access token. */
+export interface PinningServiceSettings {
+  /** Shown in the UI and in messages, e.g. `local network`. Unique within a profile. */
+  name: string
+  /** The API base URL: requests go to `<endpoint>/pins`. */
+  endpoint: string
+  /** Sent as `Authorization: Bearer <token>`. */
+  token: string
+}
+
+/** The name given to the local network's pinning service in the local profile. */
+export const LOCAL_PINNING_SERVICE_NAME = 'local network'
 
 export type SettingsProfileName = 'public' | 'local'
 
@@ -28,7 +46,8 @@ export const EMPTY_SETTINGS: NetworkSettings = {
   gateways: [],
   stunServers: [],
   publicGateway: '',
-  dohResolver: ''
+  dohResolver: '',
+  pinningServices: []
 }
 
 /**
@@ -47,7 +66,8 @@ export const PUBLIC_SETTINGS: NetworkSettings = {
   gateways: ['https://trustless-gateway.link', 'https://4everland.io'],
   stunServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
   publicGateway: 'https://dweb.link',
-  dohResolver: 'https://cloudflare-dns.com/dns-query'
+  dohResolver: 'https://cloudflare-dns.com/dns-query',
+  pinningServices: []
 }
 
 /** What the local network (`npm start`, tests) publishes at `/cairn-local.json`. */
@@ -56,10 +76,24 @@ export interface LocalNetworkInfo {
   relayAddrs: string[]
   routingUrl: string
   gatewayUrl: string
+  /**
+   * The local network's IPFS Pinning Service API (absent from older local networks). The token is
+   * a development token: it is published here, next to the app, so it keeps out nothing that can
+   * read this file; it only makes the push path send and check a real bearer token.
+   */
+  pinningService?: { endpoint: string, token: string } | undefined
+}
+
+/** The local network's pinning service as a Settings entry, when it offers one. */
+export function localPinningService (info: LocalNetworkInfo): PinningServiceSettings | undefined {
+  const p = info.pinningService
+  if (p === undefined || typeof p.endpoint !== 'string' || typeof p.token !== 'string') return undefined
+  return { name: LOCAL_PINNING_SERVICE_NAME, endpoint: p.endpoint, token: p.token }
 }
 
 /** Settings for the local profile, derived from the local network's self-description. */
 export function localSettings (info: LocalNetworkInfo): NetworkSettings {
+  const pinning = localPinningService(info)
   return {
     bootstrap: [...info.relayAddrs],
     relays: [...info.relayAddrs],
@@ -67,7 +101,8 @@ export function localSettings (info: LocalNetworkInfo): NetworkSettings {
     gateways: [info.gatewayUrl],
     stunServers: [],
     publicGateway: info.gatewayUrl,
-    dohResolver: ''
+    dohResolver: '',
+    pinningServices: pinning !== undefined ? [pinning] : []
   }
 }
 
@@ -89,6 +124,21 @@ export function validateSettings (s: NetworkSettings): string[] {
   }
   for (const u of s.stunServers) {
     if (!/^(stun|turns?):/.test(u)) problems.push(`"${u}" is not a STUN/TURN URL: write it as stun:host:port`)
+  }
+  const names = new Set<string>()
+  for (const p of s.pinningServices ?? []) {
+    const label = p.name.trim() === '' ? `the pinning service at "${p.endpoint}"` : `pinning service "${p.name}"`
+    if (p.name.trim() === '') problems.push(`${label} has no name: give it one, e.g. the service's host`)
+    else if (names.has(p.name.trim())) problems.push(`two pinning services are named "${p.name}": give each a different name`)
+    names.add(p.name.trim())
+    try {
+      const url = new URL(p.endpoint)
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`${label}: "${p.endpoint}" must be an http(s) URL`)
+      else if (url.username !== '' || url.password !== '') problems.push(`${label}: put the access token in the token field, not in the URL`)
+    } catch {
+      problems.push(`${label}: "${p.endpoint}" is not a URL: write the API endpoint as https://host[/path]`)
+    }
+    if (p.token.trim() === '') problems.push(`${label} has no access token: paste the token the service gave you`)
   }
   return problems
 }

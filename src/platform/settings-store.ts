@@ -5,7 +5,7 @@
  */
 import { openDB } from 'idb'
 import type { IDBPDatabase } from 'idb'
-import { PUBLIC_SETTINGS, localSettings } from '../core/settings.js'
+import { LOCAL_PINNING_SERVICE_NAME, PUBLIC_SETTINGS, localPinningService, localSettings } from '../core/settings.js'
 import type { LocalNetworkInfo, NetworkSettings, SettingsProfileName } from '../core/settings.js'
 
 const DB_NAME = 'cairn/settings/v1'
@@ -32,6 +32,8 @@ async function fetchLocalInfo (url: URL): Promise<LocalNetworkInfo | undefined> 
     if (!res.ok) return undefined
     const info = await res.json() as Partial<LocalNetworkInfo>
     if (!Array.isArray(info.relayAddrs) || typeof info.routingUrl !== 'string' || typeof info.gatewayUrl !== 'string') return undefined
+    const pinning = info.pinningService as { endpoint?: unknown, token?: unknown } | undefined
+    if (pinning !== undefined && (typeof pinning?.endpoint !== 'string' || typeof pinning.token !== 'string')) delete info.pinningService
     return info as LocalNetworkInfo
   } catch {
     return undefined
@@ -62,7 +64,20 @@ export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: Sett
         result.localPeerId = localInfo.peerId
       }
       // Settings saved by an older version lack newer fields.
-      for (const p of ['public', 'local'] as const) result.profiles[p].dohResolver ??= ''
+      const olderLocal = (result.profiles.local as Partial<NetworkSettings>).pinningServices === undefined
+      for (const p of ['public', 'local'] as const) {
+        result.profiles[p].dohResolver ??= ''
+        result.profiles[p].pinningServices ??= []
+      }
+      // The same local network (a stable peer ID) hands out a new pinning token, and may listen
+      // on a new port, on each start: keep its entry current, and leave the user's others alone.
+      if (localInfo !== undefined) {
+        const current = localPinningService(localInfo)
+        const services = result.profiles.local.pinningServices
+        const at = services.findIndex(s => s.name === LOCAL_PINNING_SERVICE_NAME)
+        if (current !== undefined && at >= 0) services[at] = current
+        else if (current !== undefined && olderLocal) services.push(current)
+      }
       if (forcedProfile !== undefined) result.profile = forcedProfile
       return result
     },
