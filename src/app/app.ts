@@ -6,6 +6,7 @@ import { createStore } from './store.js'
 import { createNodeService, preload, DEFAULT_STORES } from './node-service.js'
 import { createFilesService } from './files-service.js'
 import { createNamesService } from './names-service.js'
+import { createBackupsService } from './backups-service.js'
 import { InvalidSettingsError } from './errors.js'
 import { validateSettings } from '../core/settings.js'
 import { openSettingsStore } from '../platform/settings-store.js'
@@ -17,6 +18,7 @@ import type { Store } from './store.js'
 import type { NodeService, NodeStores } from './node-service.js'
 import type { FilesService } from './files-service.js'
 import type { NamesService } from './names-service.js'
+import type { BackupsService } from './backups-service.js'
 import type { StoredSettings, SettingsStore } from '../platform/settings-store.js'
 import type { StorageStatus } from '../platform/storage.js'
 import type { SettingsProfileName } from '../core/settings.js'
@@ -28,6 +30,8 @@ export type { StorageStatus } from '../platform/storage.js'
 export type { ConnectionInfo, TransportName } from '../ipfs/peers.js'
 export type { NamesService, NameRow, PublishOutcome, ResolveOutcome, InspectOutcome } from './names-service.js'
 export type { FilesService, LibraryRow, BrowseEntry, TransferProgress, ShareLinks } from './files-service.js'
+export type { BackupsService, RepoRow, SnapshotRow, OpenRepoView, TreeRow, BackupResult, ForgetResult, ForgetPolicy, PruneResult, PasswordStrength } from './backups-service.js'
+export { passwordStrength } from './backups-service.js'
 export type { PickedEntry } from '../platform/file-sources.js'
 export { fromDataTransfer, fromDirectoryHandle, fromFileList } from '../platform/file-sources.js'
 export { copyText } from '../platform/save-file.js'
@@ -47,6 +51,7 @@ export interface App {
   node: NodeService
   files: FilesService
   names: NamesService
+  backups: BackupsService
   /** Load settings and start the node. */
   start: () => Promise<void>
   /** Validate, persist and apply settings (restarts the node). */
@@ -74,6 +79,7 @@ export function createApp (init: AppInit): App {
   const node = createNodeService(stores)
   const files = createFilesService(node, stores, () => { void app.refreshStorage() })
   const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] })
+  const backups = createBackupsService(node, names, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => { void app.refreshStorage() })
   let store: SettingsStore | undefined
 
   const active = (s: StoredSettings) => s.profiles[s.profile]
@@ -99,6 +105,7 @@ export function createApp (init: AppInit): App {
     node,
     files,
     names,
+    backups,
     serviceWorker,
     updateAvailable,
     async applyUpdate () { await serviceWorker.get()?.applyUpdate() },

@@ -56,6 +56,8 @@ export interface NamesService {
   /** Republish every name that has a record (on start, then every `intervalMs`). */
   startKeepAlive: (intervalMs?: number) => void
   stopKeepAlive: () => void
+  /** The key store and name state (for other services that publish, like backups). */
+  stores: () => Promise<{ keys: KeyStore, state: NameStateStore }>
 }
 
 const DEFAULT_KEEPALIVE_MS = 4 * 60 * 60 * 1000
@@ -160,6 +162,10 @@ export function createNamesService (settings: () => NetworkSettings | undefined)
       service.stopKeepAlive()
       void run()
       timer = setInterval(() => { void run() }, intervalMs)
+    },
+    async stores () {
+      const { keys, state } = await load()
+      return { keys, state }
     },
     stopKeepAlive () {
       if (timer !== undefined) clearInterval(timer)

@@ -9,6 +9,8 @@ export interface TransferProgress {
   rate: number
   /** Seconds left, when the total is known and the rate is not zero. */
   eta: number | undefined
+  /** Files done and to do, for operations over many files (backups). */
+  files?: { done: number, total: number | undefined } | undefined
 }
 
 export interface ProgressMeter {

@@ -3,6 +3,7 @@ import { useStore } from './hooks.js'
 import { NodeView } from './views/node-view.js'
 import { FilesView } from './views/files-view.js'
 import { NamesView } from './views/names-view.js'
+import { BackupsView } from './views/backups-view.js'
 import { SettingsView } from './views/settings-view.js'
 import { StorageView } from './views/storage-view.js'
 import type { App } from '../app/app.js'
@@ -13,6 +14,7 @@ interface Route { path: string, label: string, view: (props: { app: App }) => JS
 const ROUTES: Route[] = [
   { path: 'files', label: 'Files', view: FilesView },
   { path: 'names', label: 'Names', view: NamesView },
+  { path: 'backups', label: 'Backups', view: BackupsView },
   { path: 'node', label: 'Node', view: NodeView },
   { path: 'storage', label: 'Storage', view: StorageView },
   { path: 'settings', label: 'Settings', view: SettingsView }

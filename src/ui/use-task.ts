@@ -13,7 +13,7 @@ export interface Task {
 }
 
 /** A long-running, cancellable action with a progress bar (one at a time). */
-export function useTask (): Task {
+export function useTask (cancelMessage = 'Cancelled. Nothing was pinned; unpinned blocks are removed by the next garbage collection.'): Task {
   const [progress, setProgress] = useState<TransferProgress | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)
   const [busy, setBusy] = useState(false)
@@ -32,7 +32,7 @@ export function useTask (): Task {
       try {
         return await fn({ signal: c.signal, onProgress: setProgress })
       } catch (err) {
-        setError(isAbortError(err) || c.signal.aborted ? 'Cancelled. Nothing was pinned; unpinned blocks are removed by the next garbage collection.' : (err as Error).message)
+        setError(isAbortError(err) || c.signal.aborted ? cancelMessage : (err as Error).message)
         return undefined
       } finally {
         if (controller.current === c) controller.current = undefined

@@ -18,6 +18,7 @@ export function ProgressBar ({ progress, onCancel }: { progress: TransferProgres
       </div>
       {pct !== undefined ? <progress max={100} value={pct} /> : <progress />}
       <small class="muted">
+        {progress.files !== undefined ? `${progress.files.done}${progress.files.total !== undefined ? ` of ${progress.files.total}` : ''} files · ` : ''}
         {formatBytes(progress.done)}{progress.total !== undefined ? ` of ${formatBytes(progress.total)}` : ''}
         {progress.rate > 0 ? ` · ${formatBytes(progress.rate)}/s` : ''}
         {progress.eta !== undefined ? ` · ${formatEta(progress.eta)}` : ''}

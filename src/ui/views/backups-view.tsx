@@ -1,0 +1,299 @@
+import { useEffect, useState } from 'preact/hooks'
+import { useAction, useStore } from '../hooks.js'
+import { useTask } from '../use-task.js'
+import { ErrorBox } from '../components/error-box.js'
+import { ProgressBar } from '../components/progress-bar.js'
+import { formatBytes } from '../format.js'
+import { copyText, fromDataTransfer, fromDirectoryHandle, fromFileList, passwordStrength } from '../../app/app.js'
+import type { App, OpenRepoView, PickedEntry, RepoRow, SnapshotRow, TreeRow } from '../../app/app.js'
+
+const CANCELLED = 'Cancelled. What was already uploaded is kept in the repository, and the next backup reuses it.'
+
+type DirectoryPicker = (o?: { mode?: 'read' | 'readwrite' }) => Promise<FileSystemDirectoryHandle>
+const directoryPicker = (): DirectoryPicker | undefined => (globalThis as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker
+
+export function BackupsView ({ app }: { app: App }) {
+  const current = useStore(app.backups.current)
+  const online = useStore(app.node.state).status === 'online'
+  useEffect(() => { void app.backups.refresh() }, [app])
+  return (
+    <section aria-labelledby="backups-title">
+      <h2 id="backups-title">Backups</h2>
+      <p class="muted">Encrypted restic repositories stored on IPFS, each under its own IPNS name. Anyone with the name and the password can restore, in Cairn or with restic (<code>cairn restic export</code>).</p>
+      {!online && <p class="banner warning">The IPFS node is not online yet; repositories open once it is.</p>}
+      {current === undefined ? <Chooser app={app} /> : <RepoPanel app={app} repo={current} />}
+    </section>
+  )
+}
+
+function Strength ({ password }: { password: string }) {
+  if (password === '') return null
+  const s = passwordStrength(password)
+  return (
+    <p class={`strength strength-${s.score}`} data-testid="password-strength" data-score={s.score}>
+      <meter min={0} max={4} low={2} high={3} optimum={4} value={s.score} /> <strong>{s.label}</strong> <small class="muted">(~{s.bits} bits) {s.hint}</small>
+    </p>
+  )
+}
+
+function Chooser ({ app }: { app: App }) {
+  const repos = useStore(app.backups.repos)
+  const task = useTask()
+  const [label, setLabel] = useState('')
+  const [pw1, setPw1] = useState('')
+  const [pw2, setPw2] = useState('')
+  const [rememberNew, setRememberNew] = useState(false)
+  const [location, setLocation] = useState('')
+  const [pw, setPw] = useState('')
+  const [remember, setRemember] = useState(false)
+  const rowAction = useAction(async (fn: () => Promise<void>) => { await fn() })
+  const mismatch = pw2 !== '' && pw1 !== pw2
+
+  return (
+    <>
+      {repos.length > 0 && (
+        <table data-testid="repos">
+          <thead><tr><th>Repository</th><th>Name</th><th /></tr></thead>
+          <tbody>
+            {repos.map((r: RepoRow) => (
+              <tr key={r.id} data-repo={r.id}>
+                <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: this device lacks the name's key)</small>}</td>
+                <td><code>{r.name ?? r.root}</code></td>
+                <td class="row wrap">
+                  <button type="button" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.open(r.name ?? r.root ?? r.id, { ...o, password: r.remembered ? undefined : prompt(`Password for "${r.label}":`) ?? '' })) }}>Open{r.remembered ? ' (remembered password)' : ''}</button>
+                  {r.remembered && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => app.backups.forgetPassword(r.id)) }}>Forget password</button>}
+                  <button type="button" class="secondary" onClick={() => { if (confirm(`Remove "${r.label}" from this device? The repository itself stays on IPFS.`)) void rowAction.run(async () => app.backups.removeRepo(r.id)) }}>Remove</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <ErrorBox message={rowAction.error} onClose={rowAction.clear} />
+
+      <div class="row wrap top">
+        <form class="card grow" data-testid="create-repo" onSubmit={(e) => {
+          e.preventDefault()
+          void task.run(async (o) => app.backups.create(label, pw1, { ...o, remember: rememberNew })).then(() => { setPw1(''); setPw2('') })
+        }}>
+          <h3>Create a repository</h3>
+          <label>Name <input name="label" value={label} placeholder="e.g. Photos" onInput={(e) => { setLabel((e.target as HTMLInputElement).value) }} /></label>
+          <label>Password <input type="password" name="password" autocomplete="new-password" value={pw1} onInput={(e) => { setPw1((e.target as HTMLInputElement).value) }} /></label>
+          <label>Password again <input type="password" name="password2" autocomplete="new-password" value={pw2} onInput={(e) => { setPw2((e.target as HTMLInputElement).value) }} /></label>
+          <Strength password={pw1} />
+          {mismatch && <p class="warning" data-testid="password-mismatch">The passwords differ.</p>}
+          <label><input type="checkbox" checked={rememberNew} onChange={(e) => { setRememberNew((e.target as HTMLInputElement).checked) }} /> Remember on this device</label>
+          <button type="submit" disabled={task.busy || label.trim() === '' || pw1 === '' || pw1 !== pw2}>Create</button>
+        </form>
+
+        <form class="card grow" data-testid="open-repo" onSubmit={(e) => { e.preventDefault(); void task.run(async (o) => app.backups.open(location, { ...o, password: pw, remember })).then(() => { setPw('') }) }}>
+          <h3>Open a repository</h3>
+          <label>IPNS name or root CID <input name="location" value={location} placeholder="k51… or ipns://… or bafy…" onInput={(e) => { setLocation((e.target as HTMLInputElement).value) }} /></label>
+          <label>Password <input type="password" name="password" autocomplete="current-password" value={pw} onInput={(e) => { setPw((e.target as HTMLInputElement).value) }} /></label>
+          <label><input type="checkbox" checked={remember} onChange={(e) => { setRemember((e.target as HTMLInputElement).checked) }} /> Remember on this device</label>
+          <button type="submit" disabled={task.busy || location.trim() === ''}>Open</button>
+        </form>
+      </div>
+      {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
+      <ErrorBox message={task.error} onClose={task.clearError} />
+    </>
+  )
+}
+
+function RepoPanel ({ app, repo }: { app: App, repo: OpenRepoView }) {
+  const [browsing, setBrowsing] = useState<{ snapshot: SnapshotRow, path: string[] } | undefined>(undefined)
+  const close = useAction(async () => app.backups.close())
+  return (
+    <div data-testid="repo" data-name={repo.name ?? ''} data-root={repo.root ?? ''}>
+      <div class="row wrap">
+        <h3 class="grow">{repo.label}</h3>
+        <button type="button" class="secondary" onClick={() => { void close.run() }}>Close</button>
+      </div>
+      <dl class="facts">
+        {repo.name !== undefined && <><dt>Name</dt><dd><code data-testid="repo-name">{repo.name}</code> <button type="button" class="secondary small" onClick={() => { void copyText(repo.name ?? '') }}>Copy</button></dd></>}
+        <dt>Root</dt><dd><code data-testid="repo-root">{repo.root ?? '–'}</code></dd>
+        <dt>Access</dt><dd>{repo.writable ? 'This device holds the name\'s key: backups republish the name.' : 'Read-only name: backups are pinned here, but only the key\'s owner can move the name.'}</dd>
+      </dl>
+      <BackupForm app={app} />
+      <Snapshots app={app} repo={repo} onBrowse={(snapshot) => { setBrowsing({ snapshot, path: [] }) }} />
+      {browsing !== undefined && <Browser app={app} snapshot={browsing.snapshot} path={browsing.path} onNavigate={(path) => { setBrowsing({ ...browsing, path }) }} onClose={() => { setBrowsing(undefined) }} />}
+      <Maintenance app={app} />
+      <ErrorBox message={close.error} onClose={close.clear} />
+    </div>
+  )
+}
+
+function BackupForm ({ app }: { app: App }) {
+  const task = useTask(CANCELLED)
+  const [picked, setPicked] = useState<PickedEntry[]>([])
+  const [dragging, setDragging] = useState(false)
+  const [host, setHost] = useState(() => localStorage.getItem('cairn:backup-host') ?? 'cairn-browser')
+  const [tags, setTags] = useState('')
+  const [notice, setNotice] = useState<string | undefined>(undefined)
+  const pickedBytes = picked.reduce((n, e) => n + (e.file?.size ?? 0), 0)
+  const pickedFiles = picked.filter(e => e.file !== undefined).length
+  const addPicked = (entries: PickedEntry[]): void => { setNotice(undefined); setPicked(prev => [...prev, ...entries]) }
+
+  const run = async (): Promise<void> => {
+    localStorage.setItem('cairn:backup-host', host)
+    const r = await task.run(async (o) => app.backups.backup(picked, { ...o, host, tags: tags.split(',') }))
+    if (r === undefined) return
+    setPicked([])
+    const errors = r.errors.length > 0 ? ` ${r.errors.length} item(s) could not be read and were left out: ${r.errors.map(e => `${e.path} (${e.message})`).join('; ')}.` : ''
+    const publish = r.published ? ' The name now points at the new root.' : r.publishError !== undefined ? ` Publishing the name failed: ${r.publishError}` : ''
+    setNotice(`Snapshot ${r.snapshotId.slice(0, 8)} saved: ${r.filesNew} new, ${r.filesChanged} changed, ${r.filesUnmodified} unmodified files; ${formatBytes(r.bytesProcessed)} read, ${formatBytes(r.bytesAdded)} added${r.packsAdopted > 0 ? `, ${r.packsAdopted} pack(s) from an interrupted backup reused` : ''}.${publish}${errors}`)
+  }
+
+  return (
+    <div class="card">
+      <h3>Back up</h3>
+      <div
+        class={`dropzone${dragging ? ' dragging' : ''}`}
+        data-testid="backup-dropzone"
+        onDragOver={(e) => { e.preventDefault(); setDragging(true) }}
+        onDragLeave={() => { setDragging(false) }}
+        onDrop={(e) => { e.preventDefault(); setDragging(false); if (e.dataTransfer !== null) void fromDataTransfer(e.dataTransfer).then(addPicked) }}
+      >
+        <p>Drop files or folders here, or</p>
+        <div class="row wrap">
+          <label class="button secondary">Choose files<input type="file" multiple hidden data-testid="backup-files" onChange={(e) => { const t = e.target as HTMLInputElement; if (t.files !== null) addPicked(fromFileList(t.files)); t.value = '' }} /></label>
+          <label class="button secondary">Choose a folder<input type="file" hidden data-testid="backup-folder" {...{ webkitdirectory: true }} onChange={(e) => { const t = e.target as HTMLInputElement; if (t.files !== null) addPicked(fromFileList(t.files)); t.value = '' }} /></label>
+          {directoryPicker() !== undefined && <button type="button" class="secondary" onClick={() => { void directoryPicker()?.({ mode: 'read' }).then(fromDirectoryHandle).then(addPicked).catch(() => {}) }}>Choose a folder (File System Access)</button>}
+        </div>
+        {picked.length > 0 && <p data-testid="backup-selection">{pickedFiles} files, {formatBytes(pickedBytes)} selected: {[...new Set(picked.map(p => p.path.split('/')[0]))].join(', ')} <button type="button" class="secondary small" onClick={() => { setPicked([]) }}>Clear</button></p>}
+      </div>
+      <div class="row wrap">
+        <label>Host <input name="host" value={host} onInput={(e) => { setHost((e.target as HTMLInputElement).value) }} /></label>
+        <label>Tags <input name="tags" value={tags} placeholder="comma-separated" onInput={(e) => { setTags((e.target as HTMLInputElement).value) }} /></label>
+        <button type="button" data-testid="start-backup" disabled={task.busy || picked.length === 0} onClick={() => { void run() }}>Back up</button>
+      </div>
+      {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
+      <ErrorBox message={task.error} onClose={task.clearError} />
+      {notice !== undefined && <p class="ok" role="status" data-testid="backup-notice">{notice}</p>}
+    </div>
+  )
+}
+
+function changesText (r: SnapshotRow): string {
+  if (r.changes === undefined) return '…'
+  const c = r.changes
+  return `+${c.filesNew} new · ${c.filesChanged} changed · ${c.filesUnmodified} same${c.filesRemoved > 0 ? ` · −${c.filesRemoved} removed` : ''}`
+}
+
+function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onBrowse: (s: SnapshotRow) => void }) {
+  const task = useTask('Cancelled.')
+  const restoreDir = async (s: SnapshotRow): Promise<void> => {
+    const picker = directoryPicker()
+    if (picker === undefined) return
+    const dir = await picker({ mode: 'readwrite' }).catch(() => undefined)
+    if (dir === undefined) return
+    await task.run(async (o) => app.backups.restoreToDirectory(s.id, '/', dir, o))
+  }
+  return (
+    <div class="card">
+      <h3>Snapshots {repo.loadingStats && <small class="muted">(computing sizes…)</small>}</h3>
+      {repo.snapshots.length === 0
+        ? <p class="muted">No snapshots yet.</p>
+        : (
+          <table data-testid="snapshots">
+            <thead><tr><th>Time</th><th>ID</th><th>Host</th><th>Tags</th><th>Paths</th><th>Size</th><th>Changes</th><th /></tr></thead>
+            <tbody>
+              {repo.snapshots.map(s => (
+                <tr key={s.id} data-snapshot={s.id}>
+                  <td>{new Date(s.time).toLocaleString()}</td>
+                  <td><code>{s.shortId}</code></td>
+                  <td>{s.host}</td>
+                  <td>{s.tags.join(', ')}</td>
+                  <td>{s.paths.join(' ')}</td>
+                  <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} files` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
+                  <td data-testid="snapshot-changes">{changesText(s)}</td>
+                  <td class="row wrap">
+                    <button type="button" class="secondary" onClick={() => { onBrowse(s) }}>Browse</button>
+                    <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(s.id, '/', o)) }}>Download .zip</button>
+                    {directoryPicker() !== undefined && <button type="button" class="secondary" disabled={task.busy} onClick={() => { void restoreDir(s) }}>Restore to a folder</button>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          )}
+      {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
+      <ErrorBox message={task.error} onClose={task.clearError} />
+    </div>
+  )
+}
+
+function Browser ({ app, snapshot, path, onNavigate, onClose }: { app: App, snapshot: SnapshotRow, path: string[], onNavigate: (p: string[]) => void, onClose: () => void }) {
+  const [rows, setRows] = useState<TreeRow[] | undefined>(undefined)
+  const [error, setError] = useState<string | undefined>(undefined)
+  const task = useTask('Cancelled.')
+  const at = '/' + path.join('/')
+  useEffect(() => {
+    setRows(undefined)
+    setError(undefined)
+    const c = new AbortController()
+    app.backups.list(snapshot.id, at, { signal: c.signal }).then(setRows, (err: unknown) => { if (!c.signal.aborted) setError((err as Error).message) })
+    return () => { c.abort() }
+  }, [snapshot.id, at])
+  return (
+    <div class="card" data-testid="snapshot-browser" data-path={at}>
+      <div class="row wrap">
+        <h3 class="grow">Snapshot <code>{snapshot.shortId}</code>: <a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate([]) }}>/</a>{path.map((p, i) => <span key={i}><a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate(path.slice(0, i + 1)) }}>{p}</a>/</span>)}</h3>
+        {path.length > 0 && <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(snapshot.id, at, o)) }}>Download this folder (.zip)</button>}
+        <button type="button" class="secondary" onClick={onClose}>Close</button>
+      </div>
+      {rows === undefined && error === undefined && <p class="muted">Loading…</p>}
+      {rows !== undefined && (
+        <table data-testid="tree">
+          <thead><tr><th>Name</th><th>Size</th><th>Modified</th><th /></tr></thead>
+          <tbody>
+            {rows.map(r => (
+              <tr key={r.name} data-entry={r.name} data-type={r.type}>
+                <td>{r.type === 'dir' ? <a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate([...path, r.name]) }}>{r.name}/</a> : r.name}</td>
+                <td>{r.type === 'file' ? formatBytes(r.size) : ''}</td>
+                <td>{r.mtime.slice(0, 19).replace('T', ' ')}</td>
+                <td>{r.type === 'file' && <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.downloadFile(snapshot.id, `${at === '/' ? '' : at}/${r.name}`, o)) }}>Download</button>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
+      <ErrorBox message={error ?? task.error} onClose={() => { setError(undefined); task.clearError() }} />
+    </div>
+  )
+}
+
+const KEEP = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const
+
+function Maintenance ({ app }: { app: App }) {
+  const task = useTask('Cancelled. Nothing was removed that a snapshot still needs.')
+  const [keep, setKeep] = useState<Record<string, string>>({ last: '', hourly: '', daily: '7', weekly: '4', monthly: '12', yearly: '' })
+  const [alsoPrune, setAlsoPrune] = useState(true)
+  const [notice, setNotice] = useState<string | undefined>(undefined)
+  const policy = Object.fromEntries(KEEP.filter(k => (keep[k] ?? '') !== '').map(k => [k, Number(keep[k])]))
+  return (
+    <details class="card" data-testid="maintenance">
+      <summary>Forget, prune, check</summary>
+      <form class="row wrap" onSubmit={(e) => {
+        e.preventDefault()
+        setNotice(undefined)
+        void task.run(async (o) => app.backups.forget(policy, { ...o, prune: alsoPrune })).then(r => {
+          if (r !== undefined) setNotice(`Removed ${r.removed.length} snapshot(s), kept ${r.kept}.${r.prune !== undefined ? ` Pruned: ${r.prune.packsRemoved} pack(s) removed, ${r.prune.packsRepacked} repacked.` : ''}`)
+        })
+      }}>
+        {KEEP.map(k => <label key={k}>Keep {k} <input type="number" min={0} name={`keep-${k}`} value={keep[k]} size={4} onInput={(e) => { setKeep({ ...keep, [k]: (e.target as HTMLInputElement).value }) }} /></label>)}
+        <label><input type="checkbox" checked={alsoPrune} onChange={(e) => { setAlsoPrune((e.target as HTMLInputElement).checked) }} /> then prune</label>
+        <button type="submit" disabled={task.busy || Object.keys(policy).length === 0}>Forget</button>
+      </form>
+      <div class="row wrap">
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.prune(o)).then(r => { if (r !== undefined) setNotice(`Pruned: ${r.packsRemoved} pack(s) removed, ${r.packsRepacked} repacked, ${r.unreferencedRemoved} unreferenced removed.`) }) }}>Prune</button>
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.check({ ...o, readData: true })).then(r => { if (r !== undefined) setNotice(r.ok ? 'Check passed: every blob was read and verified.' : `Check found problems:\n${r.errors.join('\n')}`) }) }}>Check (read all data)</button>
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.unlock(o)).then(r => { if (r !== undefined) setNotice(r.length === 0 ? 'No stale locks.' : `Removed ${r.length} stale lock(s).`) }) }}>Remove stale locks</button>
+      </div>
+      {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
+      <ErrorBox message={task.error} onClose={task.clearError} />
+      {notice !== undefined && <p class="ok" role="status" data-testid="maintenance-notice" style="white-space: pre-wrap">{notice}</p>}
+    </details>
+  )
+}
