@@ -12,6 +12,9 @@ import { encodeTree, goFileMode, sortNodes } from '../repofile/tree.js'
 import type { Snapshot, SnapshotFile } from '../repofile/snapshot.js'
 import type { Repository } from '../repository/repository.js'
 import { BlobSaver } from '../repository/blob-saver.js'
+import type { SaveResult } from '../repository/blob-saver.js'
+import { InFlight, InThreadBlobPool, inFlightLimit } from '../repository/blob-pool.js'
+import type { BlobPool } from '../repository/blob-pool.js'
 import type { IndexProgressEvents, SaveProgressEvents } from '../repository/events.js'
 import { lockRepository } from '../repository/lock.js'
 import { listSnapshots, saveSnapshot } from '../ops/snapshots.js'
@@ -40,6 +43,13 @@ export interface BackupOptions extends OperationOptions<BackupProgressEvents> {
   packSize?: number | undefined
   uid?: number | undefined
   gid?: number | undefined
+  /**
+   * Where blobs are hashed, compressed and sealed: e.g. `createResticPool()` from
+   * `src/workers/restic-pool.ts` (Web Workers). Default: the calling thread. The backup keeps
+   * reading and chunking while up to 2× the pool's size blobs are in flight. The caller owns the
+   * pool (and closes it).
+   */
+  pool?: BlobPool | undefined
 }
 
 export interface BackupSummary {
@@ -73,7 +83,15 @@ export async function backup (repo: Repository, source: BackupSource, options: B
       parent = same[same.length - 1]
     } else if (options.parent !== false) parent = options.parent
     const a = new Archiver(repo, source, saver, options)
-    const tree = await a.saveDir([], parent?.tree)
+    let tree: string
+    try {
+      tree = await (await a.saveDir([], parent?.tree)).id
+    } catch (err) {
+      // Nothing may write to the repository once the lock is released.
+      await a.settle()
+      throw err
+    }
+    options.signal?.throwIfAborted()
     await saver.flush(options)
     const snap: SnapshotFile = {
       time: formatTime(BigInt((options.time ?? new Date()).getTime()) * 1_000_000n),
@@ -127,6 +145,11 @@ class Archiver {
   readonly #saver: BlobSaver
   readonly #options: BackupOptions
   readonly #chunker: Chunker
+  readonly #pool: BlobPool
+  /** Data blobs and trees being saved; bounds memory. */
+  readonly #inFlight: InFlight
+  /** Every pending tree and file completion, so `settle` can wait for them after a failure. */
+  readonly #pending = new Set<Promise<unknown>>()
 
   constructor (repo: Repository, source: BackupSource, saver: BlobSaver, options: BackupOptions) {
     this.#repo = repo
@@ -134,10 +157,28 @@ class Archiver {
     this.#saver = saver
     this.#options = options
     this.#chunker = new Chunker(repo.polynomial)
+    this.#pool = options.pool ?? new InThreadBlobPool()
+    this.#inFlight = new InFlight(inFlightLimit(this.#pool))
   }
 
-  /** Save a directory recursively; returns its tree blob ID. */
-  async saveDir (path: string[], parentTree: string | undefined): Promise<string> {
+  /** Track a completion so a failure is noticed (and awaited) even if nothing awaits it yet. */
+  #track<T> (p: Promise<T>): Promise<T> {
+    this.#pending.add(p)
+    p.then(() => this.#pending.delete(p), () => this.#pending.delete(p))
+    return p
+  }
+
+  /** Wait until nothing is in flight (after a failure). */
+  async settle (): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    await this.#inFlight.settle()
+  }
+
+  /**
+   * Save a directory recursively. Returns once every entry was read and chunked; `id` resolves to
+   * the tree blob ID once its blobs and subtrees are stored.
+   */
+  async saveDir (path: string[], parentTree: string | undefined): Promise<{ id: Promise<string> }> {
     const opts = this.#options
     opts.signal?.throwIfAborted()
     const entries = await readSource(async () => await this.#source.list(path, opts))
@@ -150,15 +191,18 @@ class Archiver {
       }
     }
     const nodes: Node[] = []
+    const waits: Array<Promise<unknown>> = []
     for (const e of sortEntries(entries)) {
+      this.#inFlight.check()
+      opts.signal?.throwIfAborted()
       const node = this.#baseNode(e)
       const previous = parentNodes.get(e.name)
       try {
         if (e.type === 'dir') {
-          node.subtree = await this.saveDir([...path, e.name], previous?.type === 'dir' ? previous.subtree : undefined)
-          this.stats.dirs++
+          const sub = await this.saveDir([...path, e.name], previous?.type === 'dir' ? previous.subtree : undefined)
+          waits.push(sub.id.then(id => { node.subtree = id; this.stats.dirs++ }))
         } else if (e.type === 'file') {
-          await this.#saveFile([...path, e.name], e, node, previous)
+          waits.push((await this.#saveFile([...path, e.name], e, node, previous)).done)
         }
       } catch (err) {
         // Like restic: an unreadable entry is reported and left out; the backup goes on.
@@ -171,9 +215,15 @@ class Archiver {
       }
       nodes.push(node)
     }
-    const res = await this.#saver.save('tree', encodeTree(nodes), opts)
-    if (res.added) this.stats.treeBlobs++
-    return res.id
+    const id = this.#track((async () => {
+      await Promise.all(waits)
+      opts.signal?.throwIfAborted()
+      const res = await this.#saver.save('tree', encodeTree(nodes), opts)
+      if (res.added) this.stats.treeBlobs++
+      return res.id
+    })())
+    id.catch(() => {})
+    return { id }
   }
 
   #baseNode (e: SourceEntry): Node {
@@ -199,7 +249,11 @@ class Archiver {
     return node
   }
 
-  async #saveFile (path: string[], e: SourceEntry, node: Node, previous: Node | undefined): Promise<void> {
+  /**
+   * Read and chunk a file, handing its blobs to the pool. Returns once the file was read; the
+   * returned promise resolves once all its blobs are stored and `node` is complete.
+   */
+  async #saveFile (path: string[], e: SourceEntry, node: Node, previous: Node | undefined): Promise<{ done: Promise<void> }> {
     const opts = this.#options
     const shown = '/' + path.join('/')
     if (previous !== undefined && unchanged(previous, node, e) && (previous.content ?? []).every(id => this.#saver.has('data', id))) {
@@ -207,24 +261,31 @@ class Archiver {
       node.size = previous.size ?? 0
       this.stats.filesUnmodified++
       emit(opts, 'restic:backup:file', { path: shown, size: node.size, changed: false })
-      return
+      return { done: Promise.resolve() }
     }
-    const content: string[] = []
+    const blobs: Array<Promise<SaveResult>> = []
     let size = 0
     for await (const chunk of this.#chunker.chunks(guardStream(this.#source.open(path, opts)))) {
       opts.signal?.throwIfAborted()
+      await this.#inFlight.room()
       size += chunk.length
-      const res = await this.#saver.save('data', chunk, opts)
-      content.push(res.id)
-      if (res.added) { this.stats.dataBlobs++; this.stats.bytesAdded += res.stored }
-      emit(opts, 'restic:backup:blob', { bytes: chunk.length, added: res.added })
+      const bytes = chunk.length
+      blobs.push(this.#inFlight.add(this.#saver.saveWith(this.#pool, 'data', chunk, opts).then(res => {
+        if (res.added) { this.stats.dataBlobs++; this.stats.bytesAdded += res.stored }
+        emit(opts, 'restic:backup:blob', { bytes, added: res.added })
+        return res
+      })))
     }
-    node.content = content
-    node.size = size
-    this.stats.bytesProcessed += size
-    if (previous === undefined) this.stats.filesNew++
-    else this.stats.filesChanged++
-    emit(opts, 'restic:backup:file', { path: shown, size, changed: true })
+    const done = this.#track(Promise.all(blobs).then(results => {
+      node.content = results.map(r => r.id)
+      node.size = size
+      this.stats.bytesProcessed += size
+      if (previous === undefined) this.stats.filesNew++
+      else this.stats.filesChanged++
+      emit(opts, 'restic:backup:file', { path: shown, size, changed: true })
+    }))
+    done.catch(() => {})
+    return { done }
   }
 }
 

@@ -13,6 +13,7 @@ import { sha256Hex } from '../util/bytes.js'
 import { packToIndexJSON } from './master-index.js'
 import type { SaveProgressEvents } from './events.js'
 import type { Repository } from './repository.js'
+import type { BlobPool } from './blob-pool.js'
 
 /** restic 0.14's default target pack size. */
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024
@@ -37,7 +38,12 @@ export class BlobSaver {
   readonly #repo: Repository
   readonly #packSize: number
   readonly #ignoreIndex: boolean
+  /** `type/id` of every blob stored by this saver (in a packer or uploaded). */
   readonly #saved = new Set<string>()
+  /** `type/id` of blobs being compressed and sealed (by `saveWith`), not yet in a packer. */
+  readonly #pending = new Set<string>()
+  /** Packer and upload work, one step at a time. */
+  #tail: Promise<unknown> = Promise.resolve()
   readonly #packers: Record<BlobType, Packer>
   /** Packs uploaded but not yet listed in an index file written by us. */
   readonly #unindexed: Array<{ id: string, blobs: PackedBlob[] }> = []
@@ -53,7 +59,54 @@ export class BlobSaver {
 
   has (type: BlobType, id: string): boolean {
     if (this.#ignoreIndex) return this.#saved.has(`${type}/${id}`)
-    return this.#repo.index.has(type, id) || this.#packers[type].has(id)
+    return this.#repo.index.has(type, id) || this.#saved.has(`${type}/${id}`)
+  }
+
+  /** Run packer and upload steps one at a time, in call order. */
+  async #serial<T> (f: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(f)
+    this.#tail = run.catch(() => {})
+    return await run
+  }
+
+  async #pack (type: BlobType, id: string, sealed: Uint8Array, uncompressedLength: number | undefined, options: OperationOptions<SaveProgressEvents>): Promise<void> {
+    await this.#serial(async () => {
+      const packer = this.#packers[type]
+      packer.add(id, sealed, uncompressedLength)
+      this.#saved.add(`${type}/${id}`)
+      if (packer.size >= this.#packSize) await this.#upload(type, options)
+    })
+  }
+
+  /**
+   * Like `save`, with the hashing, compression and encryption done by `pool`; several calls may run
+   * at once (the caller bounds how many). A blob that another pending call is storing counts as
+   * stored. Resolves once the blob is in a packer (or uploaded).
+   */
+  async saveWith (pool: BlobPool, type: BlobType, plain: Uint8Array, options: OperationOptions<SaveProgressEvents> = {}): Promise<SaveResult> {
+    let key: string | undefined
+    const enc = await pool.encode(this.#repo.key, {
+      plain,
+      compress: this.#repo.version === 2,
+      signal: options.signal,
+      isNew: (id) => {
+        const k = `${type}/${id}`
+        if (this.has(type, id) || this.#pending.has(k)) return false
+        this.#pending.add(k)
+        key = k
+        return true
+      }
+    }).catch((err: unknown) => {
+      if (key !== undefined) this.#pending.delete(key)
+      throw err
+    })
+    if (key === undefined || enc.sealed === undefined) return { id: enc.id, added: false, stored: 0 }
+    try {
+      await this.#pack(type, enc.id, enc.sealed, enc.uncompressedLength, options)
+    } finally {
+      this.#pending.delete(key)
+    }
+    return { id: enc.id, added: true, stored: enc.sealed.length }
   }
 
   /** Store a blob unless the repository has it already. */
@@ -61,10 +114,8 @@ export class BlobSaver {
     const id = knownId ?? await sha256Hex(plain)
     if (this.has(type, id)) return { id, added: false, stored: 0 }
     const { sealed, uncompressedLength } = await this.#repo.encodeBlob(plain)
-    const packer = this.#packers[type]
-    packer.add(id, sealed, uncompressedLength)
-    this.#saved.add(`${type}/${id}`)
-    if (packer.size >= this.#packSize) await this.#upload(type, options)
+    if (this.has(type, id)) return { id, added: false, stored: 0 }
+    await this.#pack(type, id, sealed, uncompressedLength, options)
     return { id, added: true, stored: sealed.length }
   }
 
@@ -97,16 +148,20 @@ export class BlobSaver {
 
   /** Upload the open packs; returns every pack uploaded and not yet written to an index file, and forgets them. */
   async flushPacks (options: OperationOptions<SaveProgressEvents> = {}): Promise<Array<{ id: string, blobs: PackedBlob[] }>> {
-    await this.#upload('data', options)
-    await this.#upload('tree', options)
-    return this.#unindexed.splice(0)
+    return await this.#serial(async () => {
+      await this.#upload('data', options)
+      await this.#upload('tree', options)
+      return this.#unindexed.splice(0)
+    })
   }
 
   /** Upload the open packs (data first, then trees), then write the final index. */
   async flush (options: OperationOptions<SaveProgressEvents> = {}): Promise<void> {
-    await this.#upload('data', options)
-    await this.#upload('tree', options)
-    await this.writeIndex(options)
+    await this.#serial(async () => {
+      await this.#upload('data', options)
+      await this.#upload('tree', options)
+      await this.writeIndex(options)
+    })
   }
 
   /**

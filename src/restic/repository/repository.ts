@@ -22,6 +22,8 @@ import { fromUtf8, randomBytes, readU32, sha256Hex, toHex, utf8, concat } from '
 import { compress, decompress } from '../util/zstd.js'
 import { formatPolynomial, isIrreducible, parsePolynomial, randomPolynomial } from '../chunker/polynomial.js'
 import { MasterIndex } from './master-index.js'
+import type { BlobPool, DecodedBlob } from './blob-pool.js'
+import { decodeBlobWith } from './blob-pool.js'
 import type { IndexProgressEvents, OpenProgressEvents } from './events.js'
 
 /** restic gives up after trying this many key files. */
@@ -222,29 +224,22 @@ export class Repository {
 
   // ---- blobs ----
 
-  /** Decrypt, decompress and verify one blob read from a pack. */
-  async decodeBlob (packId: string, b: PackedBlob, sealed: Uint8Array): Promise<Uint8Array> {
+  /** Decrypt, decompress and verify one blob read from a pack (on `options.pool` if given). */
+  async decodeBlob (packId: string, b: PackedBlob, sealed: Uint8Array, options: AbortOptions & { pool?: BlobPool | undefined } = {}): Promise<Uint8Array> {
     const where = this.describe({ type: 'data', name: packId })
     if (sealed.length !== b.length) throw new DamagedFileError(where, `the pack is truncated: blob ${b.id.slice(0, 8)} at offset ${b.offset} needs ${b.length} bytes, only ${sealed.length} could be read`)
-    let plain: Uint8Array
-    try {
-      plain = await this.key.open(sealed)
-    } catch (err) {
-      throw new DamagedFileError(where, `${b.type} blob ${b.id.slice(0, 8)} at offset ${b.offset} failed authentication (MAC mismatch)`, { cause: err })
+    const req = { sealed, uncompressedLength: b.uncompressedLength, id: b.id, signal: options.signal }
+    const r: DecodedBlob = options.pool !== undefined ? await options.pool.decode(this.key, req) : await decodeBlobWith(this.key, req)
+    if ('plain' in r) return r.plain
+    switch (r.problem) {
+      case 'mac': throw new DamagedFileError(where, `${b.type} blob ${b.id.slice(0, 8)} at offset ${b.offset} failed authentication (MAC mismatch)`)
+      case 'decompress': throw new DamagedFileError(where, `${b.type} blob ${b.id.slice(0, 8)} does not decompress (${r.message})`)
+      default: throw new DamagedFileError(where, `${b.type} blob ${b.id.slice(0, 8)} does not match its ID`)
     }
-    if (b.uncompressedLength !== undefined) {
-      try {
-        plain = await decompress(plain, b.uncompressedLength)
-      } catch (err) {
-        throw new DamagedFileError(where, `${b.type} blob ${b.id.slice(0, 8)} does not decompress`, { cause: err })
-      }
-    }
-    if (await sha256Hex(plain) !== b.id) throw new DamagedFileError(where, `${b.type} blob ${b.id.slice(0, 8)} does not match its ID`)
-    return plain
   }
 
   /** Load a blob via the index. */
-  async loadBlob (type: BlobType, id: string, options?: AbortOptions): Promise<Uint8Array> {
+  async loadBlob (type: BlobType, id: string, options?: AbortOptions & { pool?: BlobPool | undefined }): Promise<Uint8Array> {
     const loc = this.index.get(type, id)
     if (loc === undefined) throw new BlobNotFoundError(`${type} blob ${id} is not in any index of ${this.backend.location}. The repository is incomplete; run \`cairn restic check\`.`)
     let sealed: Uint8Array
@@ -255,7 +250,7 @@ export class Repository {
       if (err instanceof NotFoundError) throw new MissingFileError(this.describe(h), `the index lists ${type} blob ${id.slice(0, 8)} in it`, { cause: err })
       throw err
     }
-    return await this.decodeBlob(loc.packId, loc, sealed)
+    return await this.decodeBlob(loc.packId, loc, sealed, options)
   }
 
   /** Read and decrypt a pack's header (no index needed). */

@@ -13,6 +13,8 @@ import type { Snapshot } from '../repofile/snapshot.js'
 import type { Repository } from '../repository/repository.js'
 import { findNode, loadTree, splitPath } from '../ops/tree-walk.js'
 import type { RestoreSink } from './sink.js'
+import type { BlobPool } from '../repository/blob-pool.js'
+import { inFlightLimit } from '../repository/blob-pool.js'
 
 export type RestoreProgressEvents =
   | IndexProgressEvents
@@ -23,6 +25,11 @@ export type RestoreProgressEvents =
 export interface RestoreOptions extends OperationOptions<RestoreProgressEvents> {
   /** Restore only this path inside the snapshot (a directory's contents, or one file). */
   path?: string | undefined
+  /**
+   * Where blobs are decrypted, decompressed and verified (e.g. `createResticPool()`); default: the
+   * calling thread. Up to 2× its size blobs of a file are read ahead.
+   */
+  pool?: BlobPool | undefined
 }
 
 export interface RestoreResult {
@@ -110,8 +117,22 @@ async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], 
 
 async function * fileContent (repo: Repository, node: Node, shown: string, result: RestoreResult, options: RestoreOptions): AsyncGenerator<Uint8Array> {
   if ((node.size ?? 0) === 0) return
-  for (const id of node.content ?? []) {
-    const data = await repo.loadBlob('data', id, options)
+  const ids = node.content ?? []
+  // Read and decode ahead, in order; at most `ahead` blobs held at once.
+  const ahead = options.pool !== undefined ? inFlightLimit(options.pool) : 2
+  const queue: Array<Promise<Uint8Array>> = []
+  let next = 0
+  const fill = (): void => {
+    while (queue.length < ahead && next < ids.length) {
+      const p = repo.loadBlob('data', ids[next++] as string, options)
+      p.catch(() => {}) // awaited in order below; a failure surfaces there
+      queue.push(p)
+    }
+  }
+  while (queue.length > 0 || next < ids.length) {
+    fill()
+    const data = await (queue.shift() as Promise<Uint8Array>)
+    fill()
     result.bytes += data.length
     emit(options, 'restic:restore:bytes', { path: shown, bytes: data.length })
     yield data
