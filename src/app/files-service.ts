@@ -157,14 +157,16 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
           }
           w.addEventListener('message', onMessage)
           options.signal?.addEventListener('abort', onAbort, { once: true })
-          const req: AddWorkerRequest = { type: 'add', id, blockstoreName: stores.blockstoreName, entries: entries.map(e => e.file === undefined ? { path: e.path } : { path: e.path, file: e.file }), profile: options.profile }
+          // The worker also pins the roots (in the node's datastore, from the blocks it wrote),
+          // once the whole DAG is stored.
+          const req: AddWorkerRequest = { type: 'add', id, blockstoreName: stores.blockstoreName, pinDatastoreName: stores.datastoreName, entries: entries.map(e => e.file === undefined ? { path: e.path } : { path: e.path, file: e.file }), profile: options.profile }
           w.postMessage(req)
         })
-        options.signal?.throwIfAborted()
+        // Done means stored and (mostly) pinned: a cancel that comes later no longer undoes it.
         performance.mark('cairn:add:imported')
         const store = await lib()
         for (const r of roots) {
-          await pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name }, complete: true })
+          if (r.pinned !== true) await pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name }, complete: true })
           await store.put({ cid: r.cid, name: r.name === '' ? r.cid : r.name, size: Number(r.size), type: r.type, source: 'add', profile: options.profile, addedAt: Date.now() })
         }
         performance.mark('cairn:add:pinned')

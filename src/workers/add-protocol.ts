@@ -9,16 +9,37 @@ export interface AddWorkerEntry {
 }
 
 export type AddWorkerRequest =
-  | { type: 'add', id: number, blockstoreName: string, entries: AddWorkerEntry[], profile: string, onlyHash?: boolean }
+  | {
+    type: 'add'
+    id: number
+    blockstoreName: string
+    entries: AddWorkerEntry[]
+    profile: string
+    onlyHash?: boolean
+    /**
+     * Pin each root (metadata `{ name }`) in this IndexedDB datastore once the whole DAG is
+     * stored, from the blocks the worker wrote (no DAG walk). Roots it cannot pin that way come
+     * back with `pinned: false` for the page to pin.
+     */
+    pinDatastoreName?: string
+  }
   | { type: 'abort', id: number }
 
-export interface AddWorkerRoot { name: string, cid: string, size: string, type: 'file' | 'directory' | 'symlink' }
+export interface AddWorkerRoot {
+  name: string
+  cid: string
+  size: string
+  type: 'file' | 'directory' | 'symlink'
+  /** Pinned by the worker (or pinned already). */
+  pinned?: boolean
+}
 
 export type AddWorkerProgress =
   | { type: 'add:file:start', detail: { path: string } }
   | { type: 'add:bytes', detail: { path: string, bytes: number, fileBytes: number, totalBytes: number } }
   | { type: 'add:file:done', detail: { path: string, cid: string, size: string } }
   | { type: 'add:root', detail: { name: string, cid: string, size: string } }
+  | { type: 'pin:blocks', detail: { root: string, blocks: number } }
 
 export type AddWorkerResponse =
   | { type: 'progress', id: number, event: AddWorkerProgress }

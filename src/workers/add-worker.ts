@@ -1,15 +1,22 @@
 /**
  * The add worker: imports files into UnixFS (chunking and hashing) off the main thread, writing
- * blocks straight into the IndexedDB blockstore. The page pins the roots once this is done.
+ * blocks straight into the IndexedDB blockstore, then pins the roots in the node's IndexedDB
+ * datastore from the blocks it wrote (Helia's record format, a few transactions in all; see
+ * `pins/pin-records.ts`). The page holds the GC locks for the whole request.
  */
 import { addAll } from '../ipfs/add/index.js'
+import { DagTracker } from '../ipfs/pins/dag-tracker.js'
+import { pinBlocks } from '../ipfs/pins/pin-records.js'
+import { openIdbPinRecords } from '../ipfs/pins/idb-pin-records.js'
 import { errorToObject } from '../core/errors.js'
 import { BatchedIdbWriter } from './batched-blockstore.js'
+import type { IdbPinRecords } from '../ipfs/pins/idb-pin-records.js'
 import type { AddEntry, AddProgressEvents, ProfileName } from '../ipfs/add/index.js'
 import type { AddWorkerRequest, AddWorkerResponse, AddWorkerEntry, AddWorkerProgress } from './add-protocol.js'
 
 const controllers = new Map<number, AbortController>()
 const stores = new Map<string, Promise<BatchedIdbWriter>>()
+const pinStores = new Map<string, Promise<IdbPinRecords>>()
 
 function post (msg: AddWorkerResponse): void {
   (globalThis as unknown as { postMessage: (m: unknown) => void }).postMessage(msg)
@@ -20,6 +27,15 @@ async function blockstore (name: string): Promise<BatchedIdbWriter> {
   if (s === undefined) {
     s = BatchedIdbWriter.open(name)
     stores.set(name, s)
+  }
+  return s
+}
+
+async function pinRecords (name: string): Promise<IdbPinRecords> {
+  let s = pinStores.get(name)
+  if (s === undefined) {
+    s = openIdbPinRecords(name)
+    pinStores.set(name, s)
   }
   return s
 }
@@ -62,9 +78,11 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
   void (async () => {
     try {
       const store = await blockstore(msg.blockstoreName)
+      const pinTo = msg.onlyHash === true ? undefined : msg.pinDatastoreName
+      const tracker = pinTo === undefined ? undefined : new DagTracker()
       // Progress is throttled: one 'add:bytes' per ~50 ms is plenty for a progress bar.
       let lastBytes = 0
-      const roots = await addAll(store, msg.entries.map(toEntry), {
+      const roots = await addAll(tracker?.wrap(store) ?? store, msg.entries.map(toEntry), {
         profile: msg.profile as ProfileName,
         onlyHash: msg.onlyHash,
         signal: controller.signal,
@@ -78,7 +96,22 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
           if (event !== undefined) post({ type: 'progress', id: msg.id, event })
         }
       })
-      post({ type: 'done', id: msg.id, roots: roots.map(r => ({ name: r.name, cid: r.cid.toString(), size: r.size.toString(), type: r.type })) })
+      const out = roots.map(r => ({ name: r.name, cid: r.cid.toString(), size: r.size.toString(), type: r.type, pinned: false }))
+      if (pinTo !== undefined && tracker !== undefined) {
+        // The whole DAG is stored (every put has committed). A cancel up to here pins nothing;
+        // from here on the pins run to the end.
+        controller.signal.throwIfAborted()
+        const records = await pinRecords(pinTo)
+        for (let i = 0; i < roots.length; i++) {
+          const root = roots[i]!
+          const blocks = tracker.blocksOf(root.cid)
+          if (blocks === undefined) continue
+          const result = await pinBlocks(records, root.cid, blocks, { metadata: { name: root.name } })
+          post({ type: 'progress', id: msg.id, event: { type: 'pin:blocks', detail: { root: root.cid.toString(), blocks: result.blocks } } })
+          out[i]!.pinned = true
+        }
+      }
+      post({ type: 'done', id: msg.id, roots: out })
     } catch (err) {
       post({ type: 'error', id: msg.id, error: errorToObject(err) })
     } finally {

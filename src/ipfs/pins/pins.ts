@@ -15,7 +15,12 @@ import { walkDag } from '../car/walk.js'
 import { NotPinnedError, PinBlockMissingError } from './errors.js'
 import { withExclusiveLock, withSharedLock } from './lock.js'
 import { leafSkippingWalker } from './leaf-skipping-walker.js'
+import { DagTracker } from './dag-tracker.js'
+import { datastorePinRecords, pinBlocks, pinnedBlockKey, unpinBlocks } from './pin-records.js'
+import * as dagPb from '@ipld/dag-pb'
+import * as raw from 'multiformats/codecs/raw'
 import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { PinRecordStore } from './pin-records.js'
 import type { AddEntry, AddedEntry, AddOptions } from '../add/add.js'
 import type { Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
@@ -96,11 +101,26 @@ export async function pin (node: PinNode, cid: CID, options: PinOptions = {}): P
   return { cid, blocks, alreadyPinned: false }
 }
 
-/** Remove the pin on `cid`; its blocks become collectable unless another pin holds them. */
-export async function unpin (node: PinNode, cid: CID, options: OperationOptions<PinProgressEvents> = {}): Promise<{ cid: CID, blocks: number }> {
+/**
+ * Remove the pin on `cid`; its blocks become collectable unless another pin holds them.
+ *
+ * With the node's datastore at hand (a whole Helia), the DAG is walked once (raw leaves are not
+ * read) and the records are updated in batches, each block released once and only by this root
+ * (see `unpinBlocks`). Otherwise, or for a pin Helia made with a depth limit, Helia's `pins.rm`.
+ */
+export async function unpin (node: PinNode & Partial<Pick<Helia, 'datastore'>>, cid: CID, options: OperationOptions<PinProgressEvents> = {}): Promise<{ cid: CID, blocks: number }> {
   options.signal?.throwIfAborted()
   if (!(await isPinned(node, cid, options))) {
     throw new NotPinnedError(`${cid} is not pinned, so there is nothing to unpin. List the pins to see which CIDs are pinned.`)
+  }
+  if (node.datastore !== undefined && (await node.pins.get(cid, { signal: options.signal })).depth === Infinity) {
+    const dag = await dagBlocks(node.blockstore, cid, options.signal)
+    if (dag !== undefined) {
+      // From here on the unpin runs to the end (no signal).
+      const blocks = await unpinBlocks(datastorePinRecords(node.datastore), cid, dag.keys())
+      for (const block of dag.values()) emit(options, 'pin:rm:block', { root: cid, cid: block })
+      return { cid, blocks }
+    }
   }
   let blocks = 0
   const rmOptions: Record<string, unknown> = { offline: true }
@@ -109,6 +129,48 @@ export async function unpin (node: PinNode, cid: CID, options: OperationOptions<
     emit(options, 'pin:rm:block', { root: cid, cid: block })
   }
   return { cid, blocks }
+}
+
+/**
+ * Every block of a dag-pb / raw DAG, each once, keyed by `pinnedBlockKey`, reading only dag-pb
+ * blocks. Undefined for another codec (the caller then uses Helia's walk). A block missing from
+ * the store is listed but not descended into: its subtree keeps its marks (kept, never lost).
+ */
+async function dagBlocks (blockstore: PinNode['blockstore'], root: CID, signal?: AbortSignal): Promise<Map<string, CID> | undefined> {
+  const seen = new Map<string, CID>([[pinnedBlockKey(root), root]])
+  const stack: CID[] = [root]
+  while (stack.length > 0) {
+    signal?.throwIfAborted()
+    const cid = stack.pop()!
+    if (cid.code === raw.code) continue
+    if (cid.code !== dagPb.code) return undefined
+    let bytes: Uint8Array
+    try {
+      bytes = await toBytes(blockstore.get(cid, { offline: true, signal } as AbortOptions) as unknown as AsyncIterable<Uint8Array>)
+    } catch (err) {
+      if (isAbortError(err)) throw err
+      continue
+    }
+    for (const link of dagPb.decode(bytes).Links) {
+      const key = pinnedBlockKey(link.Hash)
+      if (seen.has(key)) continue
+      seen.set(key, link.Hash)
+      stack.push(link.Hash)
+    }
+  }
+  return seen
+}
+
+async function toBytes (chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<Uint8Array> {
+  if (chunks instanceof Uint8Array) return chunks
+  const parts: Uint8Array[] = []
+  let size = 0
+  for await (const c of chunks) { parts.push(c); size += c.byteLength }
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(size)
+  let o = 0
+  for (const p of parts) { out.set(p, o); o += p.byteLength }
+  return out
 }
 
 /** True when `cid` is pinned as a root (not merely held by another pin). */
@@ -162,6 +224,9 @@ export async function collectGarbage (node: PinNode, options: OperationOptions<G
   })
 }
 
+/** What add-then-pin needs: pins are written straight into the node's datastore. */
+export type AddPinNode = Pick<Helia, 'pins' | 'blockstore' | 'datastore'>
+
 export interface AddAndPinOptions extends AddOptions {
   /** Pin the roots once stored (default true). Ignored with `onlyHash`. */
   pin?: boolean | undefined
@@ -171,15 +236,28 @@ export interface AddAndPinOptions extends AddOptions {
  * Add entries to the node's blockstore, then pin the roots. No GC runs in between; if the add is
  * cancelled, nothing is pinned and the blocks written so far are left for the next GC.
  */
-export async function addAndPin (node: PinNode, source: AsyncIterable<AddEntry> | Iterable<AddEntry>, options: AddAndPinOptions = {}): Promise<AddedEntry[]> {
+export async function addAndPin (node: AddPinNode, source: AsyncIterable<AddEntry> | Iterable<AddEntry>, options: AddAndPinOptions = {}): Promise<AddedEntry[]> {
   if (options.onlyHash === true) return addAll(node.blockstore, source, options)
   return withSharedLock(node, options.signal, async () => {
-    const roots = await addAll(node.blockstore, source, options)
-    if (options.pin === false) return roots
+    // The tracker remembers every block's links, so the roots are pinned without a DAG walk.
+    const tracker = options.pin === false ? undefined : new DagTracker()
+    const roots = await addAll(tracker?.wrap(node.blockstore) ?? node.blockstore, source, options)
+    if (tracker === undefined) return roots
     if (options.signal?.aborted === true) {
       throw new AbortError('The add was cancelled before pinning. Nothing was pinned; the next garbage collection removes its blocks.')
     }
-    for (const root of roots) await pin(node, root.cid, { onProgress: undefined })
+    const records = datastorePinRecords(node.datastore)
+    for (const root of roots) await pinAdded(node, records, root.cid, tracker.blocksOf(root.cid))
     return roots
   })
+}
+
+/**
+ * Pin the root of an add that has just stored its whole DAG: from the recorded block list when
+ * there is one (no reads), else with Helia's walk.
+ */
+export async function pinAdded (node: PinNode, records: PinRecordStore, root: CID, blocks: string[] | undefined, options: PinOptions = {}): Promise<PinResult> {
+  if (blocks === undefined) return pin(node, root, { ...options, complete: true })
+  const result = await pinBlocks(records, root, blocks, { metadata: options.metadata })
+  return { cid: root, ...result }
 }

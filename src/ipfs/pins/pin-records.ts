@@ -1,0 +1,181 @@
+/**
+ * Helia's pin records, written in batches.
+ *
+ * Helia (`helia/dist/src/pins.js`) keeps, in the node's datastore:
+ * - `/pin/<base36 CIDv1 of the root>` → CBOR `{ depth, metadata }`, one per pinned root;
+ * - `/pinned-block/<base36 multihash>` → CBOR `{ pinCount, pinnedBy: [root CID bytes…] }`, one per
+ *   block held by at least one pin. The blockstore refuses to delete a block with this record, and
+ *   garbage collection keeps it.
+ *
+ * Helia's own `pins.add` walks the DAG and does a read and a write per block, each its own
+ * IndexedDB transaction (~1.8 ms a block in Chromium). When the caller already knows the blocks
+ * (the add worker records them while writing), `pinBlocks` writes the same records with one read
+ * and one write transaction per batch of thousands of blocks, and no DAG walk. The records are
+ * byte-for-byte what Helia writes, so Helia's `pins.rm`, `pins.ls`, `isPinned` and the
+ * blockstore's delete guard work on them unchanged.
+ *
+ * Order, as in Helia: blocks are marked first and the pin record is written last (in the last
+ * batch's transaction). An interrupted pin therefore leaves marked blocks and no pin (they are
+ * kept, never lost); a complete pin record always has every block marked.
+ */
+import * as cborg from 'cborg'
+import { base36 } from 'multiformats/bases/base36'
+import { Key } from 'interface-datastore'
+import type { Datastore } from 'interface-datastore'
+import type { CID } from 'multiformats/cid'
+
+export const PIN_PREFIX = '/pin/'
+export const PINNED_BLOCK_PREFIX = '/pinned-block/'
+
+/** How many block records are read and written per transaction. */
+export const PIN_BATCH = 4096
+
+/** The datastore key of a root's pin record (Helia keys it by the CIDv1). */
+export function pinKey (cid: CID): string {
+  return `${PIN_PREFIX}${(cid.version === 0 ? cid.toV1() : cid).toString(base36)}`
+}
+
+/** The datastore key of a block's pinned-block record (Helia keys it by multihash). */
+export function pinnedBlockKey (cid: CID): string {
+  return pinnedBlockKeyOf(cid.multihash.bytes)
+}
+
+export function pinnedBlockKeyOf (multihash: Uint8Array): string {
+  return `${PINNED_BLOCK_PREFIX}${base36.encode(multihash)}`
+}
+
+function equals (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+interface PinnedBlock { pinCount: number, pinnedBy: Uint8Array[] }
+
+export type RecordWrite = { key: string, value: Uint8Array } | { key: string, delete: true }
+
+/**
+ * Where pin records live. `update` reads `keys`, then writes what `decide` returns, as one atomic
+ * step where the store can (one IndexedDB transaction).
+ */
+export interface PinRecordStore {
+  get: (key: string) => Promise<Uint8Array | undefined>
+  update: (keys: string[], decide: (values: Array<Uint8Array | undefined>) => RecordWrite[]) => Promise<void>
+}
+
+export interface PinBlocksOptions {
+  metadata?: Record<string, string | number | boolean> | undefined
+  /** Called after each batch with the number of blocks marked so far. */
+  onBatch?: ((marked: number) => void) | undefined
+  batchSize?: number | undefined
+}
+
+export interface PinBlocksResult {
+  /** Distinct blocks this pin holds. */
+  blocks: number
+  alreadyPinned: boolean
+}
+
+/**
+ * Pin `root` as holding exactly `blockKeys` (its whole DAG, root included, as `pinnedBlockKey`s;
+ * duplicates are fine). Every block must already be stored: the caller guarantees it.
+ */
+export async function pinBlocks (store: PinRecordStore, root: CID, blockKeys: Iterable<string>, options: PinBlocksOptions = {}): Promise<PinBlocksResult> {
+  const rootKey = pinKey(root)
+  if (await store.get(rootKey) !== undefined) return { blocks: 0, alreadyPinned: true }
+  const keys = [...new Set(blockKeys)]
+  const batchSize = Math.max(1, options.batchSize ?? PIN_BATCH)
+  const pinRecord = cborg.encode({ depth: Infinity, metadata: options.metadata ?? {} })
+  const by = root.bytes
+  let marked = 0
+  for (let start = 0; start < keys.length || start === 0; start += batchSize) {
+    const batch = keys.slice(start, start + batchSize)
+    const last = start + batchSize >= keys.length
+    await store.update(last ? [...batch, rootKey] : batch, (values) => {
+      const writes: RecordWrite[] = []
+      for (let i = 0; i < batch.length; i++) {
+        const current = values[i]
+        const record: PinnedBlock = current === undefined ? { pinCount: 0, pinnedBy: [] } : cborg.decode(current) as PinnedBlock
+        // Helia's rule: a block already held by this root is not counted twice.
+        if (record.pinnedBy.some(c => equals(c, by))) continue
+        record.pinCount++
+        record.pinnedBy.push(by)
+        writes.push({ key: batch[i]!, value: cborg.encode(record) })
+      }
+      if (last && values[batch.length] === undefined) writes.push({ key: rootKey, value: pinRecord })
+      return writes
+    })
+    marked += batch.length
+    options.onBatch?.(marked)
+    if (last) break
+  }
+  return { blocks: keys.length, alreadyPinned: false }
+}
+
+/**
+ * Delete `root`'s pin record and remove its hold on `blockKeys` (its whole DAG, duplicates fine),
+ * the pin record in the first batch's transaction. Unlike Helia's `pins.rm`, a block that appears
+ * twice in the DAG is released once, and only when this root holds it, so another pin's blocks are
+ * never released by mistake (Helia decrements per visit: a file with repeated chunks leaves a
+ * negative count behind, and a block shared with another pin can lose its mark).
+ * Returns how many blocks this root held.
+ */
+export async function unpinBlocks (store: PinRecordStore, root: CID, blockKeys: Iterable<string>, options: Omit<PinBlocksOptions, 'metadata'> = {}): Promise<number> {
+  const rootKey = pinKey(root)
+  const keys = [...new Set(blockKeys)]
+  const batchSize = Math.max(1, options.batchSize ?? PIN_BATCH)
+  const by = root.bytes
+  let released = 0
+  for (let start = 0; start < keys.length || start === 0; start += batchSize) {
+    const batch = keys.slice(start, start + batchSize)
+    const first = start === 0
+    await store.update(batch, (values) => {
+      const writes: RecordWrite[] = first ? [{ key: rootKey, delete: true }] : []
+      for (let i = 0; i < batch.length; i++) {
+        const current = values[i]
+        if (current === undefined) continue
+        const record = cborg.decode(current) as PinnedBlock
+        const kept = record.pinnedBy.filter(c => !equals(c, by))
+        if (kept.length === record.pinnedBy.length) continue
+        released++
+        const pinCount = record.pinCount - 1
+        if (pinCount <= 0 && kept.length === 0) writes.push({ key: batch[i]!, delete: true })
+        else writes.push({ key: batch[i]!, value: cborg.encode({ pinCount: Math.max(pinCount, kept.length), pinnedBy: kept }) })
+      }
+      return writes
+    })
+    options.onBatch?.(start + batch.length)
+    if (start + batchSize >= keys.length) break
+  }
+  return released
+}
+
+/**
+ * Pin records in any `Datastore` (memory, filesystem, …): reads one key at a time and writes each
+ * batch with `datastore.batch()`. Atomic only as far as that datastore's batch is.
+ */
+export function datastorePinRecords (datastore: Datastore): PinRecordStore {
+  const get = async (key: string): Promise<Uint8Array | undefined> => {
+    try {
+      return await datastore.get(new Key(key))
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NotFoundError') return undefined
+      throw err
+    }
+  }
+  return {
+    get,
+    async update (keys, decide) {
+      const values: Array<Uint8Array | undefined> = []
+      for (const k of keys) values.push(await get(k))
+      const writes = decide(values)
+      if (writes.length === 0) return
+      const batch = datastore.batch()
+      for (const w of writes) {
+        if ('delete' in w) batch.delete(new Key(w.key))
+        else batch.put(new Key(w.key), w.value)
+      }
+      await batch.commit()
+    }
+  }
+}
