@@ -10,6 +10,8 @@ import { peerIdFromCID } from '@libp2p/peer-id'
 import fastify from 'fastify'
 import { CID } from 'multiformats/cid'
 import { readBlock } from './car.js'
+import { registerPinningApi } from './pinning-api.js'
+import type { PinningApiInit } from './pinning-api.js'
 import type { Routing } from '@helia/interface'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -21,6 +23,11 @@ export interface LocalNetworkInfo {
   relayAddrs: string[]
   routingUrl: string
   gatewayUrl: string
+  /**
+   * The IPFS Pinning Service API on this server (`<httpUrl>/pinning`), and its bearer token. The
+   * token is a development token: anyone who can read this file has it.
+   */
+  pinningService: { endpoint: string, token: string }
 }
 
 export interface LocalHttpServerInit {
@@ -44,11 +51,13 @@ export interface LocalHttpServerInit {
   pull?: (cid: CID) => Promise<void>
   /** Streams a CAR of the DAG under `cid`, from local blocks only. Without it, `format=car` is 406. */
   exportCar?: (cid: CID, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>
+  /** The Pinning Service API under `/pinning`. Without it, there is none. */
+  pinning?: PinningApiInit
 }
 
 const RAW = 'application/vnd.ipld.raw'
 const CAR = 'application/vnd.ipld.car'
-const ALLOWED_METHODS = 'GET, HEAD, PUT, OPTIONS'
+const ALLOWED_METHODS = 'GET, HEAD, PUT, POST, DELETE, OPTIONS'
 
 /**
  * `@helia/delegated-routing-v1-http-api-server` 5.x was written against `@helia/interface` 6,
@@ -181,6 +190,7 @@ export async function startHttpServer (init: LocalHttpServerInit, listen: { host
     return reply.header('Cache-Control', 'no-store').send(init.info())
   })
   addGateway(app, init)
+  if (init.pinning !== undefined) await registerPinningApi(app, init.pinning)
   // The package registers its routes, its own CORS plugin (GET only: our hook answers preflights
   // first), the IPNS record body parser, and then listens.
   await createDelegatedRoutingV1HttpApiServer(

@@ -9,6 +9,7 @@
  */
 import '../polyfill-node20.js'
 import './websocket-node20.js'
+import { randomBytes } from 'node:crypto'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
@@ -25,8 +26,12 @@ import { emit } from '../../core/options.js'
 import { exportCar } from './car.js'
 import { NetworkStartError } from './errors.js'
 import { startHttpServer } from './http-server.js'
+import { servePinRequests } from '../../ipfs/push/peer-pin.js'
 import { LocalRouter } from './local-router.js'
 import { loadOrCreateKeyFile } from './peer-key.js'
+import { PinJobs } from './pin-jobs.js'
+import { pinRequestHandler } from './pin-protocol.js'
+import { PINNING_API_PREFIX } from './pinning-api.js'
 import type { LocalNetworkInfo } from './http-server.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -39,6 +44,9 @@ import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 export { LocalRouter } from './local-router.js'
+export { PinJobs } from './pin-jobs.js'
+export type { PinJob, PinJobRequest, PinJobState } from './pin-jobs.js'
+export { DEFAULT_MAX_CAR_BYTES, PINNING_API_PREFIX } from './pinning-api.js'
 export { KeyFileError, NetworkStartError, UnsupportedRecordError } from './errors.js'
 export type { LocalNetworkInfo } from './http-server.js'
 
@@ -81,6 +89,20 @@ export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents
   pullTimeoutMs?: number
   /** libp2p/Helia debug logger (e.g. `defaultLogger()` from `@libp2p/logger`). */
   logger?: ComponentLogger
+  /**
+   * Answer `/cairn/pin/1.0.0` requests by fetching and pinning the DAG (default true). When false
+   * the protocol is still spoken, and every request is declined with a reason.
+   */
+  acceptPinRequests?: boolean
+  /**
+   * Bearer token of the Pinning Service API at `<httpUrl>/pinning`. Default: a random one per
+   * start. It is published in cairn-local.json, so it is a development token, not a secret.
+   */
+  pinningToken?: string
+  /** Largest CAR accepted per upload by the pinning service. Default 8 MiB. */
+  maxCarBytes?: number
+  /** A block no connected peer sends within this long fails a pin request. Default 60 s. */
+  pinBlockTimeoutMs?: number
 }
 
 export interface LocalNetwork {
@@ -97,6 +119,12 @@ export interface LocalNetwork {
   info: LocalNetworkInfo
   helia: LocalNetworkHelia
   router: LocalRouter
+  /** Pin requests (from the pin protocol and the Pinning Service API) and their status. */
+  pins: PinJobs
+  /** The Pinning Service API endpoint (`<httpUrl>/pinning`) and its bearer token. */
+  pinningService: { endpoint: string, token: string }
+  /** Turns answering pin-protocol requests on or off (declined with a reason when off). */
+  setAcceptPinRequests: (accept: boolean) => void
   /** Closes the HTTP server, then Helia and libp2p. Safe to call twice. */
   stop: () => Promise<void>
 }
@@ -194,9 +222,13 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
 
   let app: FastifyInstance | undefined
   let stopped = false
+  const pins = new PinJobs({ helia, ...(options.pinBlockTimeoutMs !== undefined ? { blockTimeoutMs: options.pinBlockTimeoutMs } : {}) })
+  let acceptPins = options.acceptPinRequests ?? true
+  const token = options.pinningToken ?? randomBytes(24).toString('base64url')
   const stop = async (): Promise<void> => {
     if (stopped) return
     stopped = true
+    pins.stop()
     await app?.close()
     await helia.stop()
   }
@@ -214,6 +246,8 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     emit(options, 'network:libp2p:started', { peerId: peerId.toString(), relayAddrs })
     checkAborted(options.signal)
 
+    await servePinRequests(libp2p, pinRequestHandler(pins, () => acceptPins))
+
     libp2p.addEventListener('peer:connect', (evt) => { emit(options, 'network:peer:connect', { peerId: evt.detail.toString() }) })
     libp2p.addEventListener('peer:disconnect', (evt) => { emit(options, 'network:peer:disconnect', { peerId: evt.detail.toString() }) })
 
@@ -225,6 +259,13 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
         blockstore,
         exportCar: (cid, opts) => exportCar(cid, { blockstore, getCodec: helia.getCodec, signal: opts.signal }),
         ...(options.pullOnLookup !== false ? { pull: puller(helia, router, options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS) } : {}),
+        pinning: {
+          jobs: pins,
+          token,
+          delegates: () => relayAddrs,
+          blockstore: helia.blockstore,
+          ...(options.maxCarBytes !== undefined ? { maxCarBytes: options.maxCarBytes } : {})
+        },
         info: () => {
           if (ready.info === undefined) throw new NetworkStartError('The local network is still starting; retry in a moment.')
           return ready.info
@@ -236,12 +277,26 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     const address = app.server.address()
     if (address === null || typeof address === 'string') throw new NetworkStartError('The HTTP server did not report a TCP port. This is a bug; please report it.')
     const httpUrl = `http://${urlHost(host)}:${address.port}`
-    const info: LocalNetworkInfo = { peerId: peerId.toString(), relayAddrs, routingUrl: httpUrl, gatewayUrl: httpUrl }
+    const pinningService = { endpoint: `${httpUrl}${PINNING_API_PREFIX}`, token }
+    const info: LocalNetworkInfo = { peerId: peerId.toString(), relayAddrs, routingUrl: httpUrl, gatewayUrl: httpUrl, pinningService }
     ready.info = info
     emit(options, 'network:http:listening', { httpUrl })
     checkAborted(options.signal)
 
-    return { peerId, relayAddrs, httpUrl, routingUrl: httpUrl, gatewayUrl: httpUrl, info, helia, router, stop }
+    return {
+      peerId,
+      relayAddrs,
+      httpUrl,
+      routingUrl: httpUrl,
+      gatewayUrl: httpUrl,
+      info,
+      helia,
+      router,
+      pins,
+      pinningService,
+      setAcceptPinRequests: (accept) => { acceptPins = accept },
+      stop
+    }
   } catch (err) {
     await stop().catch(() => {})
     throw err

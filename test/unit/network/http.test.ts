@@ -52,8 +52,10 @@ describe('cairn-local.json', () => {
       peerId: net.peerId.toString(),
       relayAddrs: net.relayAddrs,
       routingUrl: net.httpUrl,
-      gatewayUrl: net.httpUrl
+      gatewayUrl: net.httpUrl,
+      pinningService: { endpoint: `${net.httpUrl}/pinning`, token: net.pinningService.token }
     })
+    expect(net.pinningService.token).toMatch(/^[\w-]{32}$/)
     expect(net.relayAddrs.length).toBeGreaterThan(0)
     for (const addr of net.relayAddrs) {
       expect(addr).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/ws/p2p/${net.peerId.toString()}$`))

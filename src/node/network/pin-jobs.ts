@@ -1,0 +1,265 @@
+/**
+ * The local network peer's pin requests: each fetches the DAG it lacks from connected peers over
+ * bitswap (dialling the request's origins first), then pins it with real Helia pins. Shared by
+ * the `/cairn/pin/1.0.0` protocol and the Pinning Service API. Requests live in memory, like the
+ * peer's blocks and pins.
+ */
+import { randomUUID } from 'node:crypto'
+import { multiaddr } from '@multiformats/multiaddr'
+import { isAbortError } from '../../core/errors.js'
+import { linksOf, readBlock } from '../../ipfs/car/walk.js'
+import { pin, unpin } from '../../ipfs/pins/pins.js'
+import type { Helia } from '@helia/interface'
+import type { Libp2p } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+export type PinJobState = 'queued' | 'pinning' | 'pinned' | 'failed'
+
+export interface PinJob {
+  requestid: string
+  cid: CID
+  name?: string | undefined
+  origins: string[]
+  meta: Record<string, string>
+  created: Date
+  status: PinJobState
+  /** Blocks fetched or found so far, and their bytes; once pinned, the blocks the pin covers. */
+  blocks: number
+  bytes: number
+  /** Why it failed. */
+  reason?: string | undefined
+}
+
+export interface PinJobRequest {
+  cid: CID
+  name?: string | undefined
+  origins?: string[] | undefined
+  meta?: Record<string, string> | undefined
+}
+
+export interface PinJobsInit {
+  helia: Pick<Helia, 'blockstore' | 'pins'> & { libp2p: Pick<Libp2p, 'dial' | 'getConnections'> }
+  /** Requests fetched at once; more wait as `queued`. Default 2. */
+  concurrency?: number
+  /** Blocks fetched at once within one request. Default 16. */
+  blockConcurrency?: number
+  /** A block no connected peer sends within this long fails the request. Default 60 s. */
+  blockTimeoutMs?: number
+}
+
+type Listener = (job: PinJob) => void
+
+const TERMINAL = new Set<PinJobState>(['pinned', 'failed'])
+const IDENTITY = 0x00
+
+export class PinJobs {
+  readonly #helia: PinJobsInit['helia']
+  readonly #concurrency: number
+  readonly #blockConcurrency: number
+  readonly #blockTimeoutMs: number
+  readonly #jobs = new Map<string, PinJob>()
+  readonly #controllers = new Map<string, AbortController>()
+  readonly #listeners = new Map<string, Set<Listener>>()
+  readonly #waiting: string[] = []
+  #running = 0
+  /** Helia pins run one at a time (two pins of one CID at once would both mark its blocks). */
+  #pinChain: Promise<unknown> = Promise.resolve()
+  #stopped = false
+
+  constructor (init: PinJobsInit) {
+    this.#helia = init.helia
+    this.#concurrency = init.concurrency ?? 2
+    this.#blockConcurrency = init.blockConcurrency ?? 16
+    this.#blockTimeoutMs = init.blockTimeoutMs ?? 60_000
+  }
+
+  /** Queues a request and returns it at once (status `queued`). */
+  add (request: PinJobRequest): PinJob {
+    const job: PinJob = {
+      requestid: randomUUID(),
+      cid: request.cid,
+      ...(request.name !== undefined ? { name: request.name } : {}),
+      origins: request.origins ?? [],
+      meta: request.meta ?? {},
+      created: new Date(),
+      status: 'queued',
+      blocks: 0,
+      bytes: 0
+    }
+    this.#jobs.set(job.requestid, job)
+    this.#controllers.set(job.requestid, new AbortController())
+    this.#waiting.push(job.requestid)
+    queueMicrotask(() => { this.#pump() })
+    return job
+  }
+
+  get (requestid: string): PinJob | undefined {
+    return this.#jobs.get(requestid)
+  }
+
+  /** Every request, newest first. */
+  list (): PinJob[] {
+    return [...this.#jobs.values()].sort((a, b) => b.created.getTime() - a.created.getTime())
+  }
+
+  /** Calls `fn` on each change of the request until it is pinned or failed. Returns an unsubscribe. */
+  subscribe (requestid: string, fn: Listener): () => void {
+    let set = this.#listeners.get(requestid)
+    if (set === undefined) {
+      set = new Set()
+      this.#listeners.set(requestid, set)
+    }
+    set.add(fn)
+    return () => { set.delete(fn) }
+  }
+
+  /**
+   * Forgets the request: stops it if still running, and unpins its CID unless another request
+   * for the same CID still wants it. False when there was no such request.
+   */
+  async remove (requestid: string): Promise<boolean> {
+    const job = this.#jobs.get(requestid)
+    if (job === undefined) return false
+    this.#jobs.delete(requestid)
+    this.#controllers.get(requestid)?.abort(new Error('The pin request was removed.'))
+    this.#controllers.delete(requestid)
+    const at = this.#waiting.indexOf(requestid)
+    if (at >= 0) this.#waiting.splice(at, 1)
+    this.#listeners.delete(requestid)
+    const stillWanted = [...this.#jobs.values()].some(j => j.cid.equals(job.cid) && j.status !== 'failed')
+    if (job.status === 'pinned' && !stillWanted) {
+      await this.#serialPin(async () => {
+        try {
+          await unpin(this.#helia, job.cid)
+        } catch (err) {
+          if ((err as Error).name !== 'NotPinnedError') throw err
+        }
+      })
+    }
+    return true
+  }
+
+  /** Stops every running request (they fail); used when the network stops. */
+  stop (): void {
+    this.#stopped = true
+    for (const c of this.#controllers.values()) c.abort(new Error('The local network is stopping.'))
+  }
+
+  #update (job: PinJob, patch: Partial<PinJob>): void {
+    Object.assign(job, patch)
+    for (const fn of this.#listeners.get(job.requestid) ?? []) {
+      try { fn(job) } catch { /* a listener's failure is its own */ }
+    }
+    if (TERMINAL.has(job.status)) this.#listeners.delete(job.requestid)
+  }
+
+  #pump (): void {
+    while (this.#running < this.#concurrency && this.#waiting.length > 0) {
+      const id = this.#waiting.shift()
+      const job = id === undefined ? undefined : this.#jobs.get(id)
+      const controller = id === undefined ? undefined : this.#controllers.get(id)
+      if (job === undefined || controller === undefined) continue
+      this.#running++
+      void this.#run(job, controller.signal).finally(() => {
+        this.#running--
+        this.#controllers.delete(job.requestid)
+        this.#pump()
+      })
+    }
+  }
+
+  async #serialPin<T> (fn: () => Promise<T>): Promise<T> {
+    const next = this.#pinChain.then(fn, fn)
+    this.#pinChain = next.catch(() => {})
+    return next
+  }
+
+  async #run (job: PinJob, signal: AbortSignal): Promise<void> {
+    if (this.#stopped) {
+      this.#update(job, { status: 'failed', reason: 'The local network stopped before this request ran.' })
+      return
+    }
+    this.#update(job, { status: 'pinning' })
+    try {
+      await this.#dialOrigins(job.origins, signal)
+      await this.#fetchDag(job, signal)
+      signal.throwIfAborted()
+      const metadata: Record<string, string> = { ...job.meta, ...(job.name !== undefined ? { name: job.name } : {}) }
+      const result = await this.#serialPin(async () => pin(this.#helia, job.cid, { complete: true, metadata }))
+      if (!this.#jobs.has(job.requestid)) {
+        // removed while pinning: undo unless another request wants it
+        const stillWanted = [...this.#jobs.values()].some(j => j.cid.equals(job.cid) && j.status !== 'failed')
+        if (!stillWanted && !result.alreadyPinned) await this.#serialPin(async () => unpin(this.#helia, job.cid)).catch(() => {})
+        return
+      }
+      this.#update(job, { status: 'pinned', blocks: Math.max(job.blocks, result.blocks) })
+    } catch (err) {
+      const reason = signal.aborted
+        ? `Stopped: ${(signal.reason as Error | undefined)?.message ?? 'cancelled'}`
+        : (err as Error).message
+      this.#update(job, { status: 'failed', reason })
+    }
+  }
+
+  /** Dials each origin the peer is not already connected to (bounded, failures ignored). */
+  async #dialOrigins (origins: string[], signal: AbortSignal): Promise<void> {
+    const connected = new Set(this.#helia.libp2p.getConnections().map(c => c.remotePeer.toString()))
+    await Promise.all(origins.map(async (origin) => {
+      try {
+        const ma = multiaddr(origin)
+        const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+        if (peer !== undefined && connected.has(peer)) return
+        await this.#helia.libp2p.dial(ma, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
+      } catch {
+        // an unreachable origin: the blocks may still come from another connected peer
+      }
+    }))
+  }
+
+  /** Fetches every block under the root that is not local yet, several at a time. */
+  async #fetchDag (job: PinJob, signal: AbortSignal): Promise<void> {
+    const blockstore = this.#helia.blockstore
+    const seen = new Set<string>([job.cid.toString()])
+    const queue: CID[] = [job.cid]
+    let active = 0
+    const fetchOne = async (cid: CID): Promise<{ links: CID[], size: number }> => {
+      if (cid.multihash.code === IDENTITY) return { links: linksOf(cid, cid.multihash.digest), size: 0 }
+      const timeout = AbortSignal.timeout(this.#blockTimeoutMs)
+      try {
+        const bytes = await readBlock(blockstore, cid, { signal: AbortSignal.any([signal, timeout]) })
+        return { links: linksOf(cid, bytes), size: bytes.byteLength }
+      } catch (err) {
+        if (timeout.aborted && !signal.aborted) {
+          throw new Error(`No connected peer sent block ${cid} within ${Math.round(this.#blockTimeoutMs / 1000)} s. The requester must stay connected (keep its tab open) until the pin completes.`, { cause: err })
+        }
+        if (isAbortError(err)) throw err
+        throw new Error(`Could not fetch block ${cid}: ${(err as Error).message}`, { cause: err })
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      let failed = false
+      const pump = (): void => {
+        if (failed) return
+        if (queue.length === 0 && active === 0) { resolve(); return }
+        while (active < this.#blockConcurrency && queue.length > 0) {
+          const cid = queue.shift() as CID
+          active++
+          fetchOne(cid).then(({ links, size }) => {
+            active--
+            for (const link of links) {
+              const key = link.toString()
+              if (!seen.has(key)) { seen.add(key); queue.push(link) }
+            }
+            this.#update(job, { blocks: job.blocks + 1, bytes: job.bytes + size })
+            pump()
+          }, (err: unknown) => {
+            active--
+            failed = true
+            reject(err)
+          })
+        }
+      }
+      pump()
+    })
+  }
+}
