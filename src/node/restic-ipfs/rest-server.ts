@@ -13,6 +13,11 @@
  *
  * After a write session (a lock removed, or `idleMs` with no request after a write) it calls
  * `onSession` (the IPFS server flushes and republishes there).
+ *
+ * CORS: a page on another origin may use the server when `corsOrigins` allows its origin (by
+ * default any loopback origin: `http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`).
+ * Preflights are answered, `Authorization` (HTTP Basic from `rest:http://user:pass@…`) is allowed,
+ * and `Content-Length`/`Content-Range` are exposed so the page can stat and read ranges.
  */
 import { createServer } from 'node:http'
 import { InvalidInputError, isAbortError } from '../../core/errors.js'
@@ -35,6 +40,51 @@ export interface RestServerOptions {
   /** Largest accepted upload. @default 256 MiB (restic packs are far smaller) */
   maxUploadBytes?: number | undefined
   onError?: ((err: Error) => void) | undefined
+  /**
+   * Page origins allowed to call the server from a browser: `'loopback'` (default: any
+   * `http://127.0.0.1`, `localhost` or `[::1]` port), `'*'` (any origin), a list of exact origins
+   * (`http://host:port`), or `false` (none: same-origin only).
+   */
+  corsOrigins?: 'loopback' | '*' | string[] | false | undefined
+}
+
+const CORS_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS'
+const CORS_HEADERS = 'Authorization, Content-Type, Accept, Range'
+const CORS_EXPOSE = 'Content-Length, Content-Range, Content-Type, Accept-Ranges'
+const LOOPBACK_ORIGIN = /^https?:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d{1,5})?$/
+
+/** The value for Access-Control-Allow-Origin, or undefined when the origin is not allowed. */
+function allowedOrigin (origin: string | undefined, allow: RestServerOptions['corsOrigins']): string | undefined {
+  if (origin === undefined || allow === false) return undefined
+  if (allow === '*') return '*'
+  if (Array.isArray(allow)) return allow.includes(origin) ? origin : undefined
+  return LOOPBACK_ORIGIN.test(origin) ? origin : undefined
+}
+
+/** Adds CORS headers; answers a preflight and returns true when it was one. */
+function cors (req: IncomingMessage, res: ServerResponse, allow: RestServerOptions['corsOrigins']): boolean {
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
+  const allowed = allowedOrigin(origin, allow)
+  const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined
+  if (allow !== '*') res.setHeader('Vary', 'Origin')
+  if (allowed === undefined) {
+    if (preflight) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`origin ${origin ?? '(none)'} may not use this server; start it with a CORS origin list that includes it\n`)
+      return true
+    }
+    return false
+  }
+  res.setHeader('Access-Control-Allow-Origin', allowed)
+  if (!preflight) {
+    res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE)
+    return false
+  }
+  res.setHeader('Access-Control-Allow-Methods', CORS_METHODS)
+  res.setHeader('Access-Control-Allow-Headers', CORS_HEADERS)
+  res.setHeader('Access-Control-Max-Age', '600')
+  if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('Access-Control-Allow-Private-Network', 'true')
+  res.writeHead(204).end()
+  return true
 }
 
 export interface RestServer {
@@ -178,6 +228,7 @@ export async function startRestServer (backend: Backend, options: RestServerOpti
   }
 
   const server = createServer((req, res) => {
+    if (cors(req, res, options.corsOrigins ?? 'loopback')) return
     inFlight++
     if (timer !== undefined) { clearTimeout(timer); timer = undefined }
     handle(req, res).catch((err: unknown) => {
