@@ -14,7 +14,7 @@
  * then finds every block already there. Services without the extension fetch the blocks
  * themselves (from `origins`, or the public network).
  */
-import { AbortError, isAbortError } from '../../core/errors.js'
+import { AbortError, InvalidInputError, isAbortError } from '../../core/errors.js'
 import { emit } from '../../core/options.js'
 import { exportCar } from '../car/car.js'
 import { PinningServiceAuthError, PinningServiceError, PinningServiceUnreachableError, RemotePinFailedError } from './errors.js'
@@ -118,7 +118,7 @@ export class PinningServiceClient {
     try {
       base = new URL(init.endpoint.endsWith('/') ? init.endpoint : init.endpoint + '/')
     } catch (err) {
-      throw new PinningServiceUnreachableError(`"${init.endpoint}" is not a URL. Write the pinning service's API endpoint in Settings as https://host[/path].`, { cause: err })
+      throw new InvalidInputError(`"${init.endpoint}" is not a URL. Write the pinning service's API endpoint in Settings as https://host[/path].`, { cause: err })
     }
     this.#base = base
     this.endpoint = init.endpoint
