@@ -11,6 +11,7 @@ import { openIdbPinRecords } from '../ipfs/pins/idb-pin-records.js'
 import { errorToObject } from '../core/errors.js'
 import { BatchedIdbWriter } from './batched-blockstore.js'
 import type { IdbPinRecords } from '../ipfs/pins/idb-pin-records.js'
+import type { IdbWriteSession } from './batched-blockstore.js'
 import type { AddEntry, AddProgressEvents, ProfileName } from '../ipfs/add/index.js'
 import type { AddWorkerRequest, AddWorkerResponse, AddWorkerEntry, AddWorkerProgress } from './add-protocol.js'
 
@@ -75,9 +76,11 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
   }
   const controller = new AbortController()
   controllers.set(msg.id, controller)
+  let session: IdbWriteSession | undefined
   void (async () => {
     try {
-      const store = await blockstore(msg.blockstoreName)
+      session = (await blockstore(msg.blockstoreName)).session()
+      const store = session
       const pinTo = msg.onlyHash === true ? undefined : msg.pinDatastoreName
       const tracker = pinTo === undefined ? undefined : new DagTracker()
       // Progress is throttled: one 'add:bytes' per ~50 ms is plenty for a progress bar.
@@ -96,6 +99,8 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
           if (event !== undefined) post({ type: 'progress', id: msg.id, event })
         }
       })
+      // Blocks are written behind the importer: wait until every one is committed.
+      await session.drain()
       const out = roots.map(r => ({ name: r.name, cid: r.cid.toString(), size: r.size.toString(), type: r.type, pinned: false }))
       if (pinTo !== undefined && tracker !== undefined) {
         // The whole DAG is stored (every put has committed). A cancel up to here pins nothing;
@@ -113,6 +118,8 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
       }
       post({ type: 'done', id: msg.id, roots: out })
     } catch (err) {
+      // Let writes still in flight finish before the page releases the GC locks.
+      await session?.settle()
       post({ type: 'error', id: msg.id, error: errorToObject(err) })
     } finally {
       controllers.delete(msg.id)

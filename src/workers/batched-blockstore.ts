@@ -1,8 +1,15 @@
 /**
- * Puts into the IndexedDB blockstore in batches: blockstore-idb opens one transaction per block,
- * and the transaction overhead, not the bytes, is what limits an add. Puts that arrive together
- * are written in one transaction (at most `maxBatch` blocks); each put resolves when its
- * transaction commits, so the importer still waits for durable writes.
+ * Puts into the IndexedDB blockstore in batches, written behind the importer.
+ *
+ * blockstore-idb opens one transaction per block, and the transaction overhead, not the bytes, is
+ * what limits an add. Here puts that arrive together are written in one transaction (at most
+ * `maxBatch` blocks or `maxBatchBytes`), and a put resolves as soon as its block is queued, so
+ * reading and hashing the next blocks overlaps the commit of the previous ones. Memory stays
+ * bounded: a put waits while more than `maxBufferedBytes` are queued or being committed.
+ *
+ * Durability is the session's `drain()`: it resolves once every block put so far is committed
+ * (and rejects with the first write error). The add worker drains before it pins anything, so a
+ * root is still pinned only after its whole DAG is stored.
  */
 import { openDB } from 'idb'
 import { base32upper } from 'multiformats/bases/base32'
@@ -10,46 +17,111 @@ import type { IDBPDatabase } from 'idb'
 import type { CID } from 'multiformats/cid'
 import type { AbortOptions } from '../core/options.js'
 
-interface Pending { key: string, bytes: Uint8Array, resolve: () => void, reject: (err: unknown) => void }
+export interface WriterLimits {
+  maxBatch: number
+  maxBatchBytes: number
+  maxBufferedBytes: number
+}
 
-export class BatchedIdbWriter {
-  private pending: Pending[] = []
+export const DEFAULT_LIMITS: WriterLimits = { maxBatch: 64, maxBatchBytes: 16 * 1024 * 1024, maxBufferedBytes: 48 * 1024 * 1024 }
+
+/** The key blockstore-idb uses: `/` + base32upper(multihash). */
+function keyOf (cid: CID): string {
+  return `/${base32upper.encoder.encode(cid.multihash.bytes)}`
+}
+
+/** One add's writes: its own queue, its own first error, its own drain. */
+export class IdbWriteSession {
+  private pending: Array<{ key: string, bytes: Uint8Array }> = []
+  private pendingBytes = 0
+  private inflightBytes = 0
+  private readonly inflight = new Set<Promise<void>>()
   private scheduled = false
+  private error: unknown = undefined
+  private waiters: Array<() => void> = []
 
-  private constructor (private readonly db: IDBPDatabase, private readonly storeName: string, private readonly maxBatch: number) {}
-
-  /** Open the database blockstore-idb uses for `name` (same version, same object store). */
-  static async open (name: string, maxBatch = 32): Promise<BatchedIdbWriter> {
-    const db = await openDB(name, 1, { upgrade (d) { d.createObjectStore(name) } })
-    return new BatchedIdbWriter(db, name, maxBatch)
-  }
-
-  /** The key blockstore-idb uses: `/` + base32upper(multihash). */
-  private keyOf (cid: CID): string {
-    return `/${base32upper.encoder.encode(cid.multihash.bytes)}`
-  }
+  constructor (private readonly db: IDBPDatabase, private readonly storeName: string, private readonly limits: WriterLimits) {}
 
   async put (cid: CID, bytes: Uint8Array, options: AbortOptions = {}): Promise<CID> {
     options.signal?.throwIfAborted()
-    await new Promise<void>((resolve, reject) => {
-      this.pending.push({ key: this.keyOf(cid), bytes, resolve, reject })
-      if (this.pending.length >= this.maxBatch) this.flush()
-      else if (!this.scheduled) {
-        this.scheduled = true
-        setTimeout(() => { this.flush() }, 0)
-      }
-    })
+    this.throwIfFailed()
+    this.pending.push({ key: keyOf(cid), bytes })
+    this.pendingBytes += bytes.byteLength
+    if (this.pending.length >= this.limits.maxBatch || this.pendingBytes >= this.limits.maxBatchBytes) {
+      this.flush()
+    } else if (!this.scheduled) {
+      this.scheduled = true
+      setTimeout(() => { this.flush() }, 0)
+    }
+    while (this.error === undefined && this.pendingBytes + this.inflightBytes > this.limits.maxBufferedBytes) {
+      if (this.pending.length > 0) this.flush()
+      await new Promise<void>(resolve => { this.waiters.push(resolve) })
+    }
+    this.throwIfFailed()
     return cid
+  }
+
+  /** Resolves when every block put so far is committed; rejects with the first write error. */
+  async drain (): Promise<void> {
+    this.flush()
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight])
+    this.throwIfFailed()
+  }
+
+  /** Waits for every write in flight to finish, whatever the outcome (after an error or abort). */
+  async settle (): Promise<void> {
+    this.pending = []
+    this.pendingBytes = 0
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight])
+  }
+
+  private throwIfFailed (): void {
+    if (this.error !== undefined) throw this.error
   }
 
   private flush (): void {
     this.scheduled = false
     const batch = this.pending
-    this.pending = []
     if (batch.length === 0) return
-    const tx = this.db.transaction(this.storeName, 'readwrite')
-    const os = tx.objectStore(this.storeName)
-    for (const p of batch) void os.put(p.bytes, p.key).catch(() => {})
-    tx.done.then(() => { for (const p of batch) p.resolve() }, (err: unknown) => { for (const p of batch) p.reject(err) })
+    const bytes = this.pendingBytes
+    this.pending = []
+    this.pendingBytes = 0
+    this.inflightBytes += bytes
+    let committed: Promise<void>
+    try {
+      const tx = this.db.transaction(this.storeName, 'readwrite')
+      const os = tx.objectStore(this.storeName)
+      for (const p of batch) void os.put(p.bytes, p.key).catch(() => {})
+      committed = tx.done.catch((err: unknown) => { throw err ?? tx.error ?? new Error('IndexedDB write failed') })
+    } catch (err) {
+      committed = Promise.reject(err)
+    }
+    const done: Promise<void> = committed.then(() => {}, (err: unknown) => {
+      this.error ??= err
+    }).finally(() => {
+      this.inflight.delete(done)
+      this.inflightBytes -= bytes
+      const waiters = this.waiters
+      this.waiters = []
+      for (const w of waiters) w()
+    })
+    this.inflight.add(done)
   }
+}
+
+export class BatchedIdbWriter {
+  private constructor (private readonly db: IDBPDatabase, private readonly storeName: string, private readonly limits: WriterLimits) {}
+
+  /** Open the database blockstore-idb uses for `name` (same version, same object store). */
+  static async open (name: string, limits: Partial<WriterLimits> = {}): Promise<BatchedIdbWriter> {
+    const db = await openDB(name, 1, { upgrade (d) { d.createObjectStore(name) } })
+    return new BatchedIdbWriter(db, name, { ...DEFAULT_LIMITS, ...limits })
+  }
+
+  /** A write session for one add. */
+  session (): IdbWriteSession {
+    return new IdbWriteSession(this.db, this.storeName, this.limits)
+  }
+
+  close (): void { this.db.close() }
 }

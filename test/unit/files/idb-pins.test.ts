@@ -50,9 +50,12 @@ function freshNames (): { blocks: string, data: string } {
 
 /** What the add worker does: import through the batched writer, then pin each root from its blocks. */
 async function workerAdd (names: { blocks: string, data: string }, entries: AddEntry[], profile: ProfileName): Promise<Array<{ cid: CID, name: string, blocks: number }>> {
-  const writer = await BatchedIdbWriter.open(names.blocks)
+  const writer = await BatchedIdbWriter.open(names.blocks, { maxBatch: 16, maxBufferedBytes: 1024 * 1024 })
+  const session = writer.session()
   const tracker = new DagTracker()
-  const roots = await addAll(tracker.wrap(writer), entries, { profile })
+  const roots = await addAll(tracker.wrap(session), entries, { profile })
+  await session.drain()
+  writer.close()
   const records = await openIdbPinRecords(names.data)
   try {
     const out = []
