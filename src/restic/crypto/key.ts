@@ -1,8 +1,8 @@
 /**
  * restic's authenticated encryption: AES-256-CTR, then Poly1305-AES over the ciphertext.
- * Layout: nonce(16) || ciphertext || tag(16). Uses WebCrypto for AES and @noble/ciphers for Poly1305.
+ * Layout: nonce(16) || ciphertext || tag(16). Uses WebCrypto for AES and a small WebAssembly Poly1305 (./poly1305.ts).
  */
-import { poly1305 } from '@noble/ciphers/_poly1305.js'
+import { poly1305 } from './poly1305.js'
 import { asBufferSource, concat, equalBytes, fromBase64, isZero, randomBytes, toBase64 } from '../util/bytes.js'
 
 export const NONCE_SIZE = 16
