@@ -46,7 +46,7 @@ export interface BackupOptions extends OperationOptions<BackupProgressEvents> {
   /**
    * Where blobs are hashed, compressed and sealed: e.g. `createResticPool()` from
    * `src/workers/restic-pool.ts` (Web Workers). Default: the calling thread. The backup keeps
-   * reading and chunking while up to 2× the pool's size blobs are in flight. The caller owns the
+   * reading and chunking while up to 4× the pool's size blobs are in flight. The caller owns the
    * pool (and closes it).
    */
   pool?: BlobPool | undefined

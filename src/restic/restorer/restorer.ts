@@ -27,7 +27,7 @@ export interface RestoreOptions extends OperationOptions<RestoreProgressEvents> 
   path?: string | undefined
   /**
    * Where blobs are decrypted, decompressed and verified (e.g. `createResticPool()`); default: the
-   * calling thread. Up to 2× its size blobs of a file are read ahead.
+   * calling thread. Up to 4× its size blobs of a file are read ahead.
    */
   pool?: BlobPool | undefined
 }
