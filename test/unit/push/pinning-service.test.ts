@@ -112,6 +112,19 @@ describe('the pinning service client against the local network', () => {
     expect((err as PinningServiceError).status).toBe(404)
   })
 
+  it('dials the origins it is given to fetch from a peer it was not connected to', async () => {
+    const holder = await createTestPeer({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+    peers.push(holder)
+    const dag = await makeDag(holder.blockstore, 'by-origin', { branches: 1, leavesPerBranch: 2 })
+    expect(net.helia.libp2p.getConnections(holder.libp2p.peerId)).toHaveLength(0)
+    const origins = holder.libp2p.getMultiaddrs().map(ma => ma.toString())
+    expect(origins[0]).toMatch(/\/ws\/p2p\/12D3KooW/)
+    const status = await pinToService(service, dag.root, { origins, pollIntervalMs: 100, signal: AbortSignal.timeout(30_000) })
+    expect(status.status).toBe('pinned')
+    expect(await isPinned(net.helia, dag.root)).toBe(true)
+    expect(net.helia.libp2p.getConnections(holder.libp2p.peerId).length).toBeGreaterThan(0)
+  })
+
   it('uploads the DAG as CARs of bounded size when the service offers it, then pins without fetching', async () => {
     expect(await service.capabilities()).toEqual({ carUpload: { maxBytes: MAX_CAR } })
     // a peer the network has never been connected to: every block must come by upload
