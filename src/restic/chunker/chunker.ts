@@ -7,6 +7,7 @@
  * equals restic's digest (seeded with a 0x01 byte) at every position where a cut is tested.
  */
 import { deg, polMod } from './polynomial.js'
+import { WASM_DATA, wasmScanner } from './scan-wasm.js'
 
 export const WINDOW_SIZE = 64
 export const MIN_SIZE = 512 * 1024
@@ -16,6 +17,10 @@ const SPLIT_MASK = (1 << 20) - 1
 interface Tables { outHi: Int32Array, outLo: Int32Array, modHi: Int32Array, modLo: Int32Array }
 
 const cache = new Map<bigint, Tables>()
+
+let useWasm = true
+/** Use the WebAssembly loop when available (default), or always the JS loop (tests, benchmarks). */
+export function setChunkerWasm (on: boolean): void { useWasm = on }
 
 function appendByte (h: bigint, b: number, pol: bigint): bigint {
   return polMod((h << 8n) | BigInt(b), pol)
@@ -67,6 +72,20 @@ export class Chunker {
       lo = ((lo << 8) | (buf[p] as number)) ^ (modLo[idx] as number)
     }
     if (p === MIN_SIZE && (lo & SPLIT_MASK) === 0) { this.#pos = p; return p }
+    const w = useWasm && p >= MIN_SIZE && n - p >= 4096 ? wasmScanner(MAX_SIZE) : null
+    if (w !== null) {
+      // The same loop in WebAssembly, over a copy of [p − 64, end).
+      const end = Math.min(n, MAX_SIZE)
+      w.tables(this.#t, outHi, outLo, modHi, modLo)
+      w.memory.set(buf.subarray(p - WINDOW_SIZE, end), WASM_DATA - WINDOW_SIZE)
+      w.setDigest(hi, lo)
+      const r = w.scan(0, end - p);
+      [this.#hi, this.#lo] = w.digest()
+      if (r > 0) return p + r
+      if (end >= MAX_SIZE) return MAX_SIZE
+      this.#pos = end
+      return -1
+    }
     for (; p < n; p++) {
       const o = buf[p - WINDOW_SIZE] as number
       hi ^= outHi[o] as number

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { Chunker } from '../../../src/restic/chunker/chunker.js'
+import { Chunker, setChunkerWasm } from '../../../src/restic/chunker/chunker.js'
 import { isIrreducible, parsePolynomial, randomPolynomial, deg } from '../../../src/restic/chunker/polynomial.js'
 import { json } from './helpers.js'
 
@@ -52,5 +52,30 @@ describe('restic chunker', () => {
     const p = randomPolynomial()
     expect(deg(p)).toBe(53)
     expect(isIrreducible(p)).toBe(true)
+  })
+
+  it('cuts the same with the WebAssembly loop as with the JS loop (random, repetitive, any piece sizes)', async () => {
+    const pattern = randomBytes(64)
+    const repetitive = new Uint8Array(20 * 1024 * 1024)
+    for (let i = 0; i < repetitive.length; i += 64) repetitive.set(pattern, i)
+    const inputs = [randomBytes(24 * 1024 * 1024), repetitive]
+    for (const input of inputs) {
+      const pieces = (sizes: number[]): Uint8Array[] => {
+        const out: Uint8Array[] = []
+        for (let o = 0, i = 0; o < input.length; i++) { const n = sizes[i % sizes.length] as number; out.push(input.subarray(o, o + n)); o += n }
+        return out
+      }
+      const cuts = async (wasm: boolean, sizes: number[]): Promise<number[]> => {
+        setChunkerWasm(wasm)
+        try {
+          const out: number[] = []
+          for await (const c of new Chunker(0x3da3358b4dc173n).chunks(pieces(sizes))) out.push(c.length)
+          return out
+        } finally { setChunkerWasm(true) }
+      }
+      const reference = await cuts(false, [1 << 20])
+      expect(await cuts(true, [1 << 20])).toEqual(reference)
+      expect(await cuts(true, [4095, 70_000, 3 * (1 << 20) + 1, 100])).toEqual(reference)
+    }
   })
 })
