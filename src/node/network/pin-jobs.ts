@@ -49,6 +49,9 @@ export interface PinJobsInit {
 
 type Listener = (job: PinJob) => void
 
+/** Failed requests kept for listing; older ones are forgotten first. */
+const MAX_FAILED_KEPT = 1000
+
 const TERMINAL = new Set<PinJobState>(['pinned', 'failed'])
 const IDENTITY = 0x00
 
@@ -151,6 +154,14 @@ export class PinJobs {
       try { fn(job) } catch { /* a listener's failure is its own */ }
     }
     if (TERMINAL.has(job.status)) this.#listeners.delete(job.requestid)
+    if (job.status === 'failed') this.#forgetOldFailures()
+  }
+
+  #forgetOldFailures (): void {
+    const failed = [...this.#jobs.values()].filter(j => j.status === 'failed')
+    if (failed.length <= MAX_FAILED_KEPT) return
+    failed.sort((a, b) => a.created.getTime() - b.created.getTime())
+    for (const j of failed.slice(0, failed.length - MAX_FAILED_KEPT)) this.#jobs.delete(j.requestid)
   }
 
   #pump (): void {

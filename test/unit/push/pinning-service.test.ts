@@ -206,6 +206,22 @@ describe('the Pinning Service API over HTTP', () => {
     expect((await junk.json() as { error: { details: string } }).error.details).toMatch(/The CAR was not accepted/)
   })
 
+  it('keeps a CID pinned while any request for it remains', async () => {
+    const dag = await makeDag(connected.blockstore, 'twice', { branches: 1, leavesPerBranch: 2 })
+    const one = await service.add({ cid: dag.root.toString(), name: 'one' })
+    const two = await service.add({ cid: dag.root.toString(), name: 'two' })
+    const done = async (id: string): Promise<void> => {
+      for (let i = 0; i < 200 && (await service.get(id)).status !== 'pinned'; i++) await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    await done(one.requestid)
+    await done(two.requestid)
+    expect((await service.list({ cid: [dag.root.toString()] })).count).toBe(2)
+    await service.remove(one.requestid)
+    expect(await isPinned(net.helia, dag.root)).toBe(true)
+    await service.remove(two.requestid)
+    expect(await isPinned(net.helia, dag.root)).toBe(false)
+  })
+
   it('replaces a pin request with a new one', async () => {
     const a = await makeDag(connected.blockstore, 'replace-a', { branches: 1, leavesPerBranch: 1 })
     const b = await makeDag(connected.blockstore, 'replace-b', { branches: 1, leavesPerBranch: 1 })
