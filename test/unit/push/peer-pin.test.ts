@@ -7,6 +7,10 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MemoryBlockstore } from 'blockstore-core'
+import { MemoryDatastore } from 'datastore-core'
+import { localSettings } from '../../../src/core/settings.js'
+import { createNode } from '../../../src/ipfs/node.js'
 import { isPinned } from '../../../src/ipfs/pins/index.js'
 import { PIN_PROTOCOL, PeerPinFailedError, PeerPinRefusedError, listPinningPeers, requestPeerPin } from '../../../src/ipfs/push/index.js'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
@@ -92,6 +96,20 @@ describe('the pin protocol', () => {
     expect(err).toBeInstanceOf(PeerPinRefusedError)
     expect((err as Error).message).toMatch(/does not accept pin requests/)
     expect((await listPinningPeers(client.libp2p)).map(p => p.toString())).not.toContain(other.libp2p.peerId.toString())
+  })
+
+  it('works from the page\'s own node composition (createNode with the local profile)', async () => {
+    const node = createNode({ blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), settings: localSettings(net.info), webrtc: false })
+    await node.start()
+    try {
+      await until(async () => (await listPinningPeers(node.libp2p)).some(p => p.equals(net.peerId)), 20_000)
+      const dag = await makeDag(node.blockstore, 'from-the-page-node')
+      const result = await requestPeerPin(node.libp2p, net.peerId, dag.root, { signal: AbortSignal.timeout(30_000) })
+      expect(result.blocks).toBe(dag.cids.length)
+      expect(await isPinned(net.helia, dag.root)).toBe(true)
+    } finally {
+      await node.stop()
+    }
   })
 
   it('stops when cancelled, and the network peer drops the request', async () => {
