@@ -3,6 +3,10 @@
  * blockstore, then pin), as a ratio to the limit measured in the same page: raw IndexedDB batched
  * puts plus WebCrypto SHA-256 over the same bytes. Also the peak JS heap while adding 64, 256 and
  * 1024 MiB, which should stay flat.
+ *
+ * The machine may be noisy: `CAIRN_BENCH_REPEAT=n` measures each throughput case n times
+ * (limit and add interleaved) and reports medians with the samples; `CAIRN_BENCH_FILES=v1,v0`
+ * runs only some cases (`v1`, `v0`, `small`, `heap`).
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -12,6 +16,7 @@ import { chromium } from 'playwright-core'
 import { startLocalNetwork } from '../../src/node/network/index.js'
 import { startStaticServer } from '../../src/node/serve/static-server.js'
 import { chromiumLaunchOptions } from '../../playwright/browser.js'
+import { median } from '../suite.js'
 import type { BenchSuite } from '../suite.js'
 import type { Page } from 'playwright-core'
 
@@ -63,7 +68,7 @@ async function limit (page: Page, chunkSize: number): Promise<number> {
 }
 
 /** Add through the app; returns MiB/s and the peak JS heap seen while adding. */
-async function appAdd (page: Page, profile: string, files: 'one' | 'small'): Promise<{ mibPerS: number, peakHeapMiB: number, baseHeapMiB: number }> {
+async function appAdd (page: Page, profile: string, files: 'one' | 'small'): Promise<{ mibPerS: number, peakHeapMiB: number, baseHeapMiB: number, roots: string[] }> {
   return page.evaluate(async ({ profile, files }) => {
     const app = globalThis.cairn!
     const mem = (): number => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0
@@ -86,11 +91,11 @@ async function appAdd (page: Page, profile: string, files: 'one' | 'small'): Pro
       total = 10_000 * 4096
     }
     const t0 = performance.now()
-    await app.files.add(entries, { profile })
+    const roots = await app.files.add(entries, { profile })
     const ms = performance.now() - t0
     clearInterval(timer)
     peak = Math.max(peak, mem())
-    return { mibPerS: (total / 1024 / 1024) / (ms / 1000), peakHeapMiB: peak / 1024 / 1024, baseHeapMiB: base / 1024 / 1024 }
+    return { mibPerS: (total / 1024 / 1024) / (ms / 1000), peakHeapMiB: peak / 1024 / 1024, baseHeapMiB: base / 1024 / 1024, roots: roots.map(r => r.cid) }
   }, { profile, files })
 }
 
@@ -112,32 +117,60 @@ const suite: BenchSuite = {
       const page = await context.newPage()
       await page.goto(site.url)
       await page.waitForFunction(() => globalThis.cairn?.node.state.get().status === 'online', undefined, { timeout: 60_000 })
-      const big = quick ? 64 : 256
-      log(`  ${big} MiB file…`)
-      await makeFile(page, big)
-      for (const profile of ['unixfs-v1-2025', 'unixfs-v0-2015']) {
-        const chunk = profile === 'unixfs-v1-2025' ? MiB : 256 * 1024
-        const lim = await limit(page, chunk)
-        const add = await appAdd(page, profile, 'one')
-        results[`file${big}MiB_${profile}`] = { addMiBPerS: +add.mibPerS.toFixed(1), limitMiBPerS: +lim.toFixed(1), ratio: +(add.mibPerS / lim).toFixed(2), goal: 0.7 }
-        await page.evaluate(async () => globalThis.cairn!.files.gc())
+      const repeat = Math.max(1, Number(process.env.CAIRN_BENCH_REPEAT ?? 1) || 1)
+      const cases = new Set((process.env.CAIRN_BENCH_FILES ?? 'v1,v0,small,heap').split(',').map(c => c.trim()))
+      /** Limit and add, `repeat` times interleaved; each add is unpinned and collected after. */
+      const measure = async (chunk: number, profile: string, files: 'one' | 'small'): Promise<{ add: number[], limit: number[] }> => {
+        const add: number[] = []
+        const lim: number[] = []
+        for (let i = 0; i < repeat; i++) {
+          lim.push(await limit(page, chunk))
+          const r = await appAdd(page, profile, files)
+          add.push(r.mibPerS)
+          await page.evaluate(async (roots) => {
+            for (const cid of roots) await globalThis.cairn!.files.unpin(cid)
+            await globalThis.cairn!.files.gc()
+          }, r.roots)
+        }
+        return { add, limit: lim }
       }
-      log('  10,000 small files…')
-      await makeFile(page, 40)
-      const lim = await limit(page, 4096)
-      const small = await appAdd(page, 'unixfs-v1-2025', 'small')
-      results.smallFiles10k = { addMiBPerS: +small.mibPerS.toFixed(2), filesPerS: Math.round(small.mibPerS * 256), limitMiBPerS: +lim.toFixed(2), ratio: +(small.mibPerS / lim).toFixed(2), goal: 0.7 }
-      await page.evaluate(async () => globalThis.cairn!.files.gc())
+      const report = (m: { add: number[], limit: number[] }, digits: number): Record<string, unknown> => {
+        const add = median(m.add)
+        const lim = median(m.limit)
+        return {
+          addMiBPerS: +add.toFixed(digits),
+          limitMiBPerS: +lim.toFixed(digits),
+          ratio: +(add / lim).toFixed(2),
+          goal: 0.7,
+          ...(repeat > 1 ? { samples: { add: m.add.map(v => +v.toFixed(digits)), limit: m.limit.map(v => +v.toFixed(digits)) } } : {})
+        }
+      }
+      const big = quick ? 64 : 256
+      if (cases.has('v1') || cases.has('v0')) {
+        log(`  ${big} MiB file…`)
+        await makeFile(page, big)
+      }
+      for (const [key, profile] of [['v1', 'unixfs-v1-2025'], ['v0', 'unixfs-v0-2015']] as const) {
+        if (!cases.has(key)) continue
+        const chunk = profile === 'unixfs-v1-2025' ? MiB : 256 * 1024
+        results[`file${big}MiB_${profile}`] = report(await measure(chunk, profile, 'one'), 1)
+      }
+      if (cases.has('small')) {
+        log('  10,000 small files…')
+        await makeFile(page, 40)
+        const m = await measure(4096, 'unixfs-v1-2025', 'small')
+        results.smallFiles10k = { ...report(m, 2), filesPerS: Math.round(median(m.add) * 256) }
+      }
 
       const heap: Record<string, unknown> = {}
-      for (const mib of quick ? [64, 256] : [64, 256, 1024]) {
+      for (const mib of !cases.has('heap') ? [] : quick ? [64, 256] : [64, 256, 1024]) {
         log(`  heap while adding ${mib} MiB…`)
         await makeFile(page, mib)
         const r = await appAdd(page, 'unixfs-v1-2025', 'one')
         heap[`${mib}MiB`] = { peakHeapMiB: +r.peakHeapMiB.toFixed(1), growthMiB: +(r.peakHeapMiB - r.baseHeapMiB).toFixed(1) }
         await page.evaluate(async () => { (globalThis as unknown as { benchFile?: File }).benchFile = undefined; await globalThis.cairn!.files.gc() })
       }
-      results.peakHeap = heap
+      if (cases.has('heap')) results.peakHeap = heap
     } finally {
       await context.close()
       await rm(profileDir, { recursive: true, force: true })
