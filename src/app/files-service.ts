@@ -129,7 +129,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       return withWebLock('blocks', options.signal, async () => pins.withSharedLock(n, options.signal, async () => {
         const id = nextAddId++
         const w = getWorker()
-        const fileDone = new Map<string, number>()
+        let done = 0
         const roots = await new Promise<AddWorkerRoot[]>((resolve, reject) => {
           const onAbort = (): void => { w.postMessage({ type: 'abort', id } satisfies AddWorkerRequest) }
           const cleanup = (): void => {
@@ -140,10 +140,9 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
             const m = e.data
             if (m.id !== id) return
             if (m.type === 'progress') {
-              if (m.event.type === 'add:bytes') fileDone.set(m.event.detail.path, m.event.detail.fileBytes)
-              if (m.event.type === 'add:file:done') fileDone.set(m.event.detail.path, Number(m.event.detail.size))
-              let done = 0
-              for (const v of fileDone.values()) done += v
+              // The worker sends the running total of bytes read, throttled.
+              if (m.event.type !== 'add:bytes') return
+              done = Math.max(done, m.event.detail.totalBytes)
               options.onProgress?.(meter.update(Math.min(done, total), total))
             } else if (m.type === 'done') {
               cleanup(); resolve(m.roots)

@@ -2,10 +2,11 @@
  * Puts into the IndexedDB blockstore in batches, written behind the importer.
  *
  * blockstore-idb opens one transaction per block, and the transaction overhead, not the bytes, is
- * what limits an add. Here puts that arrive together are written in one transaction (at most
- * `maxBatch` blocks or `maxBatchBytes`), and a put resolves as soon as its block is queued, so
- * reading and hashing the next blocks overlaps the commit of the previous ones. Memory stays
- * bounded: a put waits while more than `maxBufferedBytes` are queued or being committed.
+ * what limits an add. Here a put resolves as soon as its block is queued, so reading and hashing
+ * the next blocks overlaps the commit of the previous ones, and the queue is written as one
+ * transaction whenever the previous one has committed (group commit: the slower the commits, the
+ * bigger the batches; at most `maxBatch` blocks or `maxBatchBytes` each). Memory stays bounded: a
+ * put waits while more than `maxBufferedBytes` are queued or being committed.
  *
  * Durability is the session's `drain()`: it resolves once every block put so far is committed
  * (and rejects with the first write error). The add worker drains before it pins anything, so a
@@ -18,12 +19,14 @@ import type { CID } from 'multiformats/cid'
 import type { AbortOptions } from '../core/options.js'
 
 export interface WriterLimits {
+  /** Transactions committing at once; more puts wait in the queue for the next batch. */
+  maxInflight: number
   maxBatch: number
   maxBatchBytes: number
   maxBufferedBytes: number
 }
 
-export const DEFAULT_LIMITS: WriterLimits = { maxBatch: 64, maxBatchBytes: 16 * 1024 * 1024, maxBufferedBytes: 48 * 1024 * 1024 }
+export const DEFAULT_LIMITS: WriterLimits = { maxInflight: 1, maxBatch: 4096, maxBatchBytes: 16 * 1024 * 1024, maxBufferedBytes: 48 * 1024 * 1024 }
 
 /** The key blockstore-idb uses: `/` + base32upper(multihash). */
 function keyOf (cid: CID): string {
@@ -49,12 +52,15 @@ export class IdbWriteSession {
     this.pendingBytes += bytes.byteLength
     if (this.pending.length >= this.limits.maxBatch || this.pendingBytes >= this.limits.maxBatchBytes) {
       this.flush()
-    } else if (!this.scheduled) {
+    } else if (!this.scheduled && this.inflight.size < this.limits.maxInflight) {
       this.scheduled = true
-      setTimeout(() => { this.flush() }, 0)
+      setTimeout(() => {
+        this.scheduled = false
+        // A commit that started meanwhile takes what queued up when it ends.
+        if (this.inflight.size < this.limits.maxInflight) this.flush()
+      }, 0)
     }
     while (this.error === undefined && this.pendingBytes + this.inflightBytes > this.limits.maxBufferedBytes) {
-      if (this.pending.length > 0) this.flush()
       await new Promise<void>(resolve => { this.waiters.push(resolve) })
     }
     this.throwIfFailed()
@@ -101,6 +107,8 @@ export class IdbWriteSession {
     }).finally(() => {
       this.inflight.delete(done)
       this.inflightBytes -= bytes
+      // Group commit: what queued up meanwhile goes in the next transaction.
+      if (this.pending.length > 0 && this.error === undefined) this.flush()
       const waiters = this.waiters
       this.waiters = []
       for (const w of waiters) w()
