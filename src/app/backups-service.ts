@@ -141,6 +141,20 @@ export interface ForgetResult {
   prune: PruneResult | undefined
 }
 
+/** Where a backup can be pushed so it outlives the tab. */
+export interface PushTarget {
+  /** `peer:<peer id>`, `service:<name>` or `rest:<url>`. */
+  id: string
+  kind: 'peer' | 'service' | 'rest'
+  label: string
+}
+
+export interface PushStatus {
+  target: PushTarget
+  state: 'waiting' | 'running' | 'done' | 'failed'
+  message: string
+}
+
 export interface BackupsService {
   repos: Store<RepoRow[]>
   current: Store<OpenRepoView | undefined>
@@ -162,6 +176,14 @@ export interface BackupsService {
   prune: (options?: ProgressOptions) => Promise<PruneResult>
   unlock: (options?: AbortOptions) => Promise<string[]>
   check: (options?: ProgressOptions & { readData?: boolean }) => Promise<{ ok: boolean, errors: string[] }>
+  /** Connected peers that offer to pin, and the pinning services in Settings. */
+  pushTargets: (options?: AbortOptions) => Promise<PushTarget[]>
+  /**
+   * Push the repository's current root to each target, concurrently. `onStatus` gets the status
+   * of every target whenever one changes. Resolves when all are done; failures are reported in the
+   * statuses, not thrown.
+   */
+  push: (targets: PushTarget[], options?: AbortOptions & { onStatus?: (s: PushStatus[]) => void }) => Promise<PushStatus[]>
   /** The open repository's backend and repository, for pushes and tests. */
   session: () => { backend: IpfsBackend, repo: Repository, node: CairnNode, view: OpenRepoView }
 }
@@ -291,6 +313,8 @@ export function createBackupsService (node: NodeService, names: NamesService, se
         loadingStats: false
       }
     }
+    // Trees and file contents are found through the index: load it once, before anything reads.
+    await repo.loadIndex()
     session = s
     current.set(s.view)
     await refreshSnapshots()
@@ -659,6 +683,67 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       options.onProgress?.({ label: options.readData === true ? 'Checking the repository and reading all data…' : 'Checking the repository…', done: 0, total: undefined, rate: 0, eta: undefined })
       const result = await e.check(s.repo, { readData: options.readData === true, signal: options.signal })
       return { ok: result.errors.length === 0, errors: result.errors }
+    },
+
+    async pushTargets (options = {}) {
+      const s = live()
+      const e = await engine()
+      const peers = await e.listPinningPeers(s.node.libp2p, options)
+      const out: PushTarget[] = peers.map(p => ({ id: `peer:${p.toString()}`, kind: 'peer', label: `Peer ${p.toString().slice(-8)}` }))
+      for (const svc of settings()?.pinningServices ?? []) out.push({ id: `service:${svc.name}`, kind: 'service', label: `Pinning service ${svc.name}` })
+      return out
+    },
+
+    async push (targets, options = {}) {
+      const s = live()
+      const e = await engine()
+      const root = s.backend.root
+      if (root === undefined) throw new InvalidInputError('The repository has no root yet: make a backup first.')
+      const statuses: PushStatus[] = targets.map(target => ({ target, state: 'waiting', message: '' }))
+      const update = (i: number, patch: Partial<PushStatus>): void => {
+        statuses[i] = { ...statuses[i] as PushStatus, ...patch }
+        options.onStatus?.(statuses.map(x => ({ ...x })))
+      }
+      options.onStatus?.(statuses.map(x => ({ ...x })))
+      const label = `restic repository ${s.record.label}`
+      await Promise.all(targets.map(async (t, i) => {
+        update(i, { state: 'running', message: 'Starting…' })
+        try {
+          if (t.kind === 'peer') {
+            const r = await e.requestPeerPin(s.node.libp2p, e.peerIdFromString(t.id.slice('peer:'.length)), root, {
+              name: label,
+              signal: options.signal,
+              onProgress: (evt) => { if (evt.type === 'push:peer-pin:pinning') update(i, { message: `Pinning: ${evt.detail.blocks} blocks fetched` }) }
+            })
+            update(i, { state: 'done', message: `Pinned ${root.toString()} (${r.blocks} blocks).` })
+          } else if (t.kind === 'service') {
+            const svc = (settings()?.pinningServices ?? []).find(x => `service:${x.name}` === t.id)
+            if (svc === undefined) throw new InvalidInputError(`The pinning service "${t.id.slice(8)}" is no longer in Settings.`)
+            const client = new e.PinningServiceClient({ endpoint: svc.endpoint, token: svc.token, name: svc.name })
+            const st = await e.pinToService(client, root, {
+              name: label,
+              blocks: s.node.blockstore,
+              origins: s.node.libp2p.getMultiaddrs().map(String),
+              signal: options.signal,
+              onProgress: (evt) => {
+                if (evt.type === 'push:pinning-service:upload') update(i, { message: `Uploaded ${evt.detail.blocks} blocks` })
+                if (evt.type === 'push:pinning-service:status') update(i, { message: `Service says: ${evt.detail.status}` })
+              }
+            })
+            update(i, { state: 'done', message: `Pinned by ${svc.name} (request ${st.requestid}).` })
+          } else {
+            const target = new e.RestBackend({ url: t.id.slice('rest:'.length) })
+            const r = await e.mirrorRepository(s.backend, target, {
+              signal: options.signal,
+              onProgress: (evt) => { if (evt.type === 'push:mirror:file') update(i, { message: `Copied ${evt.detail.files} of ${evt.detail.totalFiles} files` }) }
+            })
+            update(i, { state: 'done', message: `Copied ${r.files} file(s) (${r.bytes} bytes); ${r.skipped} were there already.` })
+          }
+        } catch (err) {
+          update(i, { state: 'failed', message: (err as Error).message })
+        }
+      }))
+      return statuses
     },
 
     session () {

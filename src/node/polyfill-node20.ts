@@ -15,3 +15,21 @@ if (typeof P.withResolvers !== 'function') {
 }
 
 export {}
+
+/**
+ * @helia/delegated-routing-v1-http-api-client 9 cancels an ndjson response body on abort with
+ * `res.body.cancel()` while its reader holds the stream. In Node (20 and 22) that returns a
+ * rejected promise ("ReadableStream is locked") that nobody handles, and Node exits. The body is
+ * being read and is released anyway, so that one rejection is harmless: drop it, and let every
+ * other unhandled rejection crash the process as before.
+ */
+const GUARD = Symbol.for('cairn:locked-stream-cancel-guard')
+const g = globalThis as { [GUARD]?: true }
+if (typeof process !== 'undefined' && typeof process.on === 'function' && g[GUARD] !== true) {
+  g[GUARD] = true
+  process.on('unhandledRejection', (reason) => {
+    const e = reason as { code?: string, message?: string, stack?: string } | null
+    if (e?.code === 'ERR_INVALID_STATE' && e.message?.includes('ReadableStream is locked') === true && e.stack?.includes('cancel') === true) return
+    throw reason
+  })
+}

@@ -5,7 +5,7 @@ import { ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { formatBytes } from '../format.js'
 import { copyText, fromDataTransfer, fromDirectoryHandle, fromFileList, passwordStrength } from '../../app/app.js'
-import type { App, OpenRepoView, PickedEntry, RepoRow, SnapshotRow, TreeRow } from '../../app/app.js'
+import type { App, OpenRepoView, PickedEntry, PushStatus, PushTarget, RepoRow, SnapshotRow, TreeRow } from '../../app/app.js'
 
 const CANCELLED = 'Cancelled. What was already uploaded is kept in the repository, and the next backup reuses it.'
 
@@ -115,6 +115,7 @@ function RepoPanel ({ app, repo }: { app: App, repo: OpenRepoView }) {
         <dt>Access</dt><dd>{repo.writable ? 'This device holds the name\'s key: backups republish the name.' : 'Read-only name: backups are pinned here, but only the key\'s owner can move the name.'}</dd>
       </dl>
       <BackupForm app={app} />
+      <Push app={app} repo={repo} />
       <Snapshots app={app} repo={repo} onBrowse={(snapshot) => { setBrowsing({ snapshot, path: [] }) }} />
       {browsing !== undefined && <Browser app={app} snapshot={browsing.snapshot} path={browsing.path} onNavigate={(path) => { setBrowsing({ ...browsing, path }) }} onClose={() => { setBrowsing(undefined) }} />}
       <Maintenance app={app} />
@@ -295,5 +296,46 @@ function Maintenance ({ app }: { app: App }) {
       <ErrorBox message={task.error} onClose={task.clearError} />
       {notice !== undefined && <p class="ok" role="status" data-testid="maintenance-notice" style="white-space: pre-wrap">{notice}</p>}
     </details>
+  )
+}
+
+function Push ({ app, repo }: { app: App, repo: OpenRepoView }) {
+  const [targets, setTargets] = useState<PushTarget[]>([])
+  const [chosen, setChosen] = useState<Set<string>>(new Set())
+  const [restUrl, setRestUrl] = useState('')
+  const [statuses, setStatuses] = useState<PushStatus[]>([])
+  const task = useTask('Cancelled. Targets that finished keep what they received.')
+  const load = useAction(async () => {
+    const t = await app.backups.pushTargets()
+    setTargets(t)
+    setChosen(prev => prev.size > 0 ? prev : new Set(t.map(x => x.id)))
+  })
+  useEffect(() => { void load.run() }, [repo.id, repo.root])
+  const toggle = (id: string, on: boolean): void => { const next = new Set(chosen); if (on) next.add(id); else next.delete(id); setChosen(next) }
+  const selected = (): PushTarget[] => {
+    const out = targets.filter(t => chosen.has(t.id))
+    if (restUrl.trim() !== '') out.push({ id: `rest:${restUrl.trim()}`, kind: 'rest', label: `restic REST server ${restUrl.trim()}` })
+    return out
+  }
+  return (
+    <div class="card" data-testid="push">
+      <div class="row wrap">
+        <h3 class="grow">Push, so the backup outlives this tab</h3>
+        <button type="button" class="secondary small" onClick={() => { void load.run() }}>Refresh targets</button>
+      </div>
+      {targets.length === 0 && <p class="muted">No connected peer offers to pin, and no pinning service is set up (Settings).</p>}
+      {targets.map(t => (
+        <label key={t.id} data-target={t.id}><input type="checkbox" checked={chosen.has(t.id)} onChange={(e) => { toggle(t.id, (e.target as HTMLInputElement).checked) }} /> {t.label}</label>
+      ))}
+      <label>restic REST server (optional) <input name="rest-url" value={restUrl} placeholder="http://host:8000/repo/" onInput={(e) => { setRestUrl((e.target as HTMLInputElement).value) }} /></label>
+      <button type="button" data-testid="start-push" disabled={task.busy || repo.root === undefined || selected().length === 0} onClick={() => { void task.run(async (o) => app.backups.push(selected(), { signal: o.signal, onStatus: setStatuses })) }}>Push {repo.root !== undefined ? <code>{repo.root.slice(0, 12)}…</code> : null}</button>
+      {task.busy && <button type="button" class="secondary" onClick={task.cancel}>Cancel</button>}
+      {statuses.length > 0 && (
+        <ul data-testid="push-status">
+          {statuses.map(st => <li key={st.target.id} data-target={st.target.id} data-state={st.state}><strong>{st.target.label}</strong>: {st.state}{st.message !== '' ? ` — ${st.message}` : ''}</li>)}
+        </ul>
+      )}
+      <ErrorBox message={load.error ?? task.error} onClose={() => { load.clear(); task.clearError() }} />
+    </div>
   )
 }
