@@ -2,9 +2,10 @@
  * restic engine throughput against real restic 0.14 on the same bytes, in the same run: backup of
  * random and text-like data (512 MiB each; 64 MiB with --quick) into fresh v2 repositories, then
  * restore, in Node (the engine on the calling thread) and in Chromium (a bench-only page built from
- * page/, blobs on a Web Worker pool, packs in the origin private file system, the data generated in
- * the page as a stream). Ratios are restic's time over ours (1 = as fast as restic), with peak
- * memory: restic's max RSS, and the Chromium renderer's RSS (page and workers) above its idle level.
+ * page/: blobs on a Web Worker pool, the data generated in a worker and streamed, the timed backup
+ * into a backend that drops pack bytes, the restore from packs kept as Blobs). Ratios are restic's
+ * time over ours (1 = as fast as restic), with peak memory: restic's max RSS, and the Chromium
+ * renderer's RSS (page and workers; idle = after a warm-up run).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
@@ -117,6 +118,8 @@ const suite: BenchSuite = {
       browser = await openChromium(repoRoot, root)
       const workers = await browser.page.evaluate(() => navigator.hardwareConcurrency)
       out.chromiumWorkers = workers
+      // Warm up (workers, WebAssembly, heaps), so the idle RSS below includes what every run needs.
+      await pageRun(browser.page, { kind: 'random', mib: 16, workers })
       for (const kind of ['random', 'text'] as const) {
         const src = join(root, `src-${kind}`)
         mkdirSync(src)

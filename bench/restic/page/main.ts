@@ -1,39 +1,35 @@
 /**
  * The restic engine in a page, for bench/restic/suite.ts: back up a generated stream (random or
- * text-like, identical to the bytes the suite writes for real restic) into a repository whose packs
- * are kept as Blobs (or OPFS files, or dropped), then restore it into a sink that only counts bytes.
+ * text-like, identical to the bytes the suite writes for real restic, generated in a worker) into a
+ * repository that drops pack bytes (timed), then into one that keeps them as Blobs, and restore
+ * that into a sink that only counts bytes (timed).
  */
 import { MemoryBackend, Repository, backup, findSnapshot, restore } from '../../../src/restic/index.js'
 import type { BackupSource, FileInfo, FileType, Handle, RestoreSink, SourceEntry } from '../../../src/restic/index.js'
 import { createResticPool } from '../../../src/workers/restic-pool.js'
+import { generate } from './generate.js'
 
 const MiB = 1024 * 1024
-const WORDS = ['restic', 'cairn', 'backup', 'chunk', 'blob', 'pack', 'index', 'tree', 'snapshot', 'the', 'of', 'and', 'a', 'to', 'in', 'repository'].map(w => new TextEncoder().encode(w))
-
-/** words[r[j] % 16] joined by spaces, until 1 MiB is filled (a plain function, so it is optimised). */
-function fillText (r: Uint8Array, out: Uint8Array): void {
-  let pos = 0
-  for (let j = 0; pos < MiB; j++) {
-    if (j > 0) out[pos++] = 0x20
-    const w = WORDS[(r[j] as number) & 15] as Uint8Array
-    for (let c = 0; c < w.length; c++) out[pos++] = w[c] as number
-  }
-}
-
-/** AES-256-CTR keystream (key SHA-256(kind), IV 0), MiB by MiB: what the suite's writeData uses. */
-async function * generate (kind: 'random' | 'text', mib: number): AsyncGenerator<Uint8Array> {
-  const raw = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(kind))
-  const key = await crypto.subtle.importKey('raw', raw, 'AES-CTR', false, ['encrypt'])
-  const zeros = new Uint8Array(MiB)
-  for (let i = 0; i < mib; i++) {
-    const counter = new Uint8Array(16)
-    new DataView(counter.buffer).setBigUint64(8, BigInt(i) * 65536n)
-    const r = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CTR', counter, length: 128 }, key, zeros))
-    if (kind === 'random') { yield r; continue }
-    // words[r[j] % 16] joined by spaces, cut at 1 MiB
-    const out = new Uint8Array(MiB + 16)
-    fillText(r, out)
-    yield out.subarray(0, MiB)
+/**
+ * The data, generated in a worker (as a file is read off the page's thread) and streamed here one
+ * MiB at a time, at most 4 pieces ahead.
+ */
+async function * fromWorker (kind: 'random' | 'text', mib: number): AsyncGenerator<Uint8Array> {
+  const worker = new Worker(new URL('./source-worker.ts', import.meta.url), { type: 'module' })
+  const queue: Array<Uint8Array | null> = []
+  let wake: (() => void) | undefined
+  worker.onmessage = (e: MessageEvent<Uint8Array | null>) => { queue.push(e.data); wake?.() }
+  worker.postMessage({ kind, mib, ahead: 4 })
+  try {
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>(resolve => { wake = resolve })
+      const piece = queue.shift()
+      if (piece === null || piece === undefined) return
+      worker.postMessage('more')
+      yield piece
+    }
+  } finally {
+    worker.terminate()
   }
 }
 
@@ -45,7 +41,7 @@ class GeneratedSource implements BackupSource {
     return [{ name: 'data.bin', type: 'file', mode: 0o644, mtimeNs: 1_700_000_000_000_000_000n, size: this.mib * MiB }]
   }
 
-  open (): AsyncIterable<Uint8Array> { return generate(this.kind, this.mib) }
+  open (): AsyncIterable<Uint8Array> { return fromWorker(this.kind, this.mib) }
 }
 
 /** Small files in memory, packs in the origin private file system (like restic's local backend on disk). */
@@ -160,9 +156,9 @@ export interface RunRequest {
   /** Worker pool size; 0 for none (the page's main thread does everything). */
   workers: number
   /**
-   * Where packs go: `blob` (default) keeps each pack as a Blob (held by the browser process, out
-   * of the renderer), `opfs` writes files in the origin private file system, `discard` keeps
-   * nothing (backup only, no restore).
+   * The timed backup always goes to a backend that keeps no pack bytes. Then, for the restore, a
+   * second (untimed) backup keeps packs as Blobs (`blob`, default: held by the browser process) or
+   * OPFS files (`opfs`); `discard` skips the restore.
    */
   backend?: 'blob' | 'opfs' | 'discard' | undefined
 }
@@ -172,34 +168,43 @@ async function run (req: RunRequest): Promise<RunResult> {
   const heap = (): number => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0
   let peak = heap()
   const timer = setInterval(() => { peak = Math.max(peak, heap()) }, 50)
-  // Generating alone, for reference (it is part of the backup time below).
+  // Generating alone, for reference (it runs in a worker during the backup).
   let t = performance.now()
-  for await (const piece of generate(req.kind, req.mib)) void piece
+  for await (const piece of fromWorker(req.kind, req.mib)) void piece
   const generateS = (performance.now() - t) / 1000
   const name = `bench-${req.kind}-${Date.now()}`
-  const backend = req.backend === 'discard' ? new DiscardBackend(name) : req.backend === 'opfs' ? new OpfsBackend(name) : new BlobBackend(name)
   const pool = req.workers > 0 ? createResticPool({ size: req.workers }) : undefined
+  const opts = { hostname: 'bench', pool }
   try {
-    const repo = await Repository.init(backend, { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
+    // The timed backup keeps no pack bytes (the engine alone, as restic's is timed on a local disk).
+    const discard = await Repository.init(new DiscardBackend(name), { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
     t = performance.now()
-    const s = await backup(repo, new GeneratedSource(req.kind, req.mib), { hostname: 'bench', pool })
+    const s = await backup(discard, new GeneratedSource(req.kind, req.mib), opts)
     const backupS = (performance.now() - t) / 1000
-    const sink = new CountingSink()
-    t = performance.now()
-    if (req.backend !== 'discard') await restore(repo, await findSnapshot(repo, 'latest'), sink, { pool })
-    const restoreS = (performance.now() - t) / 1000
-    return { backupS, restoreS, generateS, restoredBytes: sink.bytes, bytesAdded: s.bytesAdded, peakMainHeapMiB: Math.max(peak, heap()) / MiB, workers: pool?.workers ?? false }
+    if (req.backend === 'discard') return { backupS, restoreS: 0, generateS, restoredBytes: 0, bytesAdded: s.bytesAdded, peakMainHeapMiB: Math.max(peak, heap()) / MiB, workers: pool?.workers ?? false }
+    // Then a repository to restore from (packs as Blobs or OPFS files), and the timed restore.
+    const backend = req.backend === 'opfs' ? new OpfsBackend(name) : new BlobBackend(name)
+    try {
+      const repo = await Repository.init(backend, { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
+      await backup(repo, new GeneratedSource(req.kind, req.mib), opts)
+      const sink = new CountingSink()
+      t = performance.now()
+      await restore(repo, await findSnapshot(repo, 'latest'), sink, { pool })
+      const restoreS = (performance.now() - t) / 1000
+      return { backupS, restoreS, generateS, restoredBytes: sink.bytes, bytesAdded: s.bytesAdded, peakMainHeapMiB: Math.max(peak, heap()) / MiB, workers: pool?.workers ?? false }
+    } finally {
+      await backend.destroy()
+    }
   } finally {
     clearInterval(timer)
     pool?.close()
-    await backend.destroy()
   }
 }
 
 /** Bytes the generator yields (a check of the generator alone). */
 async function generatedBytes (kind: 'random' | 'text', mib: number): Promise<number> {
   let n = 0
-  for await (const piece of generate(kind, mib)) n += piece.length
+  for await (const piece of fromWorker(kind, mib)) n += piece.length
   return n
 }
 
