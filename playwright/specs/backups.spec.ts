@@ -1,7 +1,7 @@
 /**
  * Backups end to end: real Chromium, the local network peer, the Node CLI and real restic 0.14.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -81,7 +81,7 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
   const b = await newGuardedContext(browser)
   try {
     const src = join(work, 'tree')
-    await makeTree(src, Number(process.env.DEBUG_MIB ?? 50))
+    await makeTree(src, 50)
     const page = await openApp(a.context, 'backups')
     await expect(page.getByTestId('node-status')).toContainText('online', { timeout: 30_000 })
     const name = await createRepo(page, 'E2E photos')
@@ -111,7 +111,6 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     // Node resolves the name and exports a plain restic repository; real restic checks and restores it.
     const want = await hashTree(src)
     const passFile = join(work, 'pass')
-    if (process.env.DEBUG_SKIP_EXPORT === undefined) {
     await writeFile(passFile, PASSWORD)
     const exported = join(work, 'export')
     await cli(['restic', 'export', '--repo', `ipns://${name}`, ...networkFlags(), exported], { RESTIC_PASSWORD_FILE: passFile })
@@ -124,11 +123,9 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     expect(got.size).toBe(want.size)
     expect([...got].sort()).toEqual([...want].sort())
     expect((await stat(join(target, 'tree/empty.txt'))).size).toBe(0)
-    }
 
     // A second browser opens the repository by name and password and downloads one file.
     const pageB = await openApp(b.context, 'backups')
-    if (process.env.DEBUG_SKIP_EXPORT !== undefined) pageB.on('console', m => { console.log('B:', m.text()) })
     await expect(pageB.getByTestId('node-status')).toContainText('online', { timeout: 30_000 })
     const open = pageB.getByTestId('open-repo')
     await open.getByLabel('IPNS name or root CID').fill(name)
@@ -154,4 +151,197 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     await rm(work, { recursive: true, force: true })
   }
   expect([...a.violations, ...b.violations]).toEqual([])
+})
+
+async function openKnownRepo (page: Page, password: string): Promise<void> {
+  page.once('dialog', (d) => { void d.accept(password) })
+  await page.locator('[data-testid="repos"] tbody tr').first().getByRole('button', { name: /^Open/ }).click()
+  await expect(page.getByTestId('repo-name')).toHaveText(/^k51/, { timeout: 120_000 })
+}
+
+async function pushToLocalNetwork (page: Page): Promise<void> {
+  const push = page.getByTestId('push')
+  await push.getByRole('button', { name: 'Refresh targets' }).click()
+  await expect(push.locator(`label[data-target="peer:${process.env.CAIRN_RELAY_PEER!}"]`)).toBeVisible()
+  await push.getByTestId('start-push').click()
+  await expect(push.locator('[data-testid="push-status"] li')).not.toHaveCount(0)
+  await expect(push.locator('[data-testid="push-status"] li:not([data-state="done"])')).toHaveCount(0, { timeout: 180_000 })
+}
+
+test('a backup killed by closing the tab leaves a repository restic checks, and the next backup reuses its packs', async ({ browser }) => {
+  test.setTimeout(600_000)
+  const work = await mkdtemp(join(tmpdir(), 'cairn-backup-kill-'))
+  const a = await newGuardedContext(browser)
+  try {
+    const src = join(work, 'big')
+    await mkdir(join(src, 'part'), { recursive: true })
+    await writeFile(join(src, 'one.bin'), randomBytes(60 * 1024 * 1024))
+    await writeFile(join(src, 'part/two.bin'), randomBytes(60 * 1024 * 1024))
+    const page = await openApp(a.context, 'backups')
+    const name = await createRepo(page, 'Interrupted')
+    await page.getByTestId('backup-folder').setInputFiles(src)
+    await page.getByTestId('start-backup').click()
+    // Wait until a checkpoint made some packs durable, then kill the tab mid-backup.
+    await expect(page.getByTestId('progress')).toContainText('progress saved', { timeout: 180_000 })
+    await page.close()
+
+    const page2 = await openApp(a.context, 'backups')
+    await openKnownRepo(page2, PASSWORD)
+    await expect(page2.locator('[data-testid="snapshots"] tbody tr')).toHaveCount(0)
+    await pushToLocalNetwork(page2)
+
+    // What the name points at now is a valid repository for real restic.
+    const passFile = join(work, 'pass')
+    await writeFile(passFile, PASSWORD)
+    const exported = join(work, 'export')
+    await cli(['restic', 'export', '--repo', `ipns://${name}`, ...networkFlags(), exported], { RESTIC_PASSWORD_FILE: passFile })
+    const env = { ...process.env, RESTIC_PASSWORD_FILE: passFile }
+    const packs = (await readdir(join(exported, 'data'), { recursive: true })).filter(f => /[0-9a-f]{64}$/.test(f))
+    expect(packs.length).toBeGreaterThan(0)
+    // The killed backup's lock is still there (as when restic itself is killed): check without taking a lock.
+    const checked = await run('restic', ['-r', exported, '--no-lock', 'check', '--read-data'], { env })
+    expect(checked.stdout).toContain('no errors were found')
+
+    // The next backup adopts the uploaded packs instead of uploading them again.
+    await page2.getByTestId('backup-folder').setInputFiles(src)
+    await page2.getByTestId('start-backup').click()
+    await expect(page2.getByTestId('backup-notice')).toContainText('Snapshot', { timeout: 300_000 })
+    await expect(page2.getByTestId('backup-notice')).toContainText(/[1-9]\d* pack\(s\) from an interrupted backup reused/)
+    await expect(page2.locator('[data-testid="snapshots"] tbody tr')).toHaveCount(1)
+  } finally {
+    await a.context.close()
+    await rm(work, { recursive: true, force: true })
+  }
+  expect(a.violations).toEqual([])
+})
+
+test('real restic backs up through `cairn serve restic`; the page lists that snapshot and restores it', async ({ browser }) => {
+  test.setTimeout(300_000)
+  const work = await mkdtemp(join(tmpdir(), 'cairn-backup-serve-'))
+  const a = await newGuardedContext(browser)
+  const home = join(work, 'home')
+  const env = { CAIRN_HOME: home, CAIRN_KEY_PASSPHRASE: 'key passphrase' }
+  const gen = await cli(['ipns', 'key', 'gen', 'restic-repo'], env)
+  const name = /k51[0-9a-z]+/.exec(gen.stdout)?.[0] ?? ''
+  expect(name).toMatch(/^k51/)
+  const relays = JSON.parse(process.env.CAIRN_RELAY_ADDRS!) as string[]
+  const server = spawn(process.execPath, [CLI, 'serve', 'restic', '--repo', `ipns://${name}`, '--init', '--routing', process.env.CAIRN_ROUTING_URL!,
+    '--peer', relays[0]!, '--listen', '127.0.0.1:0', '--idle', '500', '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  server.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
+  server.stderr.setEncoding('utf8').on('data', (d: string) => { err += d })
+  try {
+    await expect.poll(() => out.includes('\n'), { timeout: 60_000, message: err }).toBe(true)
+    const info = JSON.parse(out.split('\n')[0]!) as { url: string }
+    const sessions = (): number => out.trim().split('\n').length - 1
+    const src = join(work, 'data')
+    await mkdir(join(src, 'sub'), { recursive: true })
+    const bin = randomBytes(700_000)
+    await writeFile(join(src, 'sub/photo.bin'), bin)
+    await writeFile(join(src, 'hello.txt'), 'restic wrote this\n')
+    const renv = { ...process.env, RESTIC_PASSWORD: PASSWORD, RESTIC_REPOSITORY: `rest:${info.url}` }
+    await run('restic', ['init'], { env: renv })
+    await expect.poll(sessions, { timeout: 60_000 }).toBeGreaterThanOrEqual(1)
+    const backed = await run('restic', ['backup', '--host', 'laptop', '--tag', 'from-restic', src], { env: renv })
+    const snapshotId = /snapshot ([0-9a-f]{8}) saved/.exec(backed.stdout)?.[1] ?? ''
+    expect(snapshotId).toMatch(/^[0-9a-f]{8}$/)
+    await expect.poll(sessions, { timeout: 60_000 }).toBeGreaterThanOrEqual(2)
+
+    const page = await openApp(a.context, 'backups')
+    const open = page.getByTestId('open-repo')
+    await open.getByLabel('IPNS name or root CID').fill(`ipns://${name}`)
+    await open.getByLabel('Password').fill(PASSWORD)
+    await open.getByRole('button', { name: 'Open' }).click()
+    await expect(page.getByTestId('repo-name')).toHaveText(name, { timeout: 120_000 })
+    const row = page.locator(`[data-testid="snapshots"] tbody tr`)
+    await expect(row).toHaveCount(1)
+    await expect(row).toContainText(snapshotId)
+    await expect(row).toContainText('laptop')
+    await expect(row).toContainText('from-restic')
+    await expect(row.getByTestId('snapshot-size')).toContainText('in 2 files', { timeout: 60_000 })
+
+    // Restore the whole snapshot into a folder (the origin private file system stands in for the folder picker).
+    const restored = await page.evaluate(async ({ id }) => {
+      const root = await navigator.storage.getDirectory()
+      const dir = await root.getDirectoryHandle('restore-test', { create: true })
+      return await globalThis.cairn!.backups.restoreToDirectory(id, '/', dir)
+    }, { id: snapshotId })
+    expect(restored.files).toBe(2)
+    const bytes = await page.evaluate(async ({ path }) => {
+      let d = await (await navigator.storage.getDirectory()).getDirectoryHandle('restore-test')
+      const parts = path.split('/').filter(p => p !== '')
+      for (const p of parts.slice(0, -1)) d = await d.getDirectoryHandle(p)
+      const f = await (await d.getFileHandle(parts[parts.length - 1]!)).getFile()
+      return Array.from(new Uint8Array(await f.arrayBuffer()))
+    }, { path: join(src, 'sub/photo.bin') })
+    expect(Buffer.from(bytes).equals(bin)).toBe(true)
+
+    // And as a streamed zip download.
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120_000 }),
+      row.getByRole('button', { name: 'Download .zip' }).click()
+    ])
+    const zip = await readFile(await download.path())
+    expect(zip.subarray(0, 4).toString('hex')).toBe('504b0304')
+    expect(zip.includes(bin.subarray(0, 4096))).toBe(true)
+  } finally {
+    server.kill('SIGINT')
+    await a.context.close()
+    await rm(work, { recursive: true, force: true })
+  }
+  expect(a.violations).toEqual([])
+})
+
+test('clear errors: an unreachable name, and a tampered block', async ({ browser }) => {
+  test.setTimeout(300_000)
+  const a = await newGuardedContext(browser)
+  try {
+    const page = await openApp(a.context, 'backups')
+    // A valid name nobody ever published.
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    const { nameFromPublicKey } = await import('../../src/ipfs/ipns/names.js')
+    const unknown = nameFromPublicKey((await generateKeyPair('Ed25519')).publicKey).k51
+    const open = page.getByTestId('open-repo')
+    await open.getByLabel('IPNS name or root CID').fill(unknown)
+    await open.getByLabel('Password').fill(PASSWORD)
+    await open.getByRole('button', { name: 'Open' }).click()
+    await expect(page.getByRole('alert')).toContainText('could not be resolved', { timeout: 120_000 })
+
+    // A block of a pack changed in this browser's store: the restic layer refuses it and names the pack.
+    await createRepo(page, 'Tamper')
+    const file = randomBytes(3 * 1024 * 1024)
+    await page.getByTestId('backup-files').setInputFiles({ name: 'secret.bin', mimeType: 'application/octet-stream', buffer: file })
+    await page.getByTestId('start-backup').click()
+    await expect(page.getByTestId('backup-notice')).toContainText('Snapshot', { timeout: 120_000 })
+    const flipped = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => { const r = indexedDB.open('cairn/blocks/v1'); r.onsuccess = () => { resolve(r.result) }; r.onerror = () => { reject(r.error) } })
+      const tx = db.transaction('cairn/blocks/v1', 'readwrite')
+      const store = tx.objectStore('cairn/blocks/v1')
+      let n = 0
+      await new Promise<void>((resolve, reject) => {
+        const cur = store.openCursor()
+        cur.onsuccess = () => {
+          const c = cur.result
+          if (c === null) { resolve(); return }
+          const v = c.value as Uint8Array
+          // The 1 MiB leaves are pieces of pack files (index, snapshot and key files are small).
+          if (v.byteLength === 1024 * 1024) { const t = new Uint8Array(v); t[4096] = t[4096]! ^ 0xff; c.update(t); n++ }
+          c.continue()
+        }
+        cur.onerror = () => { reject(cur.error) }
+      })
+      db.close()
+      return n
+    })
+    expect(flipped).toBeGreaterThan(0)
+    await page.locator('[data-testid="snapshots"] tbody tr').first().getByRole('button', { name: 'Browse' }).click()
+    const tree = page.getByTestId('snapshot-browser')
+    await tree.locator('tr[data-entry="secret.bin"]').getByRole('button', { name: 'Download' }).click()
+    await expect(tree.getByRole('alert')).toContainText(/data\/[0-9a-f]{2}\/[0-9a-f]{64}/, { timeout: 60_000 })
+    await expect(tree.getByRole('alert')).toContainText(/MAC|damaged|authentication/i)
+  } finally {
+    await a.context.close()
+  }
+  expect(a.violations).toEqual([])
 })

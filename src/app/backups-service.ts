@@ -355,7 +355,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
     return await e.findSnapshot(s.repo, id, {}, options)
   }
 
-  async function restoreInto (snapshotId: string, path: string, makeSink: (e: typeof Engine, snap: Snapshot) => Engine.DirectorySink | Engine.ZipSink, run: (sink: Engine.DirectorySink | Engine.ZipSink, restoring: Promise<unknown>) => Promise<void>, options: ProgressOptions): Promise<{ files: number, bytes: number, skipped: string[] }> {
+  async function restoreInto (snapshotId: string, path: string, makeSink: (e: typeof Engine, snap: Snapshot) => Engine.DirectorySink | Engine.ZipSink, run: (sink: Engine.DirectorySink | Engine.ZipSink, restoring: Promise<unknown>, total: number | undefined) => Promise<void>, options: ProgressOptions): Promise<{ files: number, bytes: number, skipped: string[] }> {
     const s = live()
     const e = await engine()
     const snap = await snapshotOf(s, snapshotId, options)
@@ -376,15 +376,21 @@ export function createBackupsService (node: NodeService, names: NamesService, se
     let bytes = 0
     let files = 0
     const sink = makeSink(e, snap)
+    const pool = e.createResticPool({ signal: options.signal })
     const restoring = e.restore(s.repo, snap, sink, {
       path,
+      pool,
       signal: options.signal,
       onProgress: (evt) => {
         if (evt.type === 'restic:restore:bytes') { bytes += evt.detail.bytes; options.onProgress?.({ ...meter.update(bytes, total), files: { done: files, total: undefined } }) }
         if (evt.type === 'restic:restore:file') files++
       }
     })
-    await run(sink, restoring)
+    try {
+      await run(sink, restoring, total)
+    } finally {
+      pool.close()
+    }
     return { files, bytes, skipped: sink.skipped }
   }
 
@@ -513,12 +519,19 @@ export function createBackupsService (node: NodeService, names: NamesService, se
         const meter = createMeter('Backing up')
         let bytes = 0
         let files = 0
-        const report = (): void => { options.onProgress?.({ ...meter.update(bytes, source.totalBytes), files: { done: files, total: source.totalFiles } }) }
+        let checkpoints = 0
+        const report = (): void => {
+          const label = checkpoints > 0 ? `Backing up (progress saved ${checkpoints}×: a closed tab resumes from there)` : 'Backing up'
+          options.onProgress?.({ ...meter.update(bytes, source.totalBytes), label, files: { done: files, total: source.totalFiles } })
+        }
         let lastCheckpoint = performance.now()
         let checkpoint: Promise<unknown> | undefined
         let summary: Awaited<ReturnType<typeof e.backup>>
+        // Hashing, compression and encryption run in Web Workers, one per core.
+        const pool = e.createResticPool({ signal: options.signal })
         try {
           summary = await e.backup(s.repo, source, {
+            pool,
             hostname: host,
             tags,
             signal: options.signal,
@@ -527,7 +540,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
               if (evt.type === 'restic:backup:file') { files++; if (!evt.detail.changed) bytes += evt.detail.size; report() }
               if (evt.type === 'restic:pack:uploaded' && checkpoint === undefined && performance.now() - lastCheckpoint > CHECKPOINT_MIN_MS) {
                 // Make what is uploaded durable: pinned, and reachable under the name.
-                checkpoint = commit(s).catch((err: unknown) => { console.warn('Backup checkpoint failed:', err) }).finally(() => { checkpoint = undefined; lastCheckpoint = performance.now() })
+                checkpoint = commit(s).then(() => { checkpoints++; report() }, (err: unknown) => { console.warn('Backup checkpoint failed:', err) }).finally(() => { checkpoint = undefined; lastCheckpoint = performance.now() })
               }
             }
           })
@@ -536,6 +549,8 @@ export function createBackupsService (node: NodeService, names: NamesService, se
           // Keep the packs that made it: the next backup adopts them instead of uploading again.
           await commit(s).catch(() => {})
           throw err
+        } finally {
+          pool.close()
         }
         await checkpoint
         options.onProgress?.({ label: 'Publishing the new root…', done: bytes, total: source.totalBytes, rate: 0, eta: undefined, files: { done: files, total: source.totalFiles } })
@@ -615,7 +630,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
         const base = e.splitPath(path)
         zipName = `${base[base.length - 1] ?? `snapshot-${snap.id.slice(0, 8)}`}.zip`
         return new e.ZipSink(base[base.length - 1] ?? snap.id.slice(0, 8))
-      }, async (sink, restoring) => {
+      }, async (sink, restoring, total) => {
         const e = await engine()
         const zip = sink as Engine.ZipSink
         const done = restoring.then(() => { zip.end() }, (err: unknown) => { zip.end(err); throw err })
@@ -628,7 +643,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
             yield value
           }
         }
-        await Promise.all([saveStream(zipName, pieces(), { mimeType: 'application/zip', ...(options.signal !== undefined ? { signal: options.signal } : {}) }), done])
+        await Promise.all([saveStream(zipName, pieces(), { mimeType: 'application/zip', ...(total !== undefined ? { size: total } : {}), ...(options.signal !== undefined ? { signal: options.signal } : {}) }), done])
       }, options)
     },
 
