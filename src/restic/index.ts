@@ -15,6 +15,8 @@ export { randomPolynomial, isIrreducible, parsePolynomial, formatPolynomial } fr
 export { Repository } from './repository/repository.js'
 export type { OpenOptions, InitOptions } from './repository/repository.js'
 export { BlobSaver } from './repository/blob-saver.js'
+export { InThreadBlobPool, PoolClosedError, inFlightLimit } from './repository/blob-pool.js'
+export type { BlobPool, EncodeRequest, EncodedBlob, DecodeRequest, DecodedBlob } from './repository/blob-pool.js'
 export { lockRepository, removeLocks } from './repository/lock.js'
 export type { Lock } from './repository/lock.js'
 export { backup } from './archiver/archiver.js'

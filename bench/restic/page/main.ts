@@ -231,4 +231,11 @@ async function stages (n: number): Promise<Record<string, number>> {
   return out
 }
 
-(globalThis as unknown as { resticBench: unknown }).resticBench = { run, stages, generatedBytes, hardwareConcurrency: navigator.hardwareConcurrency }
+/** SHA-256 of each generated piece (to check the page's data against the file restic backs up). */
+async function pieceHashes (kind: 'random' | 'text', mib: number): Promise<string[]> {
+  const out: string[] = []
+  for await (const piece of fromWorker(kind, mib)) out.push(Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', piece)), b => b.toString(16).padStart(2, '0')).join(''))
+  return out
+}
+
+(globalThis as unknown as { resticBench: unknown }).resticBench = { run, stages, pieceHashes, generatedBytes, hardwareConcurrency: navigator.hardwareConcurrency }
