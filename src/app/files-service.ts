@@ -165,7 +165,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
         performance.mark('cairn:add:imported')
         const store = await lib()
         for (const r of roots) {
-          if (r.pinned !== true) await pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name }, complete: true })
+          if (r.pinned !== true) await withWebLock('pins', undefined, async () => pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name }, complete: true }))
           await store.put({ cid: r.cid, name: r.name === '' ? r.cid : r.name, size: Number(r.size), type: r.type, source: 'add', profile: options.profile, addedAt: Date.now() })
         }
         performance.mark('cairn:add:pinned')
@@ -266,7 +266,8 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
 
     async pin (cid, name) {
       const { pins, CID } = await mods()
-      await pins.pin(helia(), CID.parse(cid), name !== undefined ? { metadata: { name } } : {})
+      // Pin records are read-modify-written: one writer at a time across tabs and the add worker.
+      await withWebLock('pins', undefined, async () => pins.pin(helia(), CID.parse(cid), name !== undefined ? { metadata: { name } } : {}))
       const store = await lib()
       if (!(await store.list()).some(i => i.cid === cid)) {
         const { browse } = await mods()
@@ -278,7 +279,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
 
     async unpin (cid) {
       const { pins, CID } = await mods()
-      await pins.unpin(helia(), CID.parse(cid))
+      await withWebLock('pins', undefined, async () => pins.unpin(helia(), CID.parse(cid)))
       await service.refreshLibrary()
     },
 

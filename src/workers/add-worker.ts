@@ -41,6 +41,17 @@ async function pinRecords (name: string): Promise<IdbPinRecords> {
   return s
 }
 
+/**
+ * Pin records are read-modify-written; every writer in the app (this worker, and the page's pin
+ * and unpin) holds this Web Lock meanwhile, so two writers never interleave on a shared block.
+ * The page's `withWebLock('pins', …)` is the same lock.
+ */
+async function withPinsLock<T> (fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+  if (locks === undefined) return fn()
+  return locks.request('cairn:pins', { mode: 'exclusive' }, async () => fn()) as Promise<T>
+}
+
 async function * fileChunks (file: File): AsyncGenerator<Uint8Array> {
   const reader = file.stream().getReader()
   try {
@@ -110,14 +121,16 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
         // from here on the pins run to the end.
         controller.signal.throwIfAborted()
         const records = await pinRecords(pinTo)
-        for (let i = 0; i < roots.length; i++) {
-          const root = roots[i]!
-          const blocks = tracker.blocksOf(root.cid)
-          if (blocks === undefined) continue
-          const result = await pinBlocks(records, root.cid, blocks, { metadata: { name: root.name } })
-          post({ type: 'progress', id: msg.id, event: { type: 'pin:blocks', detail: { root: root.cid.toString(), blocks: result.blocks } } })
-          out[i]!.pinned = true
-        }
+        await withPinsLock(async () => {
+          for (let i = 0; i < roots.length; i++) {
+            const root = roots[i]!
+            const blocks = tracker.blocksOf(root.cid)
+            if (blocks === undefined) continue
+            const result = await pinBlocks(records, root.cid, blocks, { metadata: { name: root.name } })
+            post({ type: 'progress', id: msg.id, event: { type: 'pin:blocks', detail: { root: root.cid.toString(), blocks: result.blocks } } })
+            out[i]!.pinned = true
+          }
+        })
       }
       post({ type: 'done', id: msg.id, roots: out })
     } catch (err) {
