@@ -26,7 +26,7 @@ function post (msg: AddWorkerResponse): void {
 async function blockstore (name: string): Promise<BatchedIdbWriter> {
   let s = stores.get(name)
   if (s === undefined) {
-    s = BatchedIdbWriter.open(name)
+    s = BatchedIdbWriter.open(name, {}, () => { stores.delete(name) })
     stores.set(name, s)
   }
   return s
@@ -35,7 +35,7 @@ async function blockstore (name: string): Promise<BatchedIdbWriter> {
 async function pinRecords (name: string): Promise<IdbPinRecords> {
   let s = pinStores.get(name)
   if (s === undefined) {
-    s = openIdbPinRecords(name)
+    s = openIdbPinRecords(name, () => { pinStores.delete(name) })
     pinStores.set(name, s)
   }
   return s

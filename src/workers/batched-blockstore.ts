@@ -120,9 +120,16 @@ export class IdbWriteSession {
 export class BatchedIdbWriter {
   private constructor (private readonly db: IDBPDatabase, private readonly storeName: string, private readonly limits: WriterLimits) {}
 
-  /** Open the database blockstore-idb uses for `name` (same version, same object store). */
-  static async open (name: string, limits: Partial<WriterLimits> = {}): Promise<BatchedIdbWriter> {
-    const db = await openDB(name, 1, { upgrade (d) { d.createObjectStore(name) } })
+  /**
+   * Open the database blockstore-idb uses for `name` (same version, same object store).
+   * `onBlocking` runs (after the connection is closed) when another connection needs to upgrade or
+   * delete the database; open a new writer after that.
+   */
+  static async open (name: string, limits: Partial<WriterLimits> = {}, onBlocking?: () => void): Promise<BatchedIdbWriter> {
+    const db: IDBPDatabase = await openDB(name, 1, {
+      upgrade (d) { d.createObjectStore(name) },
+      blocking () { db.close(); onBlocking?.() }
+    })
     return new BatchedIdbWriter(db, name, { ...DEFAULT_LIMITS, ...limits })
   }
 

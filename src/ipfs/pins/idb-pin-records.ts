@@ -14,8 +14,15 @@ export interface IdbPinRecords extends PinRecordStore {
   close: () => void
 }
 
-export async function openIdbPinRecords (name: string): Promise<IdbPinRecords> {
-  const db: IDBPDatabase = await openDB(name, 1, { upgrade (d) { d.createObjectStore(name) } })
+/**
+ * Open the records of the datastore `name`. `onBlocking` runs (after the connection is closed)
+ * when another connection needs to upgrade or delete the database; open a new one after that.
+ */
+export async function openIdbPinRecords (name: string, onBlocking?: () => void): Promise<IdbPinRecords> {
+  const db: IDBPDatabase = await openDB(name, 1, {
+    upgrade (d) { d.createObjectStore(name) },
+    blocking () { db.close(); onBlocking?.() }
+  })
   return {
     async get (key) {
       const value: unknown = await db.get(name, key)

@@ -50,6 +50,15 @@ function equals (a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** The bytes of the same CID in the other version, when there is one (dag-pb, sha2-256). */
+function otherVersion (cid: CID): Uint8Array[] {
+  try {
+    if (cid.version === 0) return [cid.toV1().bytes]
+    if (cid.code === 0x70 && cid.multihash.code === 0x12) return [cid.toV0().bytes]
+  } catch { /* no other form */ }
+  return []
+}
+
 interface PinnedBlock { pinCount: number, pinnedBy: Uint8Array[] }
 
 export type RecordWrite = { key: string, value: Uint8Array } | { key: string, delete: true }
@@ -124,7 +133,8 @@ export async function unpinBlocks (store: PinRecordStore, root: CID, blockKeys: 
   const rootKey = pinKey(root)
   const keys = [...new Set(blockKeys)]
   const batchSize = Math.max(1, options.batchSize ?? PIN_BATCH)
-  const by = root.bytes
+  // The pin may have been made with the other version of the same CID (Helia keys pins by v1).
+  const forms = [root.bytes, ...otherVersion(root)]
   let released = 0
   for (let start = 0; start < keys.length || start === 0; start += batchSize) {
     const batch = keys.slice(start, start + batchSize)
@@ -135,7 +145,7 @@ export async function unpinBlocks (store: PinRecordStore, root: CID, blockKeys: 
         const current = values[i]
         if (current === undefined) continue
         const record = cborg.decode(current) as PinnedBlock
-        const kept = record.pinnedBy.filter(c => !equals(c, by))
+        const kept = record.pinnedBy.filter(c => !forms.some(f => equals(c, f)))
         if (kept.length === record.pinnedBy.length) continue
         released++
         const pinCount = record.pinCount - 1

@@ -4,7 +4,7 @@ import { addAll } from '../../../src/ipfs/add/index.js'
 import { walkDag } from '../../../src/ipfs/car/walk.js'
 import { addAndPin, collectGarbage, isPinned, listPins, NotPinnedError, pin, PinBlockMissingError, unpin } from '../../../src/ipfs/pins/index.js'
 import { useTestNodes, pseudoRandom } from './node.js'
-import { text } from './helpers.js'
+import { text, zeros } from './helpers.js'
 import type { MemoryBlockstore } from 'blockstore-core/memory'
 import type { CID } from 'multiformats/cid'
 
@@ -61,6 +61,43 @@ describe('pins', () => {
     expect(err?.message).toContain(victim.toString())
     expect(await helia.pins.isPinned(root.cid)).toBe(false)
     expect(await helia.pins.isPinned(leaves[1] as CID)).toBe(false)
+  })
+})
+
+describe('unpin', () => {
+  it('releases each block once, and only for its own root (repeated chunks, a chunk shared with another pin)', async () => {
+    const { helia, blockstore } = await node()
+    // 2 MB of zeros: eight identical 256 KiB leaves; the second pin shares that leaf.
+    const [zeros8] = await addAndPin(helia, [{ path: 'zeros8', content: zeros(2_000_000) }])
+    const [zeros1] = await addAndPin(helia, [{ path: 'zeros1', content: zeros(262_144) }])
+    if (zeros8 === undefined || zeros1 === undefined) throw new Error('no roots')
+    const kept = await dagStats(blockstore, zeros1.cid)
+    const unique = async (root: CID): Promise<Map<string, number>> => {
+      const m = new Map<string, number>()
+      for await (const b of walkDag(blockstore, root)) m.set(b.cid.toString(), b.bytes.byteLength)
+      return m
+    }
+    const [all8, all1] = [await unique(zeros8.cid), await unique(zeros1.cid)]
+    expect(all8.size).toBe(3) // root, the full zero leaf (eight times), the short last leaf
+    expect([...all1.keys()].every(k => all8.has(k))).toBe(true) // zeros1 is that full leaf
+    const onlyIn8 = [...all8].filter(([k]) => !all1.has(k))
+    expect((await unpin(helia, zeros8.cid)).blocks).toBe(3)
+    expect(await collectGarbage(helia)).toEqual({ blocks: onlyIn8.length, bytes: onlyIn8.reduce((a, [, n]) => a + n, 0) })
+    expect(await dagStats(blockstore, zeros1.cid)).toEqual(kept)
+    expect(await helia.pins.isPinned(zeros1.cid)).toBe(true)
+    await unpin(helia, zeros1.cid)
+    expect(await collectGarbage(helia)).toEqual(kept)
+    expect(await storedBlocks(blockstore)).toBe(0)
+  })
+
+  it('a CIDv0 pin is removed by its CIDv1 too, releasing every block', async () => {
+    const { helia, blockstore } = await node()
+    const [root] = await addAndPin(helia, [{ path: 'f', content: pseudoRandom(600_000, 11) }])
+    if (root === undefined) throw new Error('no root')
+    expect(root.cid.version).toBe(0)
+    const stats = await dagStats(blockstore, root.cid)
+    expect((await unpin(helia, root.cid.toV1())).blocks).toBe(stats.blocks)
+    expect(await collectGarbage(helia)).toEqual(stats)
   })
 })
 
