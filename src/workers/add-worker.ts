@@ -6,7 +6,7 @@
  */
 import { addAll } from '../ipfs/add/index.js'
 import { DagTracker } from '../ipfs/pins/dag-tracker.js'
-import { pinBlocks } from '../ipfs/pins/pin-records.js'
+import { pinMany } from '../ipfs/pins/pin-records.js'
 import { openIdbPinRecords } from '../ipfs/pins/idb-pin-records.js'
 import { errorToObject } from '../core/errors.js'
 import { BatchedIdbWriter } from './batched-blockstore.js'
@@ -121,15 +121,15 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
         // from here on the pins run to the end.
         controller.signal.throwIfAborted()
         const records = await pinRecords(pinTo)
-        await withPinsLock(async () => {
-          for (let i = 0; i < roots.length; i++) {
-            const root = roots[i]!
-            const blocks = tracker.blocksOf(root.cid)
-            if (blocks === undefined) continue
-            const result = await pinBlocks(records, root.cid, blocks, { metadata: { name: root.name } })
-            post({ type: 'progress', id: msg.id, event: { type: 'pin:blocks', detail: { root: root.cid.toString(), blocks: result.blocks } } })
-            out[i]!.pinned = true
-          }
+        // Every root at once: an add of many top-level files costs a few transactions in all.
+        const known = roots.flatMap((root, i) => {
+          const blockKeys = tracker.blocksOf(root.cid)
+          return blockKeys === undefined ? [] : [{ i, root: root.cid, blockKeys, metadata: { name: root.name } }]
+        })
+        const results = await withPinsLock(async () => pinMany(records, known))
+        known.forEach(({ i, root }, j) => {
+          out[i]!.pinned = true
+          post({ type: 'progress', id: msg.id, event: { type: 'pin:blocks', detail: { root: root.toString(), blocks: results[j]!.blocks } } })
         })
       }
       post({ type: 'done', id: msg.id, roots: out })

@@ -7,5 +7,5 @@ export type { AddAndPinOptions, AddPinNode, GcProgressEvents, GcResult, PinInfo,
 export { withExclusiveLock, withSharedLock } from './lock.js'
 export { NotPinnedError, PinBlockMissingError } from './errors.js'
 export { DagTracker } from './dag-tracker.js'
-export { datastorePinRecords, pinBlocks, pinKey, pinnedBlockKey, unpinBlocks } from './pin-records.js'
-export type { PinBlocksResult, PinRecordStore } from './pin-records.js'
+export { datastorePinRecords, pinBlocks, pinKey, pinMany, pinnedBlockKey, unpinBlocks } from './pin-records.js'
+export type { PinBlocksResult, PinRecordStore, PinRequest } from './pin-records.js'

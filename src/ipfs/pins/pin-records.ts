@@ -85,40 +85,87 @@ export interface PinBlocksResult {
   alreadyPinned: boolean
 }
 
+/** One root to pin and every block of its DAG (root included, as `pinnedBlockKey`s). */
+export interface PinRequest {
+  root: CID
+  blockKeys: Iterable<string>
+  metadata?: Record<string, string | number | boolean> | undefined
+}
+
 /**
  * Pin `root` as holding exactly `blockKeys` (its whole DAG, root included, as `pinnedBlockKey`s;
  * duplicates are fine). Every block must already be stored: the caller guarantees it.
  */
 export async function pinBlocks (store: PinRecordStore, root: CID, blockKeys: Iterable<string>, options: PinBlocksOptions = {}): Promise<PinBlocksResult> {
-  const rootKey = pinKey(root)
-  if (await store.get(rootKey) !== undefined) return { blocks: 0, alreadyPinned: true }
-  const keys = [...new Set(blockKeys)]
+  const [result] = await pinMany(store, [{ root, blockKeys, metadata: options.metadata }], options)
+  return result!
+}
+
+/**
+ * Pin many roots at once (an add of many top-level files): their records are read and written
+ * together, `batchSize` records a transaction, so a thousand small roots cost a few transactions,
+ * not a thousand. A root listed twice, or pinned already, is left as it is. Each root's pin record
+ * is written in the transaction of its last block marks (never before).
+ */
+export async function pinMany (store: PinRecordStore, requests: PinRequest[], options: Omit<PinBlocksOptions, 'metadata'> = {}): Promise<PinBlocksResult[]> {
   const batchSize = Math.max(1, options.batchSize ?? PIN_BATCH)
-  const pinRecord = cborg.encode({ depth: Infinity, metadata: options.metadata ?? {} })
-  const by = root.bytes
-  let marked = 0
-  for (let start = 0; start < keys.length || start === 0; start += batchSize) {
-    const batch = keys.slice(start, start + batchSize)
-    const last = start + batchSize >= keys.length
-    await store.update(last ? [...batch, rootKey] : batch, (values) => {
+  const rootKeys = requests.map(r => pinKey(r.root))
+  const results: PinBlocksResult[] = requests.map(() => ({ blocks: 0, alreadyPinned: true }))
+
+  // Which roots are pinned already (read in batches, no writes).
+  const pinned = new Set<string>()
+  for (let i = 0; i < rootKeys.length; i += batchSize) {
+    const keys = [...new Set(rootKeys.slice(i, i + batchSize))]
+    await store.update(keys, (values) => {
+      values.forEach((v, j) => { if (v !== undefined) pinned.add(keys[j]!) })
+      return []
+    })
+  }
+
+  // The work, in order: each root's block marks, then its pin record.
+  type Op = { kind: 'mark', key: string, by: Uint8Array } | { kind: 'pin', key: string, value: Uint8Array }
+  const ops: Op[] = []
+  requests.forEach((r, i) => {
+    const rootKey = rootKeys[i]!
+    if (pinned.has(rootKey)) return
+    pinned.add(rootKey) // a second request for the same root is a no-op
+    const keys = new Set(r.blockKeys)
+    keys.add(pinnedBlockKey(r.root))
+    for (const key of keys) ops.push({ kind: 'mark', key, by: r.root.bytes })
+    ops.push({ kind: 'pin', key: rootKey, value: cborg.encode({ depth: Infinity, metadata: r.metadata ?? {} }) })
+    results[i] = { blocks: keys.size, alreadyPinned: false }
+  })
+
+  let done = 0
+  for (let start = 0; start < ops.length; start += batchSize) {
+    const batch = ops.slice(start, start + batchSize)
+    const keys = [...new Set(batch.map(op => op.key))]
+    await store.update(keys, (values) => {
+      const records = new Map<string, PinnedBlock | undefined>()
+      keys.forEach((k, i) => { const v = values[i]; records.set(k, v === undefined ? undefined : cborg.decode(v) as PinnedBlock) })
+      const dirty = new Set<string>()
       const writes: RecordWrite[] = []
-      for (let i = 0; i < batch.length; i++) {
-        const current = values[i]
-        const record: PinnedBlock = current === undefined ? { pinCount: 0, pinnedBy: [] } : cborg.decode(current) as PinnedBlock
+      for (const op of batch) {
+        if (op.kind === 'pin') {
+          // Pinned meanwhile by another writer: leave its record.
+          if (records.get(op.key) === undefined) writes.push({ key: op.key, value: op.value })
+          continue
+        }
+        const record = records.get(op.key) ?? { pinCount: 0, pinnedBy: [] }
+        records.set(op.key, record)
         // Helia's rule: a block already held by this root is not counted twice.
-        if (record.pinnedBy.some(c => equals(c, by))) continue
+        if (record.pinnedBy.some(c => equals(c, op.by))) continue
         record.pinCount++
-        record.pinnedBy.push(by)
-        writes.push({ key: batch[i]!, value: cborg.encode(record) })
+        record.pinnedBy.push(op.by)
+        dirty.add(op.key)
       }
-      if (last && values[batch.length] === undefined) writes.push({ key: rootKey, value: pinRecord })
+      for (const key of dirty) writes.push({ key, value: cborg.encode(records.get(key)!) })
       return writes
     })
-    marked += batch.length
-    options.onBatch?.(marked)
-    if (last) break
+    done += batch.length
+    options.onBatch?.(done)
   }
-  return { blocks: keys.length, alreadyPinned: false }
+  return results
 }
 
 /**

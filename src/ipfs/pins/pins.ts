@@ -16,7 +16,7 @@ import { NotPinnedError, PinBlockMissingError } from './errors.js'
 import { withExclusiveLock, withSharedLock } from './lock.js'
 import { leafSkippingWalker } from './leaf-skipping-walker.js'
 import { DagTracker } from './dag-tracker.js'
-import { datastorePinRecords, pinBlocks, pinnedBlockKey, unpinBlocks } from './pin-records.js'
+import { datastorePinRecords, pinBlocks, pinMany, pinnedBlockKey, unpinBlocks } from './pin-records.js'
 import * as dagPb from '@ipld/dag-pb'
 import * as raw from 'multiformats/codecs/raw'
 import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
@@ -247,7 +247,9 @@ export async function addAndPin (node: AddPinNode, source: AsyncIterable<AddEntr
       throw new AbortError('The add was cancelled before pinning. Nothing was pinned; the next garbage collection removes its blocks.')
     }
     const records = datastorePinRecords(node.datastore)
-    for (const root of roots) await pinAdded(node, records, root.cid, tracker.blocksOf(root.cid))
+    const known = roots.flatMap(r => { const blockKeys = tracker.blocksOf(r.cid); return blockKeys === undefined ? [] : [{ root: r.cid, blockKeys }] })
+    await pinMany(records, known)
+    for (const root of roots) if (tracker.blocksOf(root.cid) === undefined) await pin(node, root.cid, { complete: true })
     return roots
   })
 }

@@ -16,7 +16,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
 import { addAll } from '../../../src/ipfs/add/index.js'
 import { walkDag } from '../../../src/ipfs/car/walk.js'
-import { collectGarbage, DagTracker, isPinned, listPins, pin, pinBlocks, pinnedBlockKey, unpin } from '../../../src/ipfs/pins/index.js'
+import { collectGarbage, DagTracker, isPinned, listPins, pin, pinBlocks, pinMany, pinnedBlockKey, unpin } from '../../../src/ipfs/pins/index.js'
 import { openIdbPinRecords } from '../../../src/ipfs/pins/idb-pin-records.js'
 import { BatchedIdbWriter } from '../../../src/workers/batched-blockstore.js'
 import { pseudoRandom } from './node.js'
@@ -166,6 +166,46 @@ describe('pins written by the add worker (IndexedDB)', () => {
       for (const c of await dagCids(node.helia, b.cid)) expect(await node.helia.pins.isPinned(c)).toBe(true)
     } finally {
       await node.close()
+    }
+  })
+
+  it('many top-level roots pinned together (small batches, a duplicate, one pinned already): the records Helia writes pinning them one by one', async () => {
+    const names = freshNames()
+    const entries = (): AddEntry[] => {
+      const out: AddEntry[] = []
+      for (let i = 0; i < 60; i++) out.push({ path: `f${i}.bin`, content: i % 10 === 0 ? zeros(300_000) : text(`file ${i}`) })
+      out.push({ path: 'dir/a.txt', content: text('file 1') }, { path: 'dir/z.bin', content: zeros(300_000) })
+      return out
+    }
+    const writer = await BatchedIdbWriter.open(names.blocks)
+    const session = writer.session()
+    const tracker = new DagTracker()
+    const roots = await addAll(tracker.wrap(session), entries(), { profile: 'unixfs-v0-2015' })
+    await session.drain()
+    writer.close()
+    const records = await openIdbPinRecords(names.data)
+    // One pinned already, on its own.
+    await pinBlocks(records, roots[5]!.cid, tracker.blocksOf(roots[5]!.cid)!, { metadata: { name: roots[5]!.name } })
+    const requests = roots.map(r => ({ root: r.cid, blockKeys: tracker.blocksOf(r.cid)!, metadata: { name: r.name } }))
+    const results = await pinMany(records, [...requests, requests[3]!], { batchSize: 7 })
+    records.close()
+    expect(results[5]?.alreadyPinned).toBe(true)
+    expect(results.at(-1)?.alreadyPinned).toBe(true)
+    // The zero-filled files share one CID: pinned once.
+    expect(results.filter(r => !r.alreadyPinned)).toHaveLength(new Set(roots.map(r => r.cid.toString())).size - 1)
+
+    const reference = createHeliaLight({ blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore() })
+    await reference.start()
+    const node = await openNode(names)
+    try {
+      const again = await addAll(reference.blockstore, entries(), { profile: 'unixfs-v0-2015' })
+      await pin(reference, again[5]!.cid, { metadata: { name: again[5]!.name } })
+      for (const r of again) await pin(reference, r.cid, { metadata: { name: r.name } })
+      expect(await allRecords(node.datastore)).toEqual(await allRecords(reference.datastore as unknown as IDBDatastore))
+      expect(await collectGarbage(node.helia)).toEqual({ blocks: 0, bytes: 0 })
+    } finally {
+      await node.close()
+      await reference.stop()
     }
   })
 
