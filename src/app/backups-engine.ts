@@ -24,3 +24,4 @@ export { listPinningPeers, requestPeerPin, PinningServiceClient, pinToService, m
 export { RestBackend } from '../restic/backend/rest.js'
 export { peerIdFromString } from '@libp2p/peer-id'
 export { createResticPool } from '../workers/restic-pool.js'
+export { inspectRecord, pushRecord } from '../ipfs/ipns/index.js'

@@ -56,6 +56,17 @@ export class NothingToBackUpError extends CairnError {
   constructor () { super('Nothing to back up: pick or drop at least one file or folder.') }
 }
 
+export class BackupStorageFullError extends CairnError {
+  static override readonly code = 'ERR_BACKUP_STORAGE_FULL'
+}
+
+function isQuotaError (err: unknown): boolean {
+  for (let e = err as { name?: string, message?: string, cause?: unknown } | undefined, i = 0; e !== undefined && e !== null && i < 5; e = e.cause as typeof e, i++) {
+    if (e.name === 'QuotaExceededError' || (e.message ?? '').includes('QuotaExceeded')) return true
+  }
+  return false
+}
+
 export class RepositoryReopenError extends CairnError {
   static override readonly code = 'ERR_REPOSITORY_REOPEN'
   constructor () { super('The IPFS node restarted (settings changed), so the repository was closed. Open it again.') }
@@ -197,8 +208,8 @@ interface Session {
   view: OpenRepoView
 }
 
-/** Seconds between checkpoints (pin the new root and republish) during a backup. */
-const CHECKPOINT_MIN_MS = 5_000
+/** Least time between checkpoints (pin the new root and republish) during a backup; the first comes with the first pack. */
+const CHECKPOINT_MIN_MS = 3_000
 const DEFAULT_HOST = 'cairn-browser'
 
 function slug (label: string): string {
@@ -463,11 +474,24 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       if (keyName === undefined && name !== undefined) keyName = (await keys.list()).find(k => k.name.k51 === name)?.keyName
       const onProgress = (label: string): void => { options.onProgress?.({ label, done: 0, total: undefined, rate: 0, eta: undefined }) }
       onProgress(name !== undefined ? 'Resolving the name…' : 'Fetching the repository root…')
-      const backend = await e.createIpfsBackend({ helia: n }, {
-        ...(name !== undefined ? { name } : { root }),
-        ipns: { routers: routers(), state, ...(keyName !== undefined ? { keys, keyName } : {}) },
-        signal: options.signal
-      })
+      const ipns = { routers: routers(), state, ...(keyName !== undefined ? { keys, keyName } : {}) }
+      let backend: IpfsBackend
+      try {
+        backend = await e.createIpfsBackend({ helia: n }, { ...(name !== undefined ? { name } : { root }), ipns, signal: options.signal })
+      } catch (err) {
+        // A publish cut short (the tab was closed mid-backup) leaves the routers one record behind
+        // the one this device signed and kept. That newer record is the repository's real state:
+        // open its root, and send the record to the routers again.
+        const held = name !== undefined && (err as Error).cause instanceof Error && ((err as Error).cause as Error).name === 'SequenceRollbackError'
+          ? (await state.get(e.parseName(name)))?.lastRecord
+          : undefined
+        const verdict = held !== undefined ? await e.inspectRecord(held, { name }) : undefined
+        const heldRoot = verdict?.valid === true ? /^\/ipfs\/([^/]+)$/.exec(verdict.value)?.[1] : undefined
+        if (held === undefined || heldRoot === undefined) throw err
+        onProgress('The routers are behind this device: republishing the newest record…')
+        await e.pushRecord({ routers: routers(), state }, held, { signal: options.signal }).catch((pushErr: unknown) => { console.warn('Re-sending the newest record failed:', pushErr) })
+        backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, ipns, location: `ipns://${name ?? ''}`, signal: options.signal })
+      }
       let repo: Repository
       try {
         onProgress('Checking the password (scrypt)…')
@@ -524,7 +548,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
           const label = checkpoints > 0 ? `Backing up (progress saved ${checkpoints}×: a closed tab resumes from there)` : 'Backing up'
           options.onProgress?.({ ...meter.update(bytes, source.totalBytes), label, files: { done: files, total: source.totalFiles } })
         }
-        let lastCheckpoint = performance.now()
+        let lastCheckpoint = Number.NEGATIVE_INFINITY
         let checkpoint: Promise<unknown> | undefined
         let summary: Awaited<ReturnType<typeof e.backup>>
         // Hashing, compression and encryption run in Web Workers, one per core.
@@ -548,6 +572,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
           await checkpoint
           // Keep the packs that made it: the next backup adopts them instead of uploading again.
           await commit(s).catch(() => {})
+          if (isQuotaError(err)) throw new BackupStorageFullError(`The backup stopped: the browser's storage for this site is full. What was uploaded so far is kept, and the next backup resumes from it. Free space (garbage collection on the Files page, or forget and prune old snapshots), ask for persistent storage (Storage page), or back up less at a time.`, { cause: err })
           throw err
         } finally {
           pool.close()
