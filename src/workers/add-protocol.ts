@@ -39,7 +39,6 @@ export type AddWorkerProgress =
   | { type: 'add:bytes', detail: { path: string, bytes: number, fileBytes: number, totalBytes: number } }
   | { type: 'add:file:done', detail: { path: string, cid: string, size: string } }
   | { type: 'add:root', detail: { name: string, cid: string, size: string } }
-  | { type: 'pin:blocks', detail: { root: string, blocks: number } }
 
 export type AddWorkerResponse =
   | { type: 'progress', id: number, event: AddWorkerProgress }

@@ -126,11 +126,8 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
           const blockKeys = tracker.blocksOf(root.cid)
           return blockKeys === undefined ? [] : [{ i, root: root.cid, blockKeys, metadata: { name: root.name } }]
         })
-        const results = await withPinsLock(async () => pinMany(records, known))
-        known.forEach(({ i, root }, j) => {
-          out[i]!.pinned = true
-          post({ type: 'progress', id: msg.id, event: { type: 'pin:blocks', detail: { root: root.toString(), blocks: results[j]!.blocks } } })
-        })
+        await withPinsLock(async () => pinMany(records, known))
+        for (const { i } of known) out[i]!.pinned = true
       }
       post({ type: 'done', id: msg.id, roots: out })
     } catch (err) {
