@@ -234,7 +234,7 @@ async function stages (n: number): Promise<Record<string, number>> {
 /** SHA-256 of each generated piece (to check the page's data against the file restic backs up). */
 async function pieceHashes (kind: 'random' | 'text', mib: number): Promise<string[]> {
   const out: string[] = []
-  for await (const piece of fromWorker(kind, mib)) out.push(Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', piece)), b => b.toString(16).padStart(2, '0')).join(''))
+  for await (const piece of fromWorker(kind, mib)) out.push(Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', piece as Uint8Array<ArrayBuffer>)), b => b.toString(16).padStart(2, '0')).join(''))
   return out
 }
 
