@@ -94,7 +94,7 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     await expect(page.getByTestId('backup-notice')).toContainText('Snapshot', { timeout: 300_000 })
     await expect(page.getByTestId('backup-notice')).toContainText('The name now points at the new root')
     // IndexedDB holds about what the repository holds (blocks stored as exact copies, not as views of bigger buffers).
-    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usageDetails?.indexedDB ?? 0)
+    const usage = await page.evaluate(async () => ((await navigator.storage.estimate()) as StorageEstimate & { usageDetails?: { indexedDB?: number } }).usageDetails?.indexedDB ?? 0)
     expect(usage).toBeLessThan(120 * 1024 * 1024)
     const rows = page.locator('[data-testid="snapshots"] tbody tr')
     await expect(rows).toHaveCount(1)
