@@ -63,8 +63,24 @@ async function createRepo (page: Page, label: string): Promise<string> {
   return (await name.textContent()) ?? ''
 }
 
-async function cli (args: string[], env: Record<string, string> = {}): Promise<{ stdout: string, stderr: string }> {
-  return await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 })
+async function cli (args: string[], env: Record<string, string> = {}, timeout = 240_000): Promise<{ stdout: string, stderr: string }> {
+  return await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout })
+}
+
+/**
+ * `cairn restic export` into `dir`. About one run in five a block fetch of the Node peer stalls
+ * (seen only under full CI load, not yet explained); the export is then run once more into a
+ * fresh folder, and the stall is logged so it stays visible.
+ */
+async function exportRepo (name: string, dir: string, env: Record<string, string>): Promise<string> {
+  try {
+    await cli(['restic', 'export', '--repo', `ipns://${name}`, ...networkFlags(), dir], env, 150_000)
+    return dir
+  } catch (err) {
+    console.warn(`export stalled, retrying once: ${(err as Error).message.split('\n')[0] ?? ''}`)
+    await cli(['restic', 'export', '--repo', `ipns://${name}`, ...networkFlags(), `${dir}-retry`], env, 150_000)
+    return `${dir}-retry`
+  }
 }
 
 function networkFlags (): string[] {
@@ -106,17 +122,28 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     await push.getByRole('button', { name: 'Refresh targets' }).click()
     await expect(push.locator(`label[data-target="peer:${process.env.CAIRN_RELAY_PEER!}"]`)).toBeVisible()
     await expect(push.locator('label[data-target^="service:"]')).toHaveCount(1)
-    await push.getByTestId('start-push').click()
-    const statuses = push.locator('[data-testid="push-status"] li')
-    await expect(statuses).toHaveCount(2)
-    await expect(push.locator('[data-testid="push-status"] li[data-state="done"]')).toHaveCount(2, { timeout: 180_000 })
+    // …and to a restic REST server on another origin (CORS), backed by a plain folder.
+    const { startRestServer } = await import('../../src/node/restic-ipfs/index.js')
+    const { LocalBackend } = await import('../../src/node/restic/local-backend.js')
+    const restDir = join(work, 'rest-repo')
+    const rest = await startRestServer(new LocalBackend(restDir))
+    try {
+      await push.getByLabel('restic REST server').fill(rest.url)
+      await push.getByTestId('start-push').click()
+      const statuses = push.locator('[data-testid="push-status"] li')
+      await expect(statuses).toHaveCount(3)
+      await expect(push.locator('[data-testid="push-status"] li[data-state="done"]')).toHaveCount(3, { timeout: 180_000 })
+    } finally {
+      await rest.close()
+    }
+    const restChecked = await run('restic', ['-r', restDir, 'check', '--read-data'], { env: { ...process.env, RESTIC_PASSWORD: PASSWORD } })
+    expect(restChecked.stdout).toContain('no errors were found')
 
     // Node resolves the name and exports a plain restic repository; real restic checks and restores it.
     const want = await hashTree(src)
     const passFile = join(work, 'pass')
     await writeFile(passFile, PASSWORD)
-    const exported = join(work, 'export')
-    await cli(['restic', 'export', '--repo', `ipns://${name}`, ...networkFlags(), exported], { RESTIC_PASSWORD_FILE: passFile })
+    const exported = await exportRepo(name, join(work, 'export'), { RESTIC_PASSWORD_FILE: passFile })
     const env = { ...process.env, RESTIC_PASSWORD_FILE: passFile }
     const checked = await run('restic', ['-r', exported, 'check', '--read-data'], { env })
     expect(checked.stdout).toContain('no errors were found')
@@ -196,8 +223,7 @@ test('a backup killed by closing the tab leaves a repository restic checks, and 
     // What the name points at now is a valid repository for real restic.
     const passFile = join(work, 'pass')
     await writeFile(passFile, PASSWORD)
-    const exported = join(work, 'export')
-    await cli(['restic', 'export', '--repo', `ipns://${name}`, ...networkFlags(), exported], { RESTIC_PASSWORD_FILE: passFile })
+    const exported = await exportRepo(name, join(work, 'export'), { RESTIC_PASSWORD_FILE: passFile })
     const env = { ...process.env, RESTIC_PASSWORD_FILE: passFile }
     const packs = (await readdir(join(exported, 'data'), { recursive: true })).filter(f => /[0-9a-f]{64}$/.test(f))
     expect(packs.length).toBeGreaterThan(0)
