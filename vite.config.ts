@@ -15,6 +15,9 @@ export default defineConfig({
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' }
   },
+  // zstd's .wasm sits next to its module (new URL(…, import.meta.url)); pre-bundling would move
+  // the module away from it in dev.
+  optimizeDeps: { exclude: ['@bokuweb/zstd-wasm'] },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' }
 })
