@@ -80,7 +80,6 @@ export interface RepoRow {
   /** This device holds the name's key, so backups republish it. */
   writable: boolean
   remembered: boolean
-  host: string | undefined
   lastUsedAt: number
 }
 
@@ -212,6 +211,11 @@ interface Session {
 const CHECKPOINT_MIN_MS = 3_000
 const DEFAULT_HOST = 'cairn-browser'
 
+/** A progress report for a step without a byte count (open, publish, forget…). */
+function phase (options: ProgressOptions, label: string): void {
+  options.onProgress?.({ label, done: 0, total: undefined, rate: 0, eta: undefined })
+}
+
 function slug (label: string): string {
   return label.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '').slice(0, 40) || 'repo'
 }
@@ -238,7 +242,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
     if (session === s) current.set(s.view)
   }
 
-  const toRow = (r: RepoRecord): RepoRow => ({ id: r.id, label: r.label, name: r.name, root: r.root, writable: r.keyName !== undefined, remembered: r.password !== undefined, host: (r as RepoRecord & { host?: string }).host, lastUsedAt: r.lastUsedAt })
+  const toRow = (r: RepoRecord): RepoRow => ({ id: r.id, label: r.label, name: r.name, root: r.root, writable: r.keyName !== undefined, remembered: r.password !== undefined, lastUsedAt: r.lastUsedAt })
 
   async function closeSession (): Promise<void> {
     const s = session
@@ -421,14 +425,13 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       const e = await engine()
       const { keys, state } = await names.stores()
       const keyName = `backup-${slug(label)}-${crypto.getRandomValues(new Uint32Array(1))[0]?.toString(36) ?? '0'}`
-      const progress = (label: string): void => { options.onProgress?.({ label, done: 0, total: undefined, rate: 0, eta: undefined }) }
-      progress('Creating the repository key…')
+      phase(options, 'Creating the repository key…')
       const backend = await e.createIpfsBackend({ helia: n }, { ipns: { routers: routers(), state, keys, keyName }, location: `new repository "${label}"` })
       let repo: Repository
       try {
-        progress('Deriving the key from the password (scrypt)…')
+        phase(options, 'Deriving the key from the password (scrypt)…')
         repo = await e.Repository.init(backend, { password, hostname: DEFAULT_HOST, signal: options.signal })
-        progress('Publishing the repository\'s name…')
+        phase(options, 'Publishing the repository\'s name…')
         await withWebLock('blocks', options.signal, async () => { await backend.publish({ signal: options.signal }) }, 'shared')
       } catch (err) {
         await backend.close().catch(() => {})
@@ -472,8 +475,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       if (password === undefined) throw new BackupPasswordError('Enter the repository\'s password (none is remembered on this device for it).')
       let keyName = known?.keyName
       if (keyName === undefined && name !== undefined) keyName = (await keys.list()).find(k => k.name.k51 === name)?.keyName
-      const onProgress = (label: string): void => { options.onProgress?.({ label, done: 0, total: undefined, rate: 0, eta: undefined }) }
-      onProgress(name !== undefined ? 'Resolving the name…' : 'Fetching the repository root…')
+      phase(options, name !== undefined ? 'Resolving the name…' : 'Fetching the repository root…')
       const ipns = { routers: routers(), state, ...(keyName !== undefined ? { keys, keyName } : {}) }
       let backend: IpfsBackend
       try {
@@ -488,13 +490,13 @@ export function createBackupsService (node: NodeService, names: NamesService, se
         const verdict = held !== undefined ? await e.inspectRecord(held, { name }) : undefined
         const heldRoot = verdict?.valid === true ? /^\/ipfs\/([^/]+)$/.exec(verdict.value)?.[1] : undefined
         if (held === undefined || heldRoot === undefined) throw err
-        onProgress('The routers are behind this device: republishing the newest record…')
+        phase(options, 'The routers are behind this device: republishing the newest record…')
         await e.pushRecord({ routers: routers(), state }, held, { signal: options.signal }).catch((pushErr: unknown) => { console.warn('Re-sending the newest record failed:', pushErr) })
         backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, ipns, location: `ipns://${name ?? ''}`, signal: options.signal })
       }
       let repo: Repository
       try {
-        onProgress('Checking the password (scrypt)…')
+        phase(options, 'Checking the password (scrypt)…')
         repo = await e.Repository.open(backend, { password, signal: options.signal })
       } catch (err) {
         await backend.close().catch(() => {})
@@ -592,7 +594,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
           durationMs: performance.now() - started
         }
         await (await db()).putSummary(stored)
-        s.record = { ...s.record, lastUsedAt: Date.now(), ...{ host } }
+        s.record = { ...s.record, lastUsedAt: Date.now() }
         await saveRecord(s.record)
         await refreshSnapshots()
         return {
@@ -680,13 +682,13 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       const s = live()
       const e = await engine()
       return await writing(s, options.signal, async () => {
-        options.onProgress?.({ label: 'Forgetting snapshots…', done: 0, total: undefined, rate: 0, eta: undefined })
+        phase(options, 'Forgetting snapshots…')
         const groups = await e.forget(s.repo, policy, { signal: options.signal })
         const removed = groups.flatMap(g => g.remove.map(r => r.id))
         const kept = groups.reduce((n, g) => n + g.keep.length, 0)
         let pruned: PruneResult | undefined
         if (options.prune === true && removed.length > 0) {
-          options.onProgress?.({ label: 'Pruning unused data…', done: 0, total: undefined, rate: 0, eta: undefined })
+          phase(options, 'Pruning unused data…')
           pruned = await e.prune(s.repo, { signal: options.signal })
         }
         await commit(s, {})
@@ -699,7 +701,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       const s = live()
       const e = await engine()
       return await writing(s, options.signal, async () => {
-        options.onProgress?.({ label: 'Pruning unused data…', done: 0, total: undefined, rate: 0, eta: undefined })
+        phase(options, 'Pruning unused data…')
         const result = await e.prune(s.repo, { signal: options.signal })
         await commit(s, {})
         await refreshSnapshots()
@@ -720,7 +722,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
     async check (options = {}) {
       const s = live()
       const e = await engine()
-      options.onProgress?.({ label: options.readData === true ? 'Checking the repository and reading all data…' : 'Checking the repository…', done: 0, total: undefined, rate: 0, eta: undefined })
+      phase(options, options.readData === true ? 'Checking the repository and reading all data…' : 'Checking the repository…')
       const result = await e.check(s.repo, { readData: options.readData === true, signal: options.signal })
       return { ok: result.errors.length === 0, errors: result.errors }
     },

@@ -7,6 +7,7 @@
  * Browsers cannot set modes, owners or times on files, nor create symlinks: those are skipped and
  * counted in `skipped`.
  */
+import { writeFileHandle } from './save-file.js'
 import type { Node } from '../restic/repofile/tree.js'
 import type { RestoreSink } from '../restic/restorer/sink.js'
 import type { AbortOptions } from '../core/options.js'
@@ -36,17 +37,7 @@ export class DirectorySink implements RestoreSink {
   async writeFile (path: string[], _node: Node, content: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
     const dir = await this.#dir(path.slice(0, -1))
     const handle = await dir.getFileHandle(path[path.length - 1] as string, { create: true })
-    const writable = await handle.createWritable()
-    try {
-      for await (const piece of content) {
-        options.signal?.throwIfAborted()
-        await writable.write(piece as Uint8Array<ArrayBuffer>)
-      }
-      await writable.close()
-    } catch (err) {
-      await writable.abort().catch(() => {})
-      throw err
-    }
+    await writeFileHandle(handle, content, options.signal)
   }
 
   async symlink (path: string[], node: Node): Promise<void> {

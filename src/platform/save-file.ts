@@ -17,17 +17,7 @@ export async function saveStream (name: string, source: AsyncIterable<Uint8Array
   const picker = (globalThis as { showSaveFilePicker?: (o: unknown) => Promise<FileSystemFileHandle> }).showSaveFilePicker
   if (picker !== undefined && (options.size ?? Infinity) > (options.streamAbove ?? DEFAULT_STREAM_ABOVE)) {
     const handle = await picker({ suggestedName: name })
-    const writable = await handle.createWritable()
-    try {
-      for await (const chunk of source) {
-        options.signal?.throwIfAborted()
-        await writable.write(chunk as Uint8Array<ArrayBuffer>)
-      }
-      await writable.close()
-    } catch (err) {
-      await writable.abort().catch(() => {})
-      throw err
-    }
+    await writeFileHandle(handle, source, options.signal)
     return
   }
   const parts: BlobPart[] = []
@@ -46,6 +36,21 @@ export async function saveStream (name: string, source: AsyncIterable<Uint8Array
     a.remove()
   } finally {
     setTimeout(() => { URL.revokeObjectURL(url) }, 60_000)
+  }
+}
+
+/** Write a stream into a file handle piece by piece; on failure the file is left as it was. */
+export async function writeFileHandle (handle: FileSystemFileHandle, source: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+  const writable = await handle.createWritable()
+  try {
+    for await (const chunk of source) {
+      signal?.throwIfAborted()
+      await writable.write(chunk as Uint8Array<ArrayBuffer>)
+    }
+    await writable.close()
+  } catch (err) {
+    await writable.abort().catch(() => {})
+    throw err
   }
 }
 

@@ -4,6 +4,7 @@
  * `Chunker` copies each stretch to scan (with the 64 bytes before it) into the module's memory.
  * About 2-3× faster than the JS loop; the JS loop remains the fallback.
  */
+import { sleb, uleb } from '../util/leb128.js'
 
 const OUT = 0 // 256 × i64
 const MOD = 2048 // 256 × i64
@@ -11,27 +12,6 @@ const STATE = 4096 // the digest, i64
 /** Where the bytes to scan are copied (the 64 bytes before the first one included). */
 export const WASM_DATA = 4176
 const SPLIT_MASK = (1 << 20) - 1
-
-function uleb (n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n >>>= 7
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
-}
-
-function sleb (n: number): number[] {
-  const out: number[] = []
-  for (;;) {
-    const b = n & 0x7f
-    n >>= 7
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out }
-    out.push(b | 0x80)
-  }
-}
 
 /**
  * `scan(p, end) → i32`: for p in [p, end): slide data[p−64] out and data[p] in; return p+1 at the

@@ -6,31 +6,9 @@
  * `key` is r ‖ s (32 bytes), r is clamped here.
  */
 import { poly1305 as noblePoly1305 } from '@noble/ciphers/_poly1305.js'
+import { sleb, uleb } from '../util/leb128.js'
 
 // ---- the module ----
-
-/** Unsigned LEB128. */
-function uleb (n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n >>>= 7
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
-}
-
-/** Signed LEB128 of a non-negative constant below 2^31. */
-function sleb (n: number): number[] {
-  const out: number[] = []
-  for (;;) {
-    const b = n & 0x7f
-    n >>= 7
-    if (n === 0 && (b & 0x40) === 0) { out.push(b); return out }
-    out.push(b | 0x80)
-  }
-}
 
 const OP = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,

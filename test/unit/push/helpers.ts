@@ -2,20 +2,14 @@ import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { pseudoRandomBytes } from '../fetch/helpers.js'
 import type { Blockstore } from 'interface-blockstore'
 
-/** Deterministic pseudo-random bytes (xorshift), so each test DAG is distinct and repeatable. */
+/** Deterministic pseudo-random bytes seeded by a string, so each test DAG is distinct and repeatable. */
 export function pseudoRandom (seed: string, length: number): Uint8Array {
   let x = 2166136261
   for (const ch of seed) x = Math.imul(x ^ ch.charCodeAt(0), 16777619) >>> 0
-  const out = new Uint8Array(length)
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
+  return pseudoRandomBytes(length, x)
 }
 
 /**
