@@ -1,5 +1,30 @@
 import { readFile } from 'node:fs/promises'
 import { expect, newGuardedContext, openApp, test } from '../fixtures.js'
+import type { Page } from '@playwright/test'
+
+/** Waits until the page's node is connected to a peer that identify says takes IPNS records (the local network peer). */
+async function waitForRecordPeer (page: Page): Promise<void> {
+  await page.waitForFunction(async () => {
+    const libp2p = globalThis.cairn!.node.node().libp2p
+    for (const c of libp2p.getConnections()) {
+      const peer = await libp2p.peerStore.get(c.remotePeer).catch(() => undefined)
+      if (peer?.protocols.includes('/ipfs/kad/1.0.0') === true) return true
+    }
+    return false
+  }, undefined, { timeout: 30_000, polling: 200 })
+}
+
+/** Saves settings with no delegated router, so names travel over libp2p only. */
+async function withoutRouters (page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const app = globalThis.cairn!
+    const next = structuredClone(app.settings.get()!)
+    next.profiles[next.profile].delegatedRouters = []
+    await app.saveSettings(next)
+  })
+  await expect(page.getByTestId('node-status')).toHaveText(/^online/, { timeout: 30_000 })
+  await waitForRecordPeer(page)
+}
 
 test('a page publishes a name, the local delegated router stores a valid record, and a second page resolves it', async ({ browser }) => {
   const a = await newGuardedContext(browser)
@@ -13,6 +38,7 @@ test('a page publishes a name, the local delegated router stores a valid record,
     const name = (await row.getAttribute('data-name')) ?? ''
     expect(name).toMatch(/^k51/)
 
+    await waitForRecordPeer(pageA)
     const form = pageA.getByTestId('publish-form')
     const first = await pageA.evaluate(async () => globalThis.cairn!.blocks.put(new TextEncoder().encode('first version')))
     await form.getByPlaceholder(/ipfs/).fill(`/ipfs/${first}`)
@@ -23,7 +49,9 @@ test('a page publishes a name, the local delegated router stores a valid record,
     await form.getByPlaceholder(/ipfs/).fill(`/ipfs/${cid}`)
     await form.getByRole('button', { name: 'Publish' }).click()
     await expect(pageA.getByTestId('publish-result')).toContainText('(sequence 1)')
-    await expect(pageA.locator('[data-testid="publish-result"] li[data-ok="true"]')).toHaveCount(1)
+    // Stored by the delegated router (HTTP PUT) and by the connected local network peer (libp2p).
+    await expect(pageA.locator('[data-testid="publish-result"] li[data-ok="true"]')).toHaveCount(2)
+    await expect(pageA.locator('[data-testid="publish-result"] li[data-via="libp2p"][data-ok="true"]')).toHaveCount(1)
 
     // The router holds a record that validates for this name (checked from Node, with our inspector).
     const routing = process.env.CAIRN_ROUTING_URL!
@@ -53,6 +81,47 @@ test('a page publishes a name, the local delegated router stores a valid record,
     tampered[tampered.length - 5] = tampered[tampered.length - 5]! ^ 0xff
     await pageB.getByTestId('inspect-file').setInputFiles({ name: `${name}.ipns-record`, mimeType: 'application/vnd.ipfs.ipns-record', buffer: tampered })
     await expect(pageB.getByTestId('verdict')).toHaveAttribute('data-valid', 'false')
+  } finally {
+    await Promise.all([a.context.close(), b.context.close()])
+  }
+  expect([...a.violations, ...b.violations]).toEqual([])
+})
+
+test('with no delegated router, a page publishes over libp2p to its connected peer, and a second page resolves it over libp2p', async ({ browser }) => {
+  const a = await newGuardedContext(browser)
+  const b = await newGuardedContext(browser)
+  try {
+    const pageA = await openApp(a.context, 'names')
+    await withoutRouters(pageA)
+    await pageA.getByPlaceholder('New key name').fill('p2p-only')
+    await pageA.getByRole('button', { name: 'Create key' }).click()
+    const row = pageA.locator('[data-testid="keys"] tr[data-key="p2p-only"]')
+    await expect(row).toBeVisible()
+    const name = (await row.getAttribute('data-name')) ?? ''
+
+    const cid = await pageA.evaluate(async () => globalThis.cairn!.blocks.put(new TextEncoder().encode('published over libp2p')))
+    const form = pageA.getByTestId('publish-form')
+    await form.getByPlaceholder(/ipfs/).fill(`/ipfs/${cid}`)
+    await form.getByRole('button', { name: 'Publish' }).click()
+    await expect(pageA.getByTestId('publish-result')).toContainText('(sequence 0)')
+    // One target only: the local network peer, over libp2p.
+    await expect(pageA.locator('[data-testid="publish-result"] li')).toHaveCount(1)
+    await expect(pageA.locator('[data-testid="publish-result"] li[data-via="libp2p"][data-ok="true"]')).toContainText('over libp2p: stored')
+
+    // The record arrived over libp2p and is served by the peer's Routing V1 API as well.
+    const res = await fetch(`${process.env.CAIRN_ROUTING_URL!}/routing/v1/ipns/${name}`, { headers: { accept: 'application/vnd.ipfs.ipns-record' } })
+    expect(res.status).toBe(200)
+    const { inspectRecord } = await import('../../src/ipfs/ipns/index.js')
+    const verdict = await inspectRecord(new Uint8Array(await res.arrayBuffer()), { name })
+    expect(verdict.valid && verdict.value).toBe(`/ipfs/${cid}`)
+
+    // A second browser, also without routers, resolves the name from the peer over libp2p.
+    const pageB = await openApp(b.context, 'names')
+    await withoutRouters(pageB)
+    const rf = pageB.getByTestId('resolve-form')
+    await rf.getByRole('textbox').fill(`/ipns/${name}`)
+    await rf.getByRole('button', { name: 'Resolve' }).click()
+    await expect(pageB.getByTestId('resolved-value')).toHaveText(`/ipfs/${cid}`)
   } finally {
     await Promise.all([a.context.close(), b.context.close()])
   }

@@ -78,7 +78,9 @@ export function createApp (init: AppInit): App {
   const stores = init.stores ?? DEFAULT_STORES
   const node = createNodeService(stores)
   const files = createFilesService(node, stores, () => { void app.refreshStorage() })
-  const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] })
+  const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => {
+    try { return node.node().libp2p } catch { return undefined }
+  })
   const backups = createBackupsService(node, names, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => { void app.refreshStorage() })
   let store: SettingsStore | undefined
 

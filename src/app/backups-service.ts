@@ -426,7 +426,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       const { keys, state } = await names.stores()
       const keyName = `backup-${slug(label)}-${crypto.getRandomValues(new Uint32Array(1))[0]?.toString(36) ?? '0'}`
       phase(options, 'Creating the repository key…')
-      const backend = await e.createIpfsBackend({ helia: n }, { ipns: { routers: routers(), state, keys, keyName }, location: `new repository "${label}"` })
+      const backend = await e.createIpfsBackend({ helia: n }, { ipns: { routers: routers(), libp2p: n.libp2p, state, keys, keyName }, location: `new repository "${label}"` })
       let repo: Repository
       try {
         phase(options, 'Deriving the key from the password (scrypt)…')
@@ -476,7 +476,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       let keyName = known?.keyName
       if (keyName === undefined && name !== undefined) keyName = (await keys.list()).find(k => k.name.k51 === name)?.keyName
       phase(options, name !== undefined ? 'Resolving the name…' : 'Fetching the repository root…')
-      const ipns = { routers: routers(), state, ...(keyName !== undefined ? { keys, keyName } : {}) }
+      const ipns = { routers: routers(), libp2p: n.libp2p, state, ...(keyName !== undefined ? { keys, keyName } : {}) }
       let backend: IpfsBackend
       try {
         backend = await e.createIpfsBackend({ helia: n }, { ...(name !== undefined ? { name } : { root }), ipns, signal: options.signal })
@@ -491,7 +491,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
         const heldRoot = verdict?.valid === true ? /^\/ipfs\/([^/]+)$/.exec(verdict.value)?.[1] : undefined
         if (held === undefined || heldRoot === undefined) throw err
         phase(options, 'The routers are behind this device: republishing the newest record…')
-        await e.pushRecord({ routers: routers(), state }, held, { signal: options.signal }).catch((pushErr: unknown) => { console.warn('Re-sending the newest record failed:', pushErr) })
+        await e.pushRecord({ routers: routers(), libp2p: n.libp2p, state }, held, { signal: options.signal }).catch((pushErr: unknown) => { console.warn('Re-sending the newest record failed:', pushErr) })
         backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, ipns, location: `ipns://${name ?? ''}`, signal: options.signal })
       }
       let repo: Repository

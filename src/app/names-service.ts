@@ -8,7 +8,7 @@ import { deviceKey } from '../platform/device-key.js'
 import type { Store } from './store.js'
 import type { AbortOptions } from '../core/options.js'
 import type { NetworkSettings } from '../core/settings.js'
-import type { KeyStore, NameStateStore, PublishTargetResult } from '../ipfs/ipns/index.js'
+import type { KeyStore, NameStateStore, PublishTargetResult, RecordNetwork, RecordTargets } from '../ipfs/ipns/index.js'
 import type * as IpnsModule from '../ipfs/ipns/index.js'
 
 export interface NameRow {
@@ -63,7 +63,11 @@ export interface NamesService {
 const DEFAULT_KEEPALIVE_MS = 4 * 60 * 60 * 1000
 const EXPIRY_WARNING_MS = 12 * 60 * 60 * 1000
 
-export function createNamesService (settings: () => NetworkSettings | undefined): NamesService {
+/**
+ * `libp2p` gives the running node (undefined while it starts): records then also go to, and come
+ * from, the connected peers that hold records (the local network peer, DHT servers).
+ */
+export function createNamesService (settings: () => NetworkSettings | undefined, libp2p: () => RecordNetwork | undefined = () => undefined): NamesService {
   const rows = createStore<NameRow[]>([])
   interface Parts { keys: KeyStore, state: NameStateStore, ipns: typeof IpnsModule }
   let parts: Promise<Parts> | undefined
@@ -79,7 +83,7 @@ export function createNamesService (settings: () => NetworkSettings | undefined)
     })()
     return parts
   }
-  const routers = (): string[] => settings()?.delegatedRouters ?? []
+  const targets = (): RecordTargets => ({ routers: settings()?.delegatedRouters ?? [], libp2p: libp2p() })
 
   const service: NamesService = {
     rows,
@@ -113,7 +117,7 @@ export function createNamesService (settings: () => NetworkSettings | undefined)
       const { keys, state, ipns } = await load()
       const info = await keys.get(keyName)
       // One publisher per name across tabs, so two tabs never sign the same sequence number.
-      const result = await withWebLock(`ipns:${info.name.k51}`, options.signal, async () => ipns.publish({ keys, state, routers: routers() }, keyName, value, {
+      const result = await withWebLock(`ipns:${info.name.k51}`, options.signal, async () => ipns.publish({ keys, state, ...targets() }, keyName, value, {
         lifetimeMs: ipns.parseDuration(options.lifetime),
         ttlMs: ipns.parseDuration(options.ttl),
         ...(options.signal !== undefined ? { signal: options.signal } : {})
@@ -125,7 +129,7 @@ export function createNamesService (settings: () => NetworkSettings | undefined)
     async resolve (name, options = {}) {
       const { state, ipns } = await load()
       const doh = settings()?.dohResolver ?? ''
-      const r = await ipns.resolve({ state, routers: routers() }, name, {
+      const r = await ipns.resolve({ state, ...targets() }, name, {
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
         ...(doh !== '' ? { dohEndpoint: doh } : {})
       })
@@ -147,12 +151,13 @@ export function createNamesService (settings: () => NetworkSettings | undefined)
     startKeepAlive (intervalMs = DEFAULT_KEEPALIVE_MS) {
       const run = async (): Promise<void> => {
         const { keys, state, ipns } = await load()
-        if (routers().length === 0) return
+        const where = targets()
+        if (where.routers.length === 0 && where.libp2p === undefined) return
         for (const k of await keys.list()) {
           const s = await state.get(k.name)
           if (s?.lastRecord === undefined) continue
           try {
-            await withWebLock(`ipns:${k.name.k51}`, undefined, async () => ipns.republish({ keys, state, routers: routers() }, k.keyName))
+            await withWebLock(`ipns:${k.name.k51}`, undefined, async () => ipns.republish({ keys, state, ...targets() }, k.keyName))
           } catch (err) {
             console.warn(`Republishing ${k.keyName} failed:`, err)
           }

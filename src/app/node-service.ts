@@ -50,7 +50,7 @@ export function preload (): Promise<unknown> {
 
 export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeService {
   const state = createStore<NodeState>({ status: 'stopped', addresses: [], connections: [] })
-  let current: { node: CairnNode, close: () => Promise<void> } | undefined
+  let current: { node: CairnNode, started: boolean, close: () => Promise<void> } | undefined
   let refreshTimer: ReturnType<typeof setTimeout> | undefined
 
   const refresh = (): void => {
@@ -63,8 +63,10 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
   }
 
   const snapshot = async (): Promise<void> => {
-    if (current === undefined) return
     const { listConnections } = await import('../ipfs/peers.js')
+    // A refresh queued by the previous node can fire while the next one is starting, and libp2p is
+    // only readable once the node has started.
+    if (current?.started !== true) return
     const node = current.node
     state.update(s => ({
       ...s,
@@ -101,8 +103,9 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
         const node = createNode({ blockstore, datastore, settings })
         const events = ['connection:open', 'connection:close', 'self:peer:update', 'transport:listening', 'transport:close'] as const
         let listening = false
-        current = {
+        const entry: NonNullable<typeof current> = {
           node,
+          started: false,
           close: async () => {
             // libp2p is only readable once the node has started.
             if (listening) for (const e of events) node.libp2p.removeEventListener(e, refresh)
@@ -110,7 +113,9 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
             await Promise.all([blockstore.close(), datastore.close()])
           }
         }
+        current = entry
         await node.start()
+        entry.started = true
         performance.mark('cairn:node:started')
         for (const e of events) node.libp2p.addEventListener(e, refresh)
         listening = true

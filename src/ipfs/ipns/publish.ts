@@ -1,48 +1,33 @@
 /**
  * Publishing: sign a record with a stored key at a sequence above every one seen, then send it to
- * each delegated router (`PUT /routing/v1/ipns/<name>`) and, when a Helia node is given, over its
- * routing (libp2p peers).
+ * each delegated router (`PUT /routing/v1/ipns/<name>`), to each connected peer that holds records
+ * (Kademlia PUT_VALUE, `./libp2p.ts`) and, when a Helia node is given, through its routing.
  */
-import { emit, withTimeout } from '../../core/options.js'
+import { emit } from '../../core/options.js'
 import { InvalidInputError } from '../../core/errors.js'
-import { getIPNSRecord, putIPNSRecord, DEFAULT_REQUEST_TIMEOUT_MS } from './delegated.js'
 import { PublishFailedError, SequenceRollbackError } from './errors.js'
 import { inspectRecord, validateRecord } from './inspect.js'
 import { nameFromPublicKey } from './names.js'
 import { createRecord, normaliseRecordValue } from './records.js'
-import type { HttpOptions } from './delegated.js'
+import { hasTargets, recordSinks, recordSources } from './sources.js'
 import type { PublishTargetResult } from './errors.js'
 import type { KeyStore } from './keys.js'
 import type { IPNSName } from './names.js'
 import type { NameStateStore } from './records.js'
+import type { RecordTargets } from './sources.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
-import type { Routing } from '@helia/interface'
 import type { PrivateKey } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 /** What publish and resolve work with. */
-export interface IPNSComponents {
+export interface IPNSComponents extends RecordTargets {
   /** Per-name sequence state; required so sequences never go down. */
   state: NameStateStore
-  /** Delegated Routing V1 HTTP endpoints, e.g. `http://127.0.0.1:8080`. */
-  routers: string[]
-  /**
-   * A Helia node: records also go out (and come in) through `helia.routing` (via @helia/ipns's
-   * `heliaIPNSRouting`), i.e. its libp2p routers (DHT PUT_VALUE to the closest connected peers) and
-   * any HTTP routers it was built with. Note: a light node with no DHT accepts the put without
-   * sending it anywhere, so its `libp2p: ok` only means Helia's routing took the record.
-   */
-  helia?: { routing: Pick<Routing, 'put' | 'get'> } | undefined
-  /** The fetch to use. @default globalThis.fetch */
-  fetch?: typeof globalThis.fetch | undefined
 }
 
 export interface PublishComponents extends IPNSComponents {
   keys: KeyStore
 }
-
-/** The target name for libp2p publishing in results and events. */
-export const LIBP2P_TARGET = 'libp2p'
 
 export type PublishEvents =
   | ProgressEvent<'ipns:publish:lookup', { target: string, sequence?: bigint | undefined, error?: string | undefined }>
@@ -66,7 +51,7 @@ export interface PublishResult {
   sequence: bigint
   /** The signed record, `application/vnd.ipfs.ipns-record`. */
   record: Uint8Array
-  /** One entry per target, in the order of `routers`, then `libp2p`. */
+  /** One entry per target: each router, then each record peer (`/p2p/<id>`), then Helia routing. */
   results: PublishTargetResult[]
 }
 
@@ -76,12 +61,12 @@ export async function publish (components: PublishComponents, keyName: string, v
   return await publishWithKey(components, privateKey, value, options)
 }
 
-/** Asks each router for the name's current record; returns the highest valid sequence found. */
+/** Asks every source (routers, record peers) for the name's current record; returns the highest valid sequence found. */
 async function highestRemoteSequence (components: IPNSComponents, name: IPNSName, options: PublishOptions): Promise<bigint | undefined> {
-  const http: HttpOptions = { signal: options.signal, timeoutMs: options.timeoutMs, fetch: components.fetch }
-  const found = await Promise.all(components.routers.map(async (target) => {
+  const sources = await recordSources(components, name, options)
+  const found = await Promise.all(sources.map(async ({ source: target, get }) => {
     try {
-      const bytes = await getIPNSRecord(target, name, http)
+      const bytes = await get()
       if (bytes === undefined) {
         emit(options, 'ipns:publish:lookup', { target })
         return undefined
@@ -114,45 +99,26 @@ function describeFailures (results: PublishTargetResult[]): string {
 }
 
 function checkTargets (components: IPNSComponents): void {
-  if (components.routers.length === 0 && components.helia === undefined) {
-    throw new InvalidInputError('There is nowhere to publish to: give at least one delegated router URL (or a Helia node).')
+  if (!hasTargets(components)) {
+    throw new InvalidInputError('There is nowhere to publish to: give at least one delegated router URL, or a libp2p node connected to peers that hold records.')
   }
 }
 
-/** Sends signed record bytes to every router (PUT) and over Helia's routing; reports, never throws, per target. */
+/** Sends signed record bytes to every target (routers by PUT, record peers by PUT_VALUE); reports, never throws, per target. */
 async function sendRecord (components: IPNSComponents, name: IPNSName, record: Uint8Array, options: PublishOptions): Promise<PublishTargetResult[]> {
-  const http: HttpOptions = { signal: options.signal, timeoutMs: options.timeoutMs, fetch: components.fetch }
-  const jobs: Array<Promise<PublishTargetResult>> = components.routers.map(async (target) => {
+  const sinks = await recordSinks(components, name, record, options)
+  return await Promise.all(sinks.map(async ({ target, put }) => {
     let result: PublishTargetResult
     try {
-      result = { target, ok: true, status: await putIPNSRecord(target, name, record, http) }
+      const status = await put()
+      result = status === undefined ? { target, ok: true } : { target, ok: true, status }
     } catch (err) {
       options.signal?.throwIfAborted()
       result = { target, ok: false, error: (err as Error).message }
     }
     emit(options, 'ipns:publish:target', result)
     return result
-  })
-  const helia = components.helia
-  if (helia !== undefined) {
-    jobs.push((async () => {
-      const { heliaIPNSRouting } = await import('@helia/ipns')
-      const { signal, clear } = withTimeout(options.signal, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
-      let result: PublishTargetResult
-      try {
-        await heliaIPNSRouting(helia.routing as Routing).put(name.routingKey, record, { signal })
-        result = { target: LIBP2P_TARGET, ok: true }
-      } catch (err) {
-        options.signal?.throwIfAborted()
-        result = { target: LIBP2P_TARGET, ok: false, error: (err as Error).message }
-      } finally {
-        clear()
-      }
-      emit(options, 'ipns:publish:target', result)
-      return result
-    })())
-  }
-  return await Promise.all(jobs)
+  }))
 }
 
 /** Publishes `value` signed by `privateKey` (used by `publish` and `republish`). */
@@ -181,7 +147,7 @@ export async function publishWithKey (components: IPNSComponents, privateKey: Pr
   emit(options, 'ipns:publish:signed', { name: name.k51, sequence, value: path })
   const results = await sendRecord(components, name, record, options)
   if (!results.some(r => r.ok)) {
-    throw new PublishFailedError(`The record for ${name.k51} (sequence ${sequence}) was signed but no target accepted it: ${describeFailures(results)}. Check the routers and publish again; the next attempt uses a higher sequence.`, results)
+    throw new PublishFailedError(`The record for ${name.k51} (sequence ${sequence}) was signed but no target accepted it: ${describeFailures(results)}. Check the routers and the peer connections, and publish again; the next attempt uses a higher sequence.`, results)
   }
   return { name, value: path, sequence, record, results }
 }
@@ -213,7 +179,7 @@ export async function pushRecord (components: IPNSComponents, record: Uint8Array
   await components.state.observe(name, checked.sequence, record, options)
   const results = await sendRecord(components, name, record, options)
   if (!results.some(r => r.ok)) {
-    throw new PublishFailedError(`No target accepted the record for ${name.k51} (sequence ${checked.sequence}): ${describeFailures(results)}. Check the routers and try again.`, results)
+    throw new PublishFailedError(`No target accepted the record for ${name.k51} (sequence ${checked.sequence}): ${describeFailures(results)}. Check the routers and the peer connections, and try again.`, results)
   }
   return { name, sequence: checked.sequence, results }
 }

@@ -1,15 +1,15 @@
 /**
- * Resolving names: IPNS keys through delegated routers (every record validated, the best one by
- * sequence then validity, never below a sequence already seen), and DNSLink through DNS-over-HTTPS.
+ * Resolving names: IPNS keys through delegated routers and connected record peers (every record
+ * validated, the best one by sequence then validity, never below a sequence already seen), and
+ * DNSLink through DNS-over-HTTPS.
  */
-import { emit, withTimeout } from '../../core/options.js'
+import { emit } from '../../core/options.js'
 import { InvalidInputError } from '../../core/errors.js'
-import { DEFAULT_REQUEST_TIMEOUT_MS, getIPNSRecord, queryDNSLink } from './delegated.js'
+import { queryDNSLink } from './delegated.js'
 import { DNSLinkNotFoundError, RecordNotFoundError, SequenceRollbackError } from './errors.js'
 import { inspectRecord } from './inspect.js'
 import { parseIPNSPath } from './names.js'
-import { LIBP2P_TARGET } from './publish.js'
-import type { HttpOptions } from './delegated.js'
+import { hasTargets, recordSources } from './sources.js'
 import type { ValidRecord } from './inspect.js'
 import type { IPNSName } from './names.js'
 import type { IPNSComponents } from './publish.js'
@@ -50,13 +50,6 @@ export interface ResolveResult {
   steps: ResolveStep[]
 }
 
-/** Helia's routing says "not found" as NotFoundError, or as GetFailedError wrapping only those. */
-function isNotFound (err: unknown): boolean {
-  const e = err as { name?: string, errors?: unknown[] }
-  if (e?.name === 'NotFoundError') return true
-  return e?.name === 'GetFailedError' && Array.isArray(e.errors) && e.errors.every(x => (x as { name?: string })?.name === 'NotFoundError')
-}
-
 function joinPath (value: string, path: string): string {
   if (path === '' || path === '/') return value
   return value.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '')
@@ -64,27 +57,11 @@ function joinPath (value: string, path: string): string {
 
 /** Fetches and validates the name's record from every source; returns the best, or throws. */
 export async function resolveRecord (components: IPNSComponents, name: IPNSName, options: ResolveOptions = {}): Promise<{ record: ValidRecord, source: string }> {
-  const http: HttpOptions = { signal: options.signal, timeoutMs: options.timeoutMs, fetch: components.fetch }
-  const sources: Array<{ source: string, get: () => Promise<Uint8Array | undefined> }> = components.routers.map(r => ({ source: r, get: async () => await getIPNSRecord(r, name, http) }))
-  const helia = components.helia
-  if (helia !== undefined) {
-    sources.push({
-      source: LIBP2P_TARGET,
-      get: async () => {
-        const { signal, clear } = withTimeout(options.signal, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
-        try {
-          return await helia.routing.get(name.routingKey, { signal })
-        } catch (err) {
-          if (isNotFound(err)) return undefined
-          throw err
-        } finally {
-          clear()
-        }
-      }
-    })
-  }
+  const sources = await recordSources(components, name, options)
   if (sources.length === 0) {
-    throw new InvalidInputError('There is nowhere to resolve from: give at least one delegated router URL (or a Helia node).')
+    throw new InvalidInputError(hasTargets(components)
+      ? `There is nowhere to resolve ${name.k51} from: no delegated router is configured and no connected peer holds records. Connect to the local network peer or a DHT server, or configure a router.`
+      : 'There is nowhere to resolve from: give at least one delegated router URL, or a libp2p node connected to peers that hold records.')
   }
   const problems: string[] = []
   const answers = await Promise.all(sources.map(async ({ source, get }) => {

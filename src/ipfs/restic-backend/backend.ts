@@ -453,7 +453,7 @@ export class IpfsBackend implements Backend {
     const ipns = this.#init.ipns
     if (ipns === undefined) throw new NoRepoKeyError('No IPNS settings were given.')
     const routing = this.#helia.routing
-    return { state: ipns.state, routers: ipns.routers, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }
+    return { state: ipns.state, routers: ipns.routers, libp2p: ipns.libp2p, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }
   }
 
   /** Flushes, republishes the name if the root changed since the last publish (and a key is set), and closes. */
@@ -475,13 +475,13 @@ export class IpfsBackend implements Backend {
 
 /** Resolves `name` to the root CID it points at. */
 export async function resolveRepoRoot (components: IpfsBackendComponents, name: string, ipns: IpfsBackendIPNS | undefined, options: OperationOptions<IpfsBackendEvents> = {}): Promise<CID> {
-  if (ipns === undefined || (ipns.routers.length === 0 && ipns.useHeliaRouting !== true)) {
-    throw new RepoNameUnresolvableError(`Cannot resolve ${name}: no delegated router is configured. Give a routing URL (Delegated Routing V1) to resolve IPNS names.`)
+  if (ipns === undefined || (ipns.routers.length === 0 && ipns.libp2p === undefined && ipns.useHeliaRouting !== true)) {
+    throw new RepoNameUnresolvableError(`Cannot resolve ${name}: no delegated router is configured and no peer connection was given. Give a routing URL (Delegated Routing V1) to resolve IPNS names.`)
   }
   let value: string
   try {
     const routing = components.helia.routing
-    const res = await resolve({ state: ipns.state, routers: ipns.routers, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }, name, { signal: options.signal })
+    const res = await resolve({ state: ipns.state, routers: ipns.routers, libp2p: ipns.libp2p, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }, name, { signal: options.signal })
     value = res.value
   } catch (err) {
     if (options.signal?.aborted === true) throw err

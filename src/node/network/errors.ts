@@ -14,3 +14,8 @@ export class KeyFileError extends CairnError {
 export class UnsupportedRecordError extends CairnError {
   static override readonly code = 'ERR_UNSUPPORTED_RECORD'
 }
+
+/** A record pushed over libp2p lost to the one already held (the name would roll back). */
+export class RecordRefusedError extends CairnError {
+  static override readonly code = 'ERR_RECORD_REFUSED'
+}

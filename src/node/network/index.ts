@@ -1,7 +1,8 @@
 /**
  * The local network (Node only): one Helia/libp2p peer on loopback that lets browser tabs find each
  * other with no internet. It is a WebSockets listener with a circuit-relay v2 server, a bitswap
- * peer, a Routing V1 HTTP server (IPNS, providers, peers) backed by an in-memory router, a
+ * peer, a Routing V1 HTTP server (IPNS, providers, peers) backed by an in-memory router that also
+ * takes and serves IPNS records over libp2p (Kademlia PUT_VALUE/GET_VALUE), a
  * trustless gateway for raw blocks, and `/cairn-local.json` describing all of it.
  *
  * Nothing here reaches beyond the given host: no bootstrap, no peer discovery, no delegated
@@ -24,8 +25,9 @@ import { createHeliaLight } from 'helia'
 import { AbortError } from '../../core/errors.js'
 import { emit } from '../../core/options.js'
 import { exportCar } from './car.js'
-import { NetworkStartError } from './errors.js'
+import { NetworkStartError, RecordRefusedError } from './errors.js'
 import { startHttpServer } from './http-server.js'
+import { serveRecords } from '../../ipfs/ipns/libp2p.js'
 import { servePinRequests } from '../../ipfs/push/peer-pin.js'
 import { LocalRouter } from './local-router.js'
 import { loadOrCreateKeyFile } from './peer-key.js'
@@ -47,7 +49,7 @@ export { LocalRouter } from './local-router.js'
 export { PinJobs } from './pin-jobs.js'
 export type { PinJob, PinJobRequest, PinJobState } from './pin-jobs.js'
 export { DEFAULT_MAX_CAR_BYTES, PINNING_API_PREFIX } from './pinning-api.js'
-export { KeyFileError, NetworkStartError, UnsupportedRecordError } from './errors.js'
+export { KeyFileError, NetworkStartError, RecordRefusedError, UnsupportedRecordError } from './errors.js'
 export type { LocalNetworkInfo } from './http-server.js'
 
 export type LocalNetworkServices = {
@@ -64,6 +66,7 @@ export type LocalNetworkEvents =
   | ProgressEvent<'network:http:listening', { httpUrl: string }>
   | ProgressEvent<'network:peer:connect', { peerId: string }>
   | ProgressEvent<'network:peer:disconnect', { peerId: string }>
+  | ProgressEvent<'network:ipns:put', { peer: string, ok: boolean, error?: string | undefined }>
 
 export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents> {
   /** Interface to listen on. Default `127.0.0.1`. */
@@ -247,6 +250,17 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     checkAborted(options.signal)
 
     await servePinRequests(libp2p, pinRequestHandler(pins, () => acceptPins))
+    // IPNS records pushed over libp2p (Kademlia PUT_VALUE) land in the same store as HTTP PUTs.
+    await serveRecords(libp2p, {
+      put: async (key, record) => {
+        if (!await router.accept(key, record)) throw new RecordRefusedError('A record with a higher sequence (or the same sequence and a later expiry) is already held for this name.')
+      },
+      get: async (key) => await router.find(key)
+    }, {
+      onProgress: (evt) => {
+        if (evt.type === 'ipns:libp2p:put') emit(options, 'network:ipns:put', evt.detail)
+      }
+    })
 
     libp2p.addEventListener('peer:connect', (evt) => { emit(options, 'network:peer:connect', { peerId: evt.detail.toString() }) })
     libp2p.addEventListener('peer:disconnect', (evt) => { emit(options, 'network:peer:disconnect', { peerId: evt.detail.toString() }) })

@@ -1,6 +1,7 @@
 /**
  * An in-memory router for the local network peer. There is no DHT on the local network, so this
- * router is what lets one browser find what another one published:
+ * router is what lets one browser find what another one published (over Routing V1 HTTP, and over
+ * libp2p through the Kademlia record messages that `serveRecords` answers from here):
  *
  * - IPNS records put by any client (validated, best record kept per name by `ipnsSelector`);
  * - providers: this peer for every block in its blockstore, plus any peer recorded with `provide()`
@@ -112,14 +113,36 @@ export class LocalRouter implements Router {
   }
 
   async put (key: Uint8Array, value: Uint8Array, _options?: RoutingOptions): Promise<void> {
+    await this.accept(key, value)
+  }
+
+  /**
+   * Validates and stores an IPNS record unless the one held is better (by `ipnsSelector`: higher
+   * sequence, then later expiry). Resolves true when `value` is now the record held (also when it
+   * already was), false when a better one was kept. Throws when the record is invalid.
+   */
+  async accept (key: Uint8Array, value: Uint8Array): Promise<boolean> {
     if (!startsWith(key, IPNS_PREFIX)) {
       throw new UnsupportedRecordError('The local network only stores IPNS records (keys starting with /ipns/). Publish an IPNS record instead.')
     }
     await ipnsValidator(key, value)
     const k = keyString(key)
     const existing = this.records.get(k)
-    if (existing !== undefined && ipnsSelector(key, [existing, value]) === 0) return
+    if (existing !== undefined && ipnsSelector(key, [existing, value]) === 0) {
+      return existing.byteLength === value.byteLength && existing.every((b, i) => b === value[i])
+    }
     this.records.set(k, new Uint8Array(value))
+    return true
+  }
+
+  /** The record held for `key`, if any and still valid (for the libp2p record server). */
+  async find (key: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      return await this.get(key)
+    } catch (err) {
+      if ((err as Error).name === 'NotFoundError') return undefined
+      throw err
+    }
   }
 
   async get (key: Uint8Array, _options?: RoutingOptions): Promise<Uint8Array<ArrayBuffer>> {

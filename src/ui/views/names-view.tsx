@@ -94,7 +94,11 @@ function PublishForm ({ app, keys }: { app: App, keys: string[] }) {
       {result !== undefined && (
         <div role="status" data-testid="publish-result">
           <p>Published <code>{result.name}</code> → <code>{result.value}</code> (sequence {result.sequence})</p>
-          <ul>{result.results.map(r => <li key={r.target} data-ok={String(r.ok)}>{r.target}: {r.ok ? 'stored' : `failed: ${r.error ?? ''}`}</li>)}</ul>
+          <ul>{result.results.map(r => (
+            <li key={r.target} data-ok={String(r.ok)} data-via={r.target.startsWith('/p2p/') || r.target === 'libp2p' ? 'libp2p' : 'http'}>
+              {r.target.startsWith('/p2p/') ? <>peer <code title={r.target}>{r.target.slice(5, 14)}…{r.target.slice(-6)}</code> over libp2p</> : r.target === 'libp2p' ? 'libp2p peers' : r.target}: {r.ok ? 'stored' : `failed: ${r.error ?? ''}`}
+            </li>
+          ))}</ul>
         </div>
       )}
     </form>

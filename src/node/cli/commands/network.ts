@@ -58,6 +58,7 @@ const command: Command = {
         : (event) => {
             if (event.type === 'network:peer:connect') io.err(`peer connected    ${event.detail.peerId}\n`)
             if (event.type === 'network:peer:disconnect') io.err(`peer disconnected ${event.detail.peerId}\n`)
+            if (event.type === 'network:ipns:put') io.err(`ipns record from ${event.detail.peer}: ${event.detail.ok ? 'stored' : `refused (${event.detail.error ?? 'invalid'})`}\n`)
           }
     })
     try {
