@@ -87,7 +87,7 @@ test('a page publishes a name, the local delegated router stores a valid record,
   expect([...a.violations, ...b.violations]).toEqual([])
 })
 
-test('with no delegated router, a page publishes over libp2p to its connected peer, and a second page resolves it over libp2p', async ({ browser }) => {
+test('with no delegated router, a page publishes over libp2p to its connected peers (the local network peer, then another tab), and a second page resolves it over libp2p', async ({ browser }) => {
   const a = await newGuardedContext(browser)
   const b = await newGuardedContext(browser)
   try {
@@ -122,6 +122,31 @@ test('with no delegated router, a page publishes over libp2p to its connected pe
     await rf.getByRole('textbox').fill(`/ipns/${name}`)
     await rf.getByRole('button', { name: 'Resolve' }).click()
     await expect(pageB.getByTestId('resolved-value')).toHaveText(`/ipfs/${cid}`)
+
+    // Tab to tab: A connects to B through the relay and publishes again. B follows the name (it
+    // resolved it), so it takes the new record into its own name state at once.
+    const peerB = await pageB.evaluate(() => globalThis.cairn!.node.node().libp2p.peerId.toString())
+    const circuit = await pageB.evaluate(() => globalThis.cairn!.node.node().libp2p.getMultiaddrs().map(String).find(a => a.includes('/p2p-circuit/') && !a.includes('/webrtc')))
+    expect(circuit).toBeDefined()
+    await pageA.evaluate(async (addr) => { await globalThis.cairn!.node.dial(addr) }, circuit!)
+    await pageA.waitForFunction(async (id) => {
+      const libp2p = globalThis.cairn!.node.node().libp2p
+      const connection = libp2p.getConnections().find(c => c.remotePeer.toString() === id)
+      if (connection === undefined) return false
+      const peer = await libp2p.peerStore.get(connection.remotePeer).catch(() => undefined)
+      return peer?.protocols.includes('/ipfs/kad/1.0.0') === true
+    }, peerB, { timeout: 30_000, polling: 200 })
+    const next = await pageA.evaluate(async () => globalThis.cairn!.blocks.put(new TextEncoder().encode('second value, pushed tab to tab')))
+    await form.getByPlaceholder(/ipfs/).fill(`/ipfs/${next}`)
+    await form.getByRole('button', { name: 'Publish' }).click()
+    await expect(pageA.getByTestId('publish-result')).toContainText('(sequence 1)')
+    await expect(pageA.locator('[data-testid="publish-result"] li[data-via="libp2p"][data-ok="true"]')).toHaveCount(2)
+    await expect(pageA.locator(`[data-testid="publish-result"] li[data-ok="true"] code[title="/p2p/${peerB}"]`)).toHaveCount(1)
+    const held = await pageB.evaluate(async (k51) => {
+      const names = globalThis.cairn!.names
+      return await names.inspect(await names.exportRecord(k51), k51)
+    }, name)
+    expect(held).toMatchObject({ valid: true, sequence: '1', value: `/ipfs/${next}` })
   } finally {
     await Promise.all([a.context.close(), b.context.close()])
   }

@@ -81,6 +81,15 @@ export function createApp (init: AppInit): App {
   const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => {
     try { return node.node().libp2p } catch { return undefined }
   })
+  // Each node the page starts holds records for the names this page follows.
+  let served: unknown
+  node.state.subscribe((s) => {
+    if (s.status !== 'online') return
+    const libp2p = node.node().libp2p
+    if (served === libp2p) return
+    served = libp2p
+    names.serveRecords(libp2p).catch((err: unknown) => { console.warn('Cairn: IPNS records cannot be served to peers', err) })
+  })
   const backups = createBackupsService(node, names, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => { void app.refreshStorage() })
   let store: SettingsStore | undefined
 

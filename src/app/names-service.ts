@@ -10,6 +10,7 @@ import type { AbortOptions } from '../core/options.js'
 import type { NetworkSettings } from '../core/settings.js'
 import type { KeyStore, NameStateStore, PublishTargetResult, RecordNetwork, RecordTargets } from '../ipfs/ipns/index.js'
 import type * as IpnsModule from '../ipfs/ipns/index.js'
+import type { Libp2p } from '@libp2p/interface'
 
 export interface NameRow {
   keyName: string
@@ -58,6 +59,11 @@ export interface NamesService {
   stopKeepAlive: () => void
   /** The key store and name state (for other services that publish, like backups). */
   stores: () => Promise<{ keys: KeyStore, state: NameStateStore }>
+  /**
+   * Holds and serves records for connected peers on this node (Kademlia PUT_VALUE/GET_VALUE), for
+   * names this page follows: a connected tab's publish then reaches this one at once.
+   */
+  serveRecords: (libp2p: Pick<Libp2p, 'handle' | 'unhandle'>) => Promise<void>
 }
 
 const DEFAULT_KEEPALIVE_MS = 4 * 60 * 60 * 1000
@@ -171,6 +177,14 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
     async stores () {
       const { keys, state } = await load()
       return { keys, state }
+    },
+    async serveRecords (libp2p) {
+      const { state, ipns } = await load()
+      let pending: ReturnType<typeof setTimeout> | undefined
+      await ipns.serveRecords(libp2p, ipns.heldRecords(state, {
+        // a peer pushed a newer record for a name shown here: show it (coalesced)
+        onTaken: () => { pending ??= setTimeout(() => { pending = undefined; void service.refresh() }, 100) }
+      }))
     },
     stopKeepAlive () {
       if (timer !== undefined) clearInterval(timer)

@@ -21,7 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getIPNSRecord } from '../../../src/ipfs/ipns/delegated.js'
 import { PublishFailedError, RoutingError } from '../../../src/ipfs/ipns/errors.js'
 import { KeyStore } from '../../../src/ipfs/ipns/keys.js'
-import { KAD_PROTOCOL, MessageType, decodeKadMessage, encodeKadMessage, getRecordFromPeer, putRecordToPeer, recordPeers } from '../../../src/ipfs/ipns/libp2p.js'
+import { heldRecords } from '../../../src/ipfs/ipns/held-records.js'
+import { KAD_PROTOCOL, MessageType, serveRecords, decodeKadMessage, encodeKadMessage, getRecordFromPeer, putRecordToPeer, recordPeers } from '../../../src/ipfs/ipns/libp2p.js'
 import { publish, pushRecord } from '../../../src/ipfs/ipns/publish.js'
 import { NameStateStore, createRecord } from '../../../src/ipfs/ipns/records.js'
 import { resolve } from '../../../src/ipfs/ipns/resolve.js'
@@ -186,6 +187,64 @@ describe('records over libp2p through the local network peer', () => {
       await expect(resolve(await components(lonely.libp2p), stranger.k51)).rejects.toThrow(/no connected peer holds records/)
     } finally {
       await lonely.stop()
+    }
+  })
+})
+
+describe('a browser-style node holding records for its peers (heldRecords over the name state)', () => {
+  let holder: TestPeer
+  let pusher: TestPeer
+  let holderState: NameStateStore
+  const taken: bigint[] = []
+
+  beforeAll(async () => {
+    holder = await createTestPeer({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+    holderState = new NameStateStore(new MemoryDatastore())
+    await serveRecords(holder.libp2p, heldRecords(holderState, { maxCached: 2, onTaken: (_name, seq) => { taken.push(seq) } }))
+    pusher = await createTestPeer()
+    await pusher.libp2p.dial(holder.libp2p.getMultiaddrs()[0]!)
+    await waitForRecordPeer(pusher.libp2p, holder.libp2p.peerId)
+  })
+
+  afterAll(async () => {
+    await pusher?.stop()
+    await holder?.stop()
+  })
+
+  it('takes a followed name\'s newer record into the name state, and refuses rollbacks and invalid records', async () => {
+    const c = await components(pusher.libp2p)
+    const key = await c.keys.generate('followed')
+    await holderState.observe(key.name, 0n) // the holder resolved this name before
+    const first = await publish(c, 'followed', CID_A, { sequence: 3n })
+    expect(first.results).toEqual([{ target: `/p2p/${holder.libp2p.peerId.toString()}`, ok: true }])
+    expect(taken).toEqual([3n])
+    const state = await holderState.get(key.name)
+    expect(state?.highestSequence).toBe(3n)
+    expect(state?.lastRecord).toEqual(first.record)
+
+    const stale = await createRecord(await c.keys.privateKey('followed'), `/ipfs/${CID_B}`, { sequence: 2n })
+    await expect(putRecordToPeer(pusher.libp2p, holder.libp2p.peerId, key.name.routingKey, stale)).rejects.toThrow(/refused the record/)
+    const tampered = Uint8Array.from(first.record)
+    tampered[tampered.length - 3] = tampered[tampered.length - 3]! ^ 0xff
+    await expect(putRecordToPeer(pusher.libp2p, holder.libp2p.peerId, key.name.routingKey, tampered)).rejects.toThrow(/refused the record/)
+    expect((await holderState.get(key.name))?.highestSequence).toBe(3n)
+    expect(await getRecordFromPeer(pusher.libp2p, holder.libp2p.peerId, key.name.routingKey)).toEqual(first.record)
+  })
+
+  it('keeps records of names it does not follow in a bounded memory cache, never in the name state', async () => {
+    const c = await components(pusher.libp2p)
+    const names = []
+    for (const keyName of ['x', 'y', 'z']) {
+      const key = await c.keys.generate(keyName)
+      names.push(key.name)
+      await publish(c, keyName, CID_A)
+      expect(await holderState.get(key.name)).toBeUndefined()
+    }
+    // maxCached 2: the first name was dropped, the last two are served
+    expect(await getRecordFromPeer(pusher.libp2p, holder.libp2p.peerId, names[0]!.routingKey)).toBeUndefined()
+    for (const name of names.slice(1)) {
+      const r = await resolve(await components(pusher.libp2p), name.k51)
+      expect(r.value).toBe(`/ipfs/${CID_A}`)
     }
   })
 })
