@@ -7,6 +7,8 @@ import { promisify } from 'node:util'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/node/cli/main.js'
+import { parseName } from '../../../src/ipfs/ipns/names.js'
+import { startLocalNetwork } from '../../../src/node/network/index.js'
 import { FIXTURES, loadVectors, startRoutingServer } from './helpers.js'
 import { captureIO as capture } from '../../helpers/cli-io.js'
 import type { CapturedIO } from '../../helpers/cli-io.js'
@@ -187,6 +189,38 @@ describe('cairn ipns publish / resolve', () => {
       expect(res.stdout).toBe(`/ipfs/${cid}\n`)
     } finally {
       await other.close()
+    }
+  })
+
+  it('publishes, pushes and resolves over libp2p with --peer (the local network peer), no router needed', async () => {
+    const net = await startLocalNetwork()
+    try {
+      const peer = net.relayAddrs[0] ?? ''
+      const env = { CAIRN_KEY_PASSPHRASE: 'p2p' }
+      const gen = captureIO(env)
+      expect(await main(['ipns', 'key', 'gen', 'p2p-cli'], gen)).toBe(0)
+      const [, k51] = gen.stdout.trim().split('\t')
+      const cid = 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am'
+      const pub = captureIO(env)
+      expect(await main(['ipns', 'publish', '--key', 'p2p-cli', '--peer', peer, cid], pub)).toBe(0)
+      expect(pub.stderr).toContain(`ok     /p2p/${net.peerId.toString()}`)
+      expect(net.router.describeRecord({ toMultihash: () => parseName(k51 ?? '').multihash })).toBe(`/ipfs/${cid}`)
+      const res = captureIO({ CAIRN_HOME: join(home, 'p2p-reader') })
+      expect(await main(['ipns', 'resolve', '--peer', peer, '--json', k51 ?? ''], res)).toBe(0)
+      expect(JSON.parse(res.stdout)).toMatchObject({ value: `/ipfs/${cid}`, sequence: '0' })
+      // the exported record, carried unchanged to the peer (a republisher without the key)
+      const recordFile = join(home, 'p2p-cli.ipns-record')
+      expect(await main(['ipns', 'export-record', k51 ?? '', '--output', recordFile], captureIO())).toBe(0)
+      const push = captureIO({ CAIRN_HOME: join(home, 'p2p-carrier') })
+      expect(await main(['ipns', 'push', '--peer', peer, '--name', k51 ?? '', recordFile], push)).toBe(0)
+      expect(push.stderr).toContain(`ok     /p2p/${net.peerId.toString()}`)
+      // an unreachable peer is named, and nothing is published
+      const dead = captureIO(env)
+      expect(await main(['ipns', 'republish', '--key', 'p2p-cli', '--peer', `/ip4/127.0.0.1/tcp/1/ws/p2p/${net.peerId.toString()}`], dead)).toBe(1)
+      expect(dead.stderr).toMatch(/None of the given peers could be reached/)
+      expect(net.router.describeRecord({ toMultihash: () => parseName(k51 ?? '').multihash })).toBe(`/ipfs/${cid}`)
+    } finally {
+      await net.stop()
     }
   })
 

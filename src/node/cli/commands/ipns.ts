@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { InvalidInputError } from '../../../core/errors.js'
 import type { Command, CommandIO } from '../command.js'
-import type { KeyStore, NameStateStore, RecordVerdict } from '../../../ipfs/ipns/index.js'
+import type { KeyStore, NameStateStore, PublishComponents, RecordNetwork, RecordVerdict } from '../../../ipfs/ipns/index.js'
 
 const USAGE = `Usage: cairn ipns <subcommand> [options]
 
@@ -12,17 +12,20 @@ Records:
       <name>.ipns-record is checked against that name.
 
 Publishing and resolving:
-  publish --key <key> --routing <url> [--routing <url>…] [--lifetime 48h] [--ttl 5m]
+  publish --key <key> (--routing <url> | --peer <multiaddr>)… [--lifetime 48h] [--ttl 5m]
           [--sequence <n>] [--timeout 30s] <cid-or-path>
       Sign a record for <cid-or-path> with a stored key and PUT it to each Delegated Routing
-      V1 HTTP endpoint. Sequence numbers only go up. Exits 1 unless every endpoint accepted it.
-  republish --key <key> --routing <url>… [--lifetime 48h] [--ttl 5m]
+      V1 HTTP endpoint, and send it over libp2p (Kademlia PUT_VALUE) to each --peer that holds
+      records (a DHT server, or the local network peer). Sequence numbers only go up. Exits 1
+      unless every target accepted it.
+  republish --key <key> (--routing <url> | --peer <multiaddr>)… [--lifetime 48h] [--ttl 5m]
       Re-sign the last published value with a higher sequence and a fresh lifetime.
   export-record <name> --output <file>
       Write the newest signed record known for <name> (published or resolved here) to a file.
-  push --routing <url>… [--name <name>] <record-file>
-      Carry a signed record, unchanged, to routers (keep someone's name alive without the key).
-  resolve --routing <url> [--routing <url>…] [--doh <url>] [--json] <name>
+  push (--routing <url> | --peer <multiaddr>)… [--name <name>] <record-file>
+      Carry a signed record, unchanged, to routers and peers (keep someone's name alive without
+      the key).
+  resolve (--routing <url> | --peer <multiaddr>)… [--doh <url>] [--json] <name>
       Resolve k51…, bafz…, /ipns/<name>[/path] (or a DNSLink domain, with --doh) and print the
       value. Refuses a rollback to a lower sequence than one seen before.
 
@@ -125,9 +128,26 @@ async function verify (args: string[], io: CommandIO): Promise<number> {
   return 0
 }
 
+/** Connects to the --peer addresses (if any) for the duration of `fn`. */
+async function withPeers<T> (peers: string[] | undefined, io: CommandIO, fn: (libp2p: RecordNetwork | undefined) => Promise<T>): Promise<T> {
+  if (peers === undefined || peers.length === 0) return await fn(undefined)
+  const { connectRecordPeers } = await import('../../ipns-peers.js')
+  const connection = await connectRecordPeers(peers, { signal: io.signal })
+  try {
+    return await fn(connection.libp2p)
+  } finally {
+    await connection.close()
+  }
+}
+
+function hasTarget (values: { routing?: string[] | undefined, peer?: string[] | undefined }): boolean {
+  return (values.routing ?? []).length > 0 || (values.peer ?? []).length > 0
+}
+
 const PUBLISH_OPTIONS = {
   key: { type: 'string' },
   routing: { type: 'string', multiple: true },
+  peer: { type: 'string', multiple: true },
   lifetime: { type: 'string' },
   ttl: { type: 'string' },
   sequence: { type: 'string' },
@@ -138,8 +158,8 @@ const PUBLISH_OPTIONS = {
 async function publishCommand (args: string[], io: CommandIO, again: boolean): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: PUBLISH_OPTIONS })
   const sub = again ? 'republish' : 'publish'
-  if (values.key === undefined || (values.routing ?? []).length === 0 || positionals.length !== (again ? 0 : 1)) {
-    io.err(`cairn ipns ${sub}: give --key, at least one --routing URL${again ? '' : ' and what to publish'}. Run \`cairn ipns --help\`.\n`)
+  if (values.key === undefined || !hasTarget(values) || positionals.length !== (again ? 0 : 1)) {
+    io.err(`cairn ipns ${sub}: give --key, at least one --routing URL or --peer address${again ? '' : ' and what to publish'}. Run \`cairn ipns --help\`.\n`)
     return 2
   }
   const ipns = await import('../../../ipfs/ipns/index.js')
@@ -150,7 +170,12 @@ async function publishCommand (args: string[], io: CommandIO, again: boolean): P
   }
   const ctx = await openContext(io, values['pass-file'])
   try {
-    const components = { keys: ctx.keys, state: ctx.state, routers: values.routing ?? [] }
+    return await withPeers(values.peer, io, async (libp2p) => await publishWith({ keys: ctx.keys, state: ctx.state, routers: values.routing ?? [], libp2p }))
+  } finally {
+    await ctx.close()
+  }
+
+  async function publishWith (components: PublishComponents): Promise<number> {
     const options = {
       signal: io.signal,
       lifetimeMs: values.lifetime === undefined ? undefined : ipns.parseDuration(values.lifetime),
@@ -159,16 +184,14 @@ async function publishCommand (args: string[], io: CommandIO, again: boolean): P
       sequence
     }
     const result = again
-      ? await ipns.republish(components, values.key, options)
-      : await ipns.publish(components, values.key, positionals[0] ?? '', options)
+      ? await ipns.republish(components, values.key ?? '', options)
+      : await ipns.publish(components, values.key ?? '', positionals[0] ?? '', options)
     io.out(`${result.name.k51}\n`)
     io.err(`published ${result.value} as ${result.name.k51} (${result.name.bafz}), sequence ${result.sequence}\n`)
     for (const r of result.results) {
       io.err(`  ${r.ok ? 'ok    ' : 'FAILED'} ${r.target}${r.status !== undefined ? ` (${r.status})` : ''}${r.error !== undefined ? `: ${r.error}` : ''}\n`)
     }
     return result.results.every(r => r.ok) ? 0 : 1
-  } finally {
-    await ctx.close()
   }
 }
 
@@ -176,21 +199,21 @@ async function resolveCommand (args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { routing: { type: 'string', multiple: true }, doh: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } }
+    options: { routing: { type: 'string', multiple: true }, peer: { type: 'string', multiple: true }, doh: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } }
   })
   const name = positionals[0]
-  if (name === undefined || positionals.length > 1 || ((values.routing ?? []).length === 0 && values.doh === undefined)) {
-    io.err('cairn ipns resolve: give one name and at least one --routing URL (or --doh for DNSLink). Run `cairn ipns --help`.\n')
+  if (name === undefined || positionals.length > 1 || (!hasTarget(values) && values.doh === undefined)) {
+    io.err('cairn ipns resolve: give one name and at least one --routing URL or --peer address (or --doh for DNSLink). Run `cairn ipns --help`.\n')
     return 2
   }
   const ipns = await import('../../../ipfs/ipns/index.js')
   const ctx = await openContext(io, undefined)
   try {
-    const result = await ipns.resolve({ state: ctx.state, routers: values.routing ?? [] }, name, {
+    const result = await withPeers(values.peer, io, async (libp2p) => await ipns.resolve({ state: ctx.state, routers: values.routing ?? [], libp2p }, name, {
       signal: io.signal,
       dohEndpoint: values.doh,
       timeoutMs: values.timeout === undefined ? undefined : ipns.parseDuration(values.timeout)
-    })
+    }))
     if (values.json === true) {
       io.out(JSON.stringify({
         value: result.value,
@@ -232,10 +255,10 @@ async function pushCommand (args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { routing: { type: 'string', multiple: true }, name: { type: 'string' }, timeout: { type: 'string' } }
+    options: { routing: { type: 'string', multiple: true }, peer: { type: 'string', multiple: true }, name: { type: 'string' }, timeout: { type: 'string' } }
   })
-  if (positionals.length !== 1 || (values.routing ?? []).length === 0) {
-    io.err('cairn ipns push: give one record file and at least one --routing URL. Run `cairn ipns --help`.\n')
+  if (positionals.length !== 1 || !hasTarget(values)) {
+    io.err('cairn ipns push: give one record file and at least one --routing URL or --peer address. Run `cairn ipns --help`.\n')
     return 2
   }
   const { readFile } = await import('node:fs/promises')
@@ -244,11 +267,11 @@ async function pushCommand (args: string[], io: CommandIO): Promise<number> {
   const bytes = new Uint8Array(await readFile(resolve(io.cwd, positionals[0] ?? '')))
   const ctx = await openContext(io, undefined)
   try {
-    const result = await ipns.pushRecord({ state: ctx.state, routers: values.routing ?? [] }, bytes, {
+    const result = await withPeers(values.peer, io, async (libp2p) => await ipns.pushRecord({ state: ctx.state, routers: values.routing ?? [], libp2p }, bytes, {
       signal: io.signal,
       name: values.name,
       timeoutMs: values.timeout === undefined ? undefined : ipns.parseDuration(values.timeout)
-    })
+    }))
     io.out(`${result.name.k51}\n`)
     io.err(`pushed sequence ${result.sequence}\n`)
     for (const r of result.results) {
