@@ -50,6 +50,7 @@ export type IpfsBackendEvents =
   | ProgressEvent<'restic-ipfs:flush:unpinned', { root: CID }>
   | ProgressEvent<'restic-ipfs:publish:done', { name: string, root: CID, sequence: bigint }>
   | ProgressEvent<'restic-ipfs:open:resolved', { name: string, root: CID }>
+  | ProgressEvent<'restic-ipfs:read:stalled', { path: string, attempt: number, bytesRead: number }>
 
 /** IPNS settings: where to resolve and publish, and (to publish) the repository's own key. */
 export interface IpfsBackendIPNS extends Omit<IPNSComponents, 'helia'> {
@@ -83,11 +84,18 @@ export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
    * network peer) fail to load when several of one file are wanted at once; one at a time works.
    */
   readConcurrency?: number | undefined
+  /** A read with no block arriving for this long asks again. @default 30 000 ms */
+  readStallTimeoutMs?: number | undefined
+  /** Tries per read before a stalled read fails. @default 3 */
+  readAttempts?: number | undefined
   /** Parallel block lookups when listing `data/` sizes. @default 16 */
   listConcurrency?: number | undefined
   /** `location` for messages. @default `ipns://<name>` or `ipfs://<root>` */
   location?: string | undefined
 }
+
+const DEFAULT_READ_STALL_MS = 30_000
+const DEFAULT_READ_ATTEMPTS = 3
 
 const DIRS: ReadonlyArray<Exclude<FileType, 'config'>> = ['keys', 'locks', 'snapshots', 'index', 'data']
 
@@ -320,16 +328,45 @@ export class IpfsBackend implements Backend {
     const length = Math.max(0, Math.min(range?.length ?? f.size - offset, f.size - offset))
     const out = new Uint8Array(length)
     if (length === 0) return out
+    const stallMs = this.#init.readStallTimeoutMs ?? DEFAULT_READ_STALL_MS
+    const attempts = Math.max(1, this.#init.readAttempts ?? DEFAULT_READ_ATTEMPTS)
     let pos = 0
-    try {
-      for await (const chunk of this.#fs.cat(f.cid, { offset, length, signal: options.signal, blockReadConcurrency: this.#init.readConcurrency ?? 1 } as Parameters<UnixFS['cat']>[1])) {
-        out.set(chunk.subarray(0, length - pos), pos)
-        pos += chunk.byteLength
-        if (pos >= length) break
+    for (let attempt = 1; ; attempt++) {
+      // A block request that no peer answers would wait forever: when no block arrives for
+      // `stallMs`, ask again from where the read got to (a fresh request means fresh provider
+      // lookups and wants). The wait is raced, so a source that ignores its signal cannot hold
+      // the read.
+      const stall = new AbortController()
+      const signal = options.signal === undefined ? stall.signal : AbortSignal.any([options.signal, stall.signal])
+      const stalled = new Promise<'stalled'>((resolve) => { stall.signal.addEventListener('abort', () => { resolve('stalled') }, { once: true }) })
+      const chunks = this.#fs.cat(f.cid, { offset: offset + pos, length: length - pos, signal, blockReadConcurrency: this.#init.readConcurrency ?? 1 } as Parameters<UnixFS['cat']>[1])[Symbol.asyncIterator]()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      try {
+        while (pos < length) {
+          timer = setTimeout(() => { stall.abort() }, stallMs)
+          const next = await Promise.race([chunks.next(), stalled])
+          clearTimeout(timer)
+          if (next === 'stalled') break
+          if (next.done === true) break
+          out.set(next.value.subarray(0, length - pos), pos)
+          pos += next.value.byteLength
+        }
+      } catch (err) {
+        if (options.signal?.aborted === true) throw err
+        if (!stall.signal.aborted) {
+          if (isAbortError(err)) throw err
+          throw new RepoBlockUnreachableError(`Could not read ${handlePath(h)} (${f.cid.toString()}) of ${this.location}: ${(err as Error).message}. Make sure a peer holding the repository is connected, then retry.`, { cause: err })
+        }
+      } finally {
+        clearTimeout(timer)
+        if (pos >= length || stall.signal.aborted) void chunks.return?.().catch(() => {})
       }
-    } catch (err) {
-      if (options.signal?.aborted === true || isAbortError(err)) throw err
-      throw new RepoBlockUnreachableError(`Could not read ${handlePath(h)} (${f.cid.toString()}) of ${this.location}: ${(err as Error).message}. Make sure a peer holding the repository is connected, then retry.`, { cause: err })
+      options.signal?.throwIfAborted()
+      if (!stall.signal.aborted) break
+      if (attempt >= attempts) {
+        throw new RepoBlockUnreachableError(`Reading ${handlePath(h)} (${f.cid.toString()}) of ${this.location} stalled: no block arrived for ${stallMs < 1000 ? `${stallMs} ms` : `${Math.round(stallMs / 1000)} s`}, ${attempts} times. Make sure a peer holding the repository is connected, then retry.`)
+      }
+      emit(this.#init, 'restic-ipfs:read:stalled', { path: handlePath(h), attempt, bytesRead: pos })
     }
     if (pos < length) throw new RepoBlockUnreachableError(`${handlePath(h)} of ${this.location} ended after ${pos} of ${length} bytes; its DAG is damaged. Run "restic check --read-data".`)
     return out

@@ -185,6 +185,39 @@ describe('the IPFS restic backend', () => {
     expect(local).toEqual([false, false, true, false])
   }, 30_000)
 
+  it('asks again when no block arrives for a while, and fails clearly when a read keeps stalling', async () => {
+    // The writer's blocks, behind a blockstore whose next `hang` gets of file chunks (raw leaves)
+    // never answer, like a want no peer serves; each one ends only when its signal aborts.
+    let hang = 0
+    const store = writer.blockstore
+    const blockstore = new Proxy(store, {
+      get (target, prop) {
+        if (prop === 'get') {
+          return (cid: CID, o: { signal?: AbortSignal } = {}) => {
+            if (hang === 0 || cid.code !== raw.code) return target.get(cid, o)
+            hang--
+            return (async function * () {
+              await new Promise((_resolve, reject) => { o.signal?.addEventListener('abort', () => { reject(o.signal?.reason) }, { once: true }) })
+              yield new Uint8Array()
+            })()
+          }
+        }
+        const v = Reflect.get(target, prop, target) as unknown
+        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v
+      }
+    })
+    const stalled: unknown[] = []
+    const backend = await createIpfsBackend({ helia: { blockstore, routing: writer.routing, pins: writer.pins } }, {
+      root: finalRoot, pin: false, readStallTimeoutMs: 300, onProgress: (e) => { if (e.type === 'restic-ipfs:read:stalled') stalled.push(e.detail) }
+    })
+    hang = 1
+    expect(sha(await backend.read({ type: 'data', name: dataA }))).toBe(sha(big))
+    expect(stalled).toEqual([{ path: `data/${dataA.slice(0, 2)}/${dataA}`, attempt: 1, bytesRead: 0 }])
+    hang = 1000
+    await expect(backend.read({ type: 'data', name: dataA })).rejects.toThrow(/stalled: no block arrived for 300 ms, 3 times/)
+    hang = 0
+  }, 30_000)
+
   it('publishes on close and reopens from the IPNS name on another peer', async () => {
     const reader = await peer()
     const writerAddr = await waitForCircuitAddress(writer, { signal: AbortSignal.timeout(10_000) })

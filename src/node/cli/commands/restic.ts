@@ -115,7 +115,12 @@ const command: Command = {
       // A repository on IPFS: open it through a node on the given network; closing it flushes,
       // pins the new root and republishes the name.
       const { withIpfsRepo, exportRepo } = await import('../../restic-ipfs/index.js')
-      const options = await ipfsRepoOptions(values, io, { createIfMissing: sub === 'init' })
+      const options = await ipfsRepoOptions(values, io, {
+        createIfMissing: sub === 'init',
+        onProgress: (evt) => {
+          if (evt.type === 'restic-ipfs:read:stalled') io.err(`no block of ${evt.detail.path} arrived for a while (try ${evt.detail.attempt}, ${evt.detail.bytesRead} bytes read): asking the peers again\n`)
+        }
+      })
       return await withIpfsRepo(repoArg, options, async ({ backend }) => {
         if (sub === 'export') {
           const dir = args[0]
