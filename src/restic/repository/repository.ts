@@ -22,6 +22,7 @@ import { fromUtf8, randomBytes, readU32, sha256Hex, toHex, utf8, concat } from '
 import { compress, decompress } from '../util/zstd.js'
 import { formatPolynomial, isIrreducible, parsePolynomial, randomPolynomial } from '../chunker/polynomial.js'
 import { MasterIndex } from './master-index.js'
+import type { BlobLocation } from './master-index.js'
 import type { BlobPool, DecodedBlob } from './blob-pool.js'
 import { decodeBlobWith } from './blob-pool.js'
 import type { IndexProgressEvents, OpenProgressEvents } from './events.js'
@@ -251,6 +252,27 @@ export class Repository {
       throw err
     }
     return await this.decodeBlob(loc.packId, loc, sealed, options)
+  }
+
+  /**
+   * Load blobs stored back to back in one pack (as `planRuns` groups them) with one backend read;
+   * one promise per blob, in order. Fewer, larger reads matter for backends with a cost per request.
+   */
+  loadBlobRun (run: readonly BlobLocation[], options?: AbortOptions & { pool?: BlobPool | undefined }): Array<Promise<Uint8Array>> {
+    const first = run[0]
+    const last = run[run.length - 1]
+    if (first === undefined || last === undefined) return []
+    const h: Handle = { type: 'data', name: first.packId }
+    const bytes = this.backend.read(h, { offset: first.offset, length: last.offset + last.length - first.offset }, options).catch((err: unknown) => {
+      if (err instanceof NotFoundError) throw new MissingFileError(this.describe(h), `the index lists ${first.type} blob ${first.id.slice(0, 8)} in it`, { cause: err })
+      throw err
+    })
+    return run.map(async b => {
+      const all = await bytes
+      // A copy of its own, so a pool can take it over (and the run's buffer is freed once all are taken).
+      const sealed = all.slice(b.offset - first.offset, b.offset - first.offset + b.length)
+      return await this.decodeBlob(b.packId, b, sealed, options)
+    })
   }
 
   /** Read and decrypt a pack's header (no index needed). */

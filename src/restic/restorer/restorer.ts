@@ -15,6 +15,7 @@ import { findNode, loadTree, splitPath } from '../ops/tree-walk.js'
 import type { RestoreSink } from './sink.js'
 import type { BlobPool } from '../repository/blob-pool.js'
 import { inFlightLimit } from '../repository/blob-pool.js'
+import type { BlobLocation } from '../repository/master-index.js'
 
 export type RestoreProgressEvents =
   | IndexProgressEvents
@@ -115,16 +116,74 @@ async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], 
   }
 }
 
+/** At most this many bytes in one read of blobs that lie back to back in a pack. */
+const RUN_BYTES = 8 * 1024 * 1024
+
+/**
+ * Start loading `locs` (blobs of one window of a file): blobs of one pack that lie back to back,
+ * in whatever order the file needs them (a parallel backup packs them in the order they finish),
+ * are read with one backend request. Returns a promise per `packId/offset`.
+ */
+function loadWindow (repo: Repository, locs: BlobLocation[], options: RestoreOptions): Map<string, Promise<Uint8Array>> {
+  const out = new Map<string, Promise<Uint8Array>>()
+  const byPack = new Map<string, BlobLocation[]>()
+  const seen = new Set<string>()
+  for (const b of locs) {
+    if (seen.has(`${b.packId}/${b.offset}`)) continue
+    seen.add(`${b.packId}/${b.offset}`)
+    const g = byPack.get(b.packId)
+    if (g === undefined) byPack.set(b.packId, [b])
+    else g.push(b)
+  }
+  for (const g of byPack.values()) {
+    g.sort((x, y) => x.offset - y.offset)
+    let run: BlobLocation[] = []
+    let bytes = 0
+    const flush = (): void => {
+      const ps = repo.loadBlobRun(run, options)
+      run.forEach((b, i) => { out.set(`${b.packId}/${b.offset}`, ps[i] as Promise<Uint8Array>) })
+      run = []
+      bytes = 0
+    }
+    for (const b of g) {
+      const prev = run[run.length - 1]
+      if (prev !== undefined && (b.offset !== prev.offset + prev.length || bytes + b.length > RUN_BYTES)) flush()
+      run.push(b)
+      bytes += b.length
+    }
+    flush()
+  }
+  return out
+}
+
 async function * fileContent (repo: Repository, node: Node, shown: string, result: RestoreResult, options: RestoreOptions): AsyncGenerator<Uint8Array> {
   if ((node.size ?? 0) === 0) return
   const ids = node.content ?? []
-  // Read and decode ahead, in order; at most `ahead` blobs held at once.
+  // Read and decode ahead, in order; at most `ahead` blobs held at once, refilled once half the
+  // window is free, so that the blobs of a window that lie back to back in a pack are one read.
   const ahead = options.pool !== undefined ? inFlightLimit(options.pool) : 2
   const queue: Array<Promise<Uint8Array>> = []
   let next = 0
   const fill = (): void => {
-    while (queue.length < ahead && next < ids.length) {
-      const p = repo.loadBlob('data', ids[next++] as string, options)
+    if (queue.length > ahead / 2) return
+    const take: Array<{ id: string, loc: BlobLocation | undefined }> = []
+    while (queue.length + take.length < ahead && next < ids.length) {
+      const id = ids[next++] as string
+      take.push({ id, loc: repo.index.get('data', id) })
+    }
+    const loaded = loadWindow(repo, take.flatMap(t => t.loc !== undefined ? [t.loc] : []), options)
+    const used = new Set<string>()
+    for (const t of take) {
+      let p: Promise<Uint8Array>
+      if (t.loc === undefined) {
+        p = repo.loadBlob('data', t.id, options) // fails with BlobNotFoundError
+      } else {
+        const k = `${t.loc.packId}/${t.loc.offset}`
+        p = loaded.get(k) as Promise<Uint8Array>
+        // The same blob twice in one window: the second gets a copy of its own.
+        if (used.has(k)) p = p.then(b => b.slice())
+        used.add(k)
+      }
       p.catch(() => {}) // awaited in order below; a failure surfaces there
       queue.push(p)
     }
