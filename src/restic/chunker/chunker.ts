@@ -7,7 +7,8 @@
  * equals restic's digest (seeded with a 0x01 byte) at every position where a cut is tested.
  */
 import { deg, polMod } from './polynomial.js'
-import { WASM_DATA, wasmScanner } from './scan-wasm.js'
+import { wasmScanner } from './scan-wasm.js'
+import type { WasmScanner } from './scan-wasm.js'
 
 export const WINDOW_SIZE = 64
 export const MIN_SIZE = 512 * 1024
@@ -48,7 +49,16 @@ function tablesFor (pol: bigint): Tables {
 /** Splits byte streams into chunks; one instance per polynomial, reusable for many files. */
 export class Chunker {
   readonly #t: Tables
-  #buf = new Uint8Array(0)
+  /** The WebAssembly loop, whose memory holds `#store` (created with the first chunk stream). */
+  #wasm: WasmScanner | null | undefined
+  /**
+   * Room for two chunks: the chunk being scanned starts at `#base`, and cutting one only moves
+   * `#base` on; the bytes are moved back to the start only when the end is near.
+   */
+  #store: Uint8Array = new Uint8Array(0)
+  #base = 0
+  /** `#store` from `#base`: the current chunk's bytes (`#n` of them) at 0. */
+  #buf: Uint8Array = new Uint8Array(0)
   #n = 0
   #pos = 0
   #hi = 0
@@ -72,16 +82,16 @@ export class Chunker {
       lo = ((lo << 8) | (buf[p] as number)) ^ (modLo[idx] as number)
     }
     if (p === MIN_SIZE && (lo & SPLIT_MASK) === 0) { this.#pos = p; return p }
-    const w = useWasm && p >= MIN_SIZE && n - p >= 4096 ? wasmScanner(MAX_SIZE) : null
+    const w = useWasm && p >= MIN_SIZE && n - p >= 4096 && this.#wasm !== undefined && this.#wasm !== null && this.#wasm.data === this.#store ? this.#wasm : null
     if (w !== null) {
-      // The same loop in WebAssembly, over a copy of [p − 64, end).
+      // The same loop in WebAssembly, over the buffer in its memory.
       const end = Math.min(n, MAX_SIZE)
+      const base = this.#base
       w.tables(this.#t, outHi, outLo, modHi, modLo)
-      w.memory.set(buf.subarray(p - WINDOW_SIZE, end), WASM_DATA - WINDOW_SIZE)
       w.setDigest(hi, lo)
-      const r = w.scan(0, end - p);
+      const r = w.scan(base + p, base + end);
       [this.#hi, this.#lo] = w.digest()
-      if (r > 0) return p + r
+      if (r > 0) return r - base
       if (end >= MAX_SIZE) return MAX_SIZE
       this.#pos = end
       return -1
@@ -104,24 +114,42 @@ export class Chunker {
 
   #take (len: number): Uint8Array {
     const chunk = this.#buf.slice(0, len)
-    this.#buf.copyWithin(0, len, this.#n)
+    this.#base += len
+    this.#buf = this.#store.subarray(this.#base)
     this.#n -= len
     this.#pos = 0; this.#hi = 0; this.#lo = 0
     return chunk
   }
 
+  /** Make room for `want` more bytes after the `#n` buffered ones (at most up to MAX_SIZE). */
+  #room (want: number): void {
+    const need = Math.min(MAX_SIZE, this.#n + want)
+    if (this.#base + need <= this.#store.length) return
+    if (this.#base > 0) {
+      this.#store.copyWithin(0, this.#base, this.#base + this.#n)
+      this.#base = 0
+    }
+    if (need > this.#store.length) {
+      const grown = new Uint8Array(Math.min(2 * MAX_SIZE, Math.max(2 * this.#store.length, need)))
+      grown.set(this.#store.subarray(0, this.#n))
+      this.#store = grown
+    }
+    this.#buf = this.#store.subarray(this.#base)
+  }
+
   /** Chunk one file given as a stream of byte pieces. Every file starts a new chunk. */
   async * chunks (input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    this.#n = 0; this.#pos = 0; this.#hi = 0; this.#lo = 0
+    this.#n = 0; this.#pos = 0; this.#hi = 0; this.#lo = 0; this.#base = 0
+    if (this.#wasm === undefined) {
+      this.#wasm = wasmScanner(2 * MAX_SIZE)
+      if (this.#wasm !== null) this.#store = this.#wasm.data
+    }
+    this.#buf = this.#store
     for await (const piece of input) {
       let off = 0
       while (off < piece.length) {
-        if (this.#buf.length < MAX_SIZE && this.#n + piece.length - off > this.#buf.length) {
-          const grown = new Uint8Array(Math.min(MAX_SIZE, Math.max(2 * this.#buf.length, this.#n + piece.length - off)))
-          grown.set(this.#buf.subarray(0, this.#n))
-          this.#buf = grown
-        }
-        const take = Math.min(piece.length - off, this.#buf.length - this.#n)
+        this.#room(piece.length - off)
+        const take = Math.min(piece.length - off, MAX_SIZE - this.#n, this.#buf.length - this.#n)
         this.#buf.set(piece.subarray(off, off + take), this.#n)
         this.#n += take
         off += take

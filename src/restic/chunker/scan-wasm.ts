@@ -1,16 +1,17 @@
 /**
  * The chunker's hot loop in a tiny WebAssembly module, built here byte by byte (no asset to load,
  * compiled synchronously). The 53-bit Rabin digest is one i64; the tables live in linear memory.
- * `Chunker` copies each stretch to scan (with the 64 bytes before it) into the module's memory.
- * About 2-3× faster than the JS loop; the JS loop remains the fallback.
+ * Each `Chunker` has an instance of its own and keeps its buffer in the instance's memory (`data`),
+ * so the bytes are scanned where they were read into, without a copy. About 2-3× faster than the JS
+ * loop; the JS loop remains the fallback.
  */
 import { sleb, uleb } from '../util/leb128.js'
 
 const OUT = 0 // 256 × i64
 const MOD = 2048 // 256 × i64
 const STATE = 4096 // the digest, i64
-/** Where the bytes to scan are copied (the 64 bytes before the first one included). */
-export const WASM_DATA = 4176
+/** Where the scanned bytes start in the module's memory (`data[0]`). */
+const WASM_DATA = 4176
 const SPLIT_MASK = (1 << 20) - 1
 
 /**
@@ -55,7 +56,8 @@ function moduleBytes (pages: number): Uint8Array {
 }
 
 export interface WasmScanner {
-  readonly memory: Uint8Array
+  /** `maxBytes` bytes of the module's memory: the buffer `scan` reads. */
+  readonly data: Uint8Array
   /** Load the tables of a polynomial (once per switch). */
   tables: (key: object, outHi: Int32Array, outLo: Int32Array, modHi: Int32Array, modLo: Int32Array) => void
   /** Digest halves in and out around `scan`. */
@@ -64,20 +66,20 @@ export interface WasmScanner {
   scan: (p: number, end: number) => number
 }
 
-let scanner: WasmScanner | null | undefined
+let compiled: { pages: number, module: WebAssembly.Module } | null | undefined
 
-/** One shared instance (scans are synchronous); null where WebAssembly is unavailable. */
+/** A new instance with memory of its own for `maxBytes` of data; null where WebAssembly is unavailable. */
 export function wasmScanner (maxBytes: number): WasmScanner | null {
-  if (scanner !== undefined) return scanner
+  const pages = Math.ceil((WASM_DATA + maxBytes) / 65536)
   try {
-    const pages = Math.ceil((WASM_DATA + maxBytes) / 65536)
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(pages) as Uint8Array<ArrayBuffer>))
+    if (compiled === undefined || (compiled !== null && compiled.pages !== pages)) compiled = { pages, module: new WebAssembly.Module(moduleBytes(pages) as Uint8Array<ArrayBuffer>) }
+    if (compiled === null) return null
+    const inst = new WebAssembly.Instance(compiled.module)
     const exp = inst.exports as unknown as { scan: (p: number, end: number) => number, memory: WebAssembly.Memory }
-    const mem8 = new Uint8Array(exp.memory.buffer)
     const mem32 = new Int32Array(exp.memory.buffer, 0, (STATE + 8) / 4)
     let loaded: object | undefined
-    scanner = {
-      memory: mem8,
+    return {
+      data: new Uint8Array(exp.memory.buffer, WASM_DATA, maxBytes),
       tables (key, outHi, outLo, modHi, modLo) {
         if (loaded === key) return
         for (let i = 0; i < 256; i++) {
@@ -93,7 +95,7 @@ export function wasmScanner (maxBytes: number): WasmScanner | null {
       scan: exp.scan
     }
   } catch {
-    scanner = null
+    compiled = null
+    return null
   }
-  return scanner
 }
