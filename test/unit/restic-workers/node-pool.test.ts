@@ -1,0 +1,62 @@
+/**
+ * The restic pool on Node worker threads (src/node/restic/worker-pool.ts), and the restorer's
+ * reads of blobs that lie back to back in a pack (one backend request per run).
+ */
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { MemoryBackend, MemorySink, MemorySource, Repository, backup, check, findSnapshot, restore } from '../../../src/restic/index.js'
+import type { Handle } from '../../../src/restic/index.js'
+import { createNodeResticPool } from '../../../src/node/restic/worker-pool.js'
+import { prng } from '../../interop/restic/helpers.js'
+
+const FAST = { N: 1024, r: 8, p: 1 }
+const MiB = 1024 * 1024
+const sha = (b: Uint8Array | undefined): string => createHash('sha256').update(b ?? new Uint8Array(0)).digest('hex')
+
+/** Counts ranged reads of pack files. */
+class CountingBackend extends MemoryBackend {
+  packReads = 0
+  override async read (h: Handle, range?: { offset: number, length?: number | undefined }): Promise<Uint8Array> {
+    if (h.type === 'data') this.packReads++
+    return await super.read(h, range)
+  }
+}
+
+describe('restic pool on Node worker threads', () => {
+  it('backs up and restores through worker threads, the same as on this thread', async () => {
+    const backend = new CountingBackend()
+    const repo = await Repository.init(backend, { password: 'pw', scrypt: FAST })
+    const big = prng('node-pool-big', 12 * MiB)
+    const text = new TextEncoder().encode('restic cairn backup '.repeat(300_000))
+    const pool = createNodeResticPool({ size: 2 })
+    try {
+      expect(pool.workers).toBe(true)
+      const s = await backup(repo, new MemorySource({ big, text, empty: new Uint8Array(0) }), { hostname: 'h', pool })
+      const other = await Repository.init(new MemoryBackend(), { password: 'pw', scrypt: FAST, chunkerPolynomial: repo.config.chunker_polynomial })
+      const ref = await backup(other, new MemorySource({ big, text, empty: new Uint8Array(0) }), { hostname: 'h' })
+      expect(s.tree).toBe(ref.tree)
+
+      const r = await Repository.open(backend, { password: 'pw' })
+      expect((await check(r, { readData: true })).errors).toEqual([])
+      backend.packReads = 0
+      const sink = new MemorySink()
+      await restore(r, await findSnapshot(r, 'latest'), sink, { pool })
+      expect(sha(sink.entries.get('big')?.data)).toBe(sha(big))
+      expect(sha(sink.entries.get('text')?.data)).toBe(sha(text))
+      expect(sink.entries.get('empty')?.data?.length ?? 0).toBe(0)
+      // ~13 data blobs of ~1 MiB, read in runs of up to 8 (4 per thread): far fewer reads than blobs.
+      expect(backend.packReads).toBeLessThan(s.dataBlobs)
+    } finally {
+      pool.close()
+    }
+  }, 60_000)
+
+  it('a damaged blob inside a run fails the file, naming the pack', async () => {
+    const backend = new MemoryBackend()
+    const repo = await Repository.init(backend, { password: 'pw', scrypt: FAST })
+    await backup(repo, new MemorySource({ f: prng('node-pool-damage', 6 * MiB) }), { hostname: 'h' })
+    for (const [path, bytes] of backend.files) if (path.startsWith('data/')) bytes[2 * MiB] = (bytes[2 * MiB] as number) ^ 1
+    const r = await Repository.open(backend, { password: 'pw' })
+    await expect(restore(r, await findSnapshot(r, 'latest'), new MemorySink())).rejects.toThrow(/failed authentication \(MAC mismatch\)/)
+  })
+})
