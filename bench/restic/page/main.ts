@@ -1,18 +1,23 @@
 /**
- * The restic engine in a page, for bench/restic/suite.ts: back up a generated stream (random or
- * text-like, identical to the bytes the suite writes for real restic, generated in a worker) into a
- * repository that drops pack bytes (timed), then into one that keeps them as Blobs, and restore
- * that into a sink that only counts bytes (timed).
+ * The restic engine in a page, for bench/restic/suite.ts. Phases (each with its own time and peak
+ * main-thread heap; the suite samples the renderer's RSS and splits it by these phases):
+ *   write:   the bench data (random or text-like, identical to the bytes the suite writes for real
+ *            restic, generated in a worker) streamed into a file in the origin private file system,
+ *            as restic's input sits in a file on disk (untimed);
+ *   backup:  that file, read piece by piece like a picked file (`PickedSource`), backed up into a
+ *            repository that drops pack bytes (timed: the engine alone);
+ *   store:   the same backup into a repository whose packs are OPFS files (timed, reported apart);
+ *   restore: that repository restored into a sink that only counts bytes (timed).
  */
 import { MemoryBackend, Repository, backup, findSnapshot, restore } from '../../../src/restic/index.js'
-import type { BackupSource, FileInfo, FileType, Handle, RestoreSink, SourceEntry } from '../../../src/restic/index.js'
+import type { FileInfo, FileType, Handle, RestoreSink } from '../../../src/restic/index.js'
+import { PickedSource } from '../../../src/platform/restic-source.js'
 import { createResticPool } from '../../../src/workers/restic-pool.js'
 import { generate } from './generate.js'
 
 const MiB = 1024 * 1024
 /**
- * The data, generated in a worker (as a file is read off the page's thread) and streamed here one
- * MiB at a time, at most 4 pieces ahead.
+ * The data, generated in a worker and streamed here one MiB at a time, at most 4 pieces ahead.
  */
 async function * fromWorker (kind: 'random' | 'text', mib: number): AsyncGenerator<Uint8Array> {
   const worker = new Worker(new URL('./source-worker.ts', import.meta.url), { type: 'module' })
@@ -33,24 +38,22 @@ async function * fromWorker (kind: 'random' | 'text', mib: number): AsyncGenerat
   }
 }
 
-class GeneratedSource implements BackupSource {
-  readonly paths = ['/bench']
-  constructor (readonly kind: 'random' | 'text', readonly mib: number) {}
-  async list (dir: string[]): Promise<SourceEntry[]> {
-    if (dir.length > 0) return []
-    return [{ name: 'data.bin', type: 'file', mode: 0o644, mtimeNs: 1_700_000_000_000_000_000n, size: this.mib * MiB }]
-  }
-
-  open (): AsyncIterable<Uint8Array> { return fromWorker(this.kind, this.mib) }
+/** Streams the generated data into an OPFS file; returns it (a `File`, read lazily like a picked one). */
+async function writeInput (dir: FileSystemDirectoryHandle, kind: 'random' | 'text', mib: number): Promise<File> {
+  const handle = await dir.getFileHandle('data.bin', { create: true })
+  const w = await handle.createWritable()
+  for await (const piece of fromWorker(kind, mib)) await w.write(piece as Uint8Array<ArrayBuffer>)
+  await w.close()
+  return await handle.getFile()
 }
 
 /** Small files in memory, packs in the origin private file system (like restic's local backend on disk). */
 class OpfsBackend extends MemoryBackend {
-  readonly #dir: Promise<FileSystemDirectoryHandle>
+  readonly #dir: FileSystemDirectoryHandle
   readonly #packs = new Map<string, number>()
-  constructor (name: string) {
+  constructor (name: string, dir: FileSystemDirectoryHandle) {
     super(`opfs:${name}`)
-    this.#dir = navigator.storage.getDirectory().then(async root => await root.getDirectoryHandle(name, { create: true }))
+    this.#dir = dir
   }
 
   override async list (type: Exclude<FileType, 'config'>): Promise<FileInfo[]> {
@@ -65,14 +68,14 @@ class OpfsBackend extends MemoryBackend {
 
   override async read (h: Handle, range?: { offset: number, length?: number | undefined }): Promise<Uint8Array> {
     if (h.type !== 'data') return await super.read(h, range)
-    const file = await (await (await this.#dir).getFileHandle(h.name)).getFile()
+    const file = await (await this.#dir.getFileHandle(h.name)).getFile()
     const off = range?.offset ?? 0
     return new Uint8Array(await file.slice(off, range?.length === undefined ? undefined : off + range.length).arrayBuffer())
   }
 
   override async write (h: Handle, data: Uint8Array): Promise<void> {
     if (h.type !== 'data') { await super.write(h, data); return }
-    const w = await (await (await this.#dir).getFileHandle(h.name, { create: true })).createWritable()
+    const w = await (await this.#dir.getFileHandle(h.name, { create: true })).createWritable()
     await w.write(data as Uint8Array<ArrayBuffer>)
     await w.close()
     this.#packs.set(h.name, data.length)
@@ -80,12 +83,13 @@ class OpfsBackend extends MemoryBackend {
 
   override async remove (h: Handle): Promise<void> {
     if (h.type !== 'data') { await super.remove(h); return }
-    await (await this.#dir).removeEntry(h.name)
+    await this.#dir.removeEntry(h.name)
     this.#packs.delete(h.name)
   }
 
   async destroy (): Promise<void> {
-    await (await navigator.storage.getDirectory()).removeEntry(this.location.slice(5), { recursive: true })
+    for (const name of this.#packs.keys()) await this.#dir.removeEntry(name)
+    this.#packs.clear()
   }
 }
 
@@ -156,48 +160,77 @@ export interface RunRequest {
   /** Worker pool size; 0 for none (the page's main thread does everything). */
   workers: number
   /**
-   * The timed backup always goes to a backend that keeps no pack bytes. Then, for the restore, a
-   * second (untimed) backup keeps packs as Blobs (`blob`, default: held by the browser process) or
-   * OPFS files (`opfs`); `discard` skips the restore.
+   * Where the repository to restore from keeps its packs: OPFS files (`opfs`, default, like
+   * restic's local backend on disk) or Blobs (`blob`); `none` skips the store and restore phases.
    */
-  backend?: 'blob' | 'opfs' | 'discard' | undefined
+  backend?: 'opfs' | 'blob' | 'none' | undefined
 }
-export interface RunResult { backupS: number, restoreS: number, generateS: number, restoredBytes: number, bytesAdded: number, peakMainHeapMiB: number, workers: boolean }
 
-async function run (req: RunRequest): Promise<RunResult> {
-  const heap = (): number => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0
+export type PhaseName = 'write' | 'backup' | 'store' | 'restore'
+export interface Phase {
+  name: PhaseName
+  /** `Date.now()` at the start and end (the suite matches its RSS samples to them). */
+  start: number
+  end: number
+  seconds: number
+  /** Highest `performance.memory.usedJSHeapSize` of the page's thread during the phase. */
+  peakMainHeapMiB: number
+}
+export interface RunResult {
+  /** Timed phases, in seconds (0 when skipped). */
+  backupS: number
+  storeS: number
+  restoreS: number
+  restoredBytes: number
+  bytesAdded: number
+  phases: Phase[]
+  workers: boolean
+}
+
+const heap = (): number => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0
+
+/** Run `f` as one phase, sampling the main thread's heap every 50 ms. */
+async function phase<T> (phases: Phase[], name: PhaseName, f: () => Promise<T>): Promise<T> {
   let peak = heap()
   const timer = setInterval(() => { peak = Math.max(peak, heap()) }, 50)
-  // Generating alone, for reference (it runs in a worker during the backup).
-  let t = performance.now()
-  for await (const piece of fromWorker(req.kind, req.mib)) void piece
-  const generateS = (performance.now() - t) / 1000
+  const start = Date.now()
+  const t = performance.now()
+  try {
+    return await f()
+  } finally {
+    clearInterval(timer)
+    const seconds = (performance.now() - t) / 1000
+    phases.push({ name, start, end: Date.now(), seconds, peakMainHeapMiB: Math.max(peak, heap()) / MiB })
+  }
+}
+
+async function run (req: RunRequest): Promise<RunResult> {
+  // Start from a collected heap (Chromium runs with --expose-gc), so runs do not inherit garbage.
+  (globalThis as { gc?: () => void }).gc?.()
+  const phases: Phase[] = []
   const name = `bench-${req.kind}-${Date.now()}`
+  const opfs = await navigator.storage.getDirectory()
+  const dir = await opfs.getDirectoryHandle(name, { create: true })
   const pool = req.workers > 0 ? createResticPool({ size: req.workers }) : undefined
   const opts = { hostname: 'bench', pool }
   try {
-    // The timed backup keeps no pack bytes (the engine alone, as restic's is timed on a local disk).
+    const file = await phase(phases, 'write', async () => await writeInput(dir, req.kind, req.mib))
+    const source = (): PickedSource => new PickedSource([{ path: 'bench/data.bin', file }])
+    // The engine alone: a repository that keeps no pack bytes.
     const discard = await Repository.init(new DiscardBackend(name), { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
-    t = performance.now()
-    const s = await backup(discard, new GeneratedSource(req.kind, req.mib), opts)
-    const backupS = (performance.now() - t) / 1000
-    if (req.backend === 'discard') return { backupS, restoreS: 0, generateS, restoredBytes: 0, bytesAdded: s.bytesAdded, peakMainHeapMiB: Math.max(peak, heap()) / MiB, workers: pool?.workers ?? false }
-    // Then a repository to restore from (packs as Blobs or OPFS files), and the timed restore.
-    const backend = req.backend === 'opfs' ? new OpfsBackend(name) : new BlobBackend(name)
-    try {
-      const repo = await Repository.init(backend, { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
-      await backup(repo, new GeneratedSource(req.kind, req.mib), opts)
-      const sink = new CountingSink()
-      t = performance.now()
-      await restore(repo, await findSnapshot(repo, 'latest'), sink, { pool })
-      const restoreS = (performance.now() - t) / 1000
-      return { backupS, restoreS, generateS, restoredBytes: sink.bytes, bytesAdded: s.bytesAdded, peakMainHeapMiB: Math.max(peak, heap()) / MiB, workers: pool?.workers ?? false }
-    } finally {
-      await backend.destroy()
-    }
+    const s = await phase(phases, 'backup', async () => await backup(discard, source(), opts))
+    const result: RunResult = { backupS: phases[1]?.seconds ?? 0, storeS: 0, restoreS: 0, restoredBytes: 0, bytesAdded: s.bytesAdded, phases, workers: pool?.workers ?? false }
+    if (req.backend === 'none') return result
+    const backend = req.backend === 'blob' ? new BlobBackend(name) : new OpfsBackend(name, await dir.getDirectoryHandle('repo', { create: true }))
+    const repo = await Repository.init(backend, { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
+    await phase(phases, 'store', async () => await backup(repo, source(), opts))
+    const sink = new CountingSink()
+    await phase(phases, 'restore', async () => { await restore(repo, await findSnapshot(repo, 'latest'), sink, { pool }) })
+    await backend.destroy()
+    return { ...result, storeS: phases[2]?.seconds ?? 0, restoreS: phases[3]?.seconds ?? 0, restoredBytes: sink.bytes }
   } finally {
-    clearInterval(timer)
     pool?.close()
+    await opfs.removeEntry(name, { recursive: true })
   }
 }
 
