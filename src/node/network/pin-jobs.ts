@@ -45,6 +45,8 @@ export interface PinJobsInit {
   blockConcurrency?: number
   /** A block no connected peer sends within this long fails the request. Default 60 s. */
   blockTimeoutMs?: number
+  /** An unanswered block request is made again after this long. Default 15 s. */
+  blockRetryMs?: number
 }
 
 type Listener = (job: PinJob) => void
@@ -60,6 +62,7 @@ export class PinJobs {
   readonly #concurrency: number
   readonly #blockConcurrency: number
   readonly #blockTimeoutMs: number
+  readonly #retryMs: number
   readonly #jobs = new Map<string, PinJob>()
   readonly #controllers = new Map<string, AbortController>()
   readonly #listeners = new Map<string, Set<Listener>>()
@@ -74,6 +77,7 @@ export class PinJobs {
     this.#concurrency = init.concurrency ?? 2
     this.#blockConcurrency = init.blockConcurrency ?? 16
     this.#blockTimeoutMs = init.blockTimeoutMs ?? 60_000
+    this.#retryMs = init.blockRetryMs ?? 15_000
   }
 
   /** Queues a request and returns it at once (status `queued`). */
@@ -235,16 +239,22 @@ export class PinJobs {
     let active = 0
     const fetchOne = async (cid: CID): Promise<{ links: CID[], size: number }> => {
       if (cid.multihash.code === IDENTITY) return { links: linksOf(cid, cid.multihash.digest), size: 0 }
-      const timeout = AbortSignal.timeout(this.#blockTimeoutMs)
-      try {
-        const bytes = await readBlock(blockstore, cid, { signal: AbortSignal.any([signal, timeout]) })
-        return { links: linksOf(cid, bytes), size: bytes.byteLength }
-      } catch (err) {
-        if (timeout.aborted && !signal.aborted) {
-          throw new Error(`No connected peer sent block ${cid} within ${Math.round(this.#blockTimeoutMs / 1000)} s. The requester must stay connected (keep its tab open) until the pin completes.`, { cause: err })
+      // A want that goes unanswered is asked again every `retryMs` (a fresh request sends a fresh
+      // want), until `blockTimeoutMs` has passed in all.
+      const deadline = Date.now() + this.#blockTimeoutMs
+      for (;;) {
+        const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.#retryMs, deadline - Date.now())))
+        try {
+          const bytes = await readBlock(blockstore, cid, { signal: AbortSignal.any([signal, timeout]) })
+          return { links: linksOf(cid, bytes), size: bytes.byteLength }
+        } catch (err) {
+          if (timeout.aborted && !signal.aborted) {
+            if (Date.now() < deadline) continue
+            throw new Error(`No connected peer sent block ${cid} within ${Math.round(this.#blockTimeoutMs / 1000)} s. The requester must stay connected (keep its tab open) until the pin completes.`, { cause: err })
+          }
+          if (isAbortError(err)) throw err
+          throw new Error(`Could not fetch block ${cid}: ${(err as Error).message}`, { cause: err })
         }
-        if (isAbortError(err)) throw err
-        throw new Error(`Could not fetch block ${cid}: ${(err as Error).message}`, { cause: err })
       }
     }
     await new Promise<void>((resolve, reject) => {
