@@ -8,12 +8,15 @@
  */
 import type { Key } from '../crypto/key.js'
 import { sha256Hex } from '../util/bytes.js'
-import { compress, decompress } from '../util/zstd.js'
+import { compress, decompress, worthCompressing } from '../util/zstd.js'
 
 export interface EncodeRequest {
   /** The plaintext blob. A pool may take it over (transfer it to a worker): do not reuse it. */
   plain: Uint8Array
-  /** zstd-compress before sealing (version 2 repositories, non-empty blobs). */
+  /**
+   * zstd-compress before sealing (version 2 repositories, non-empty blobs), unless samples of the
+   * blob show it incompressible (`worthCompressing`).
+   */
   compress: boolean
   /**
    * Called once with the blob ID (SHA-256 of `plain`) before any compression or encryption; return
@@ -69,7 +72,7 @@ export function inFlightLimit (pool: BlobPool): number {
 export async function encodeBlobWith (key: Key, plain: Uint8Array, doCompress: boolean, isNew: (id: string) => boolean | Promise<boolean>): Promise<EncodedBlob> {
   const id = await sha256Hex(plain)
   if (!await isNew(id)) return { id }
-  if (doCompress && plain.length > 0) return { id, sealed: await key.seal(await compress(plain)), uncompressedLength: plain.length }
+  if (doCompress && plain.length > 0 && await worthCompressing(plain)) return { id, sealed: await key.seal(await compress(plain)), uncompressedLength: plain.length }
   return { id, sealed: await key.seal(plain) }
 }
 

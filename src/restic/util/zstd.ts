@@ -18,6 +18,25 @@ export async function compress (data: Uint8Array, level = 3): Promise<Uint8Array
   return zCompress(data, level)
 }
 
+/** Bytes of each sample `worthCompressing` compresses. */
+const SAMPLE = 8 * 1024
+
+/**
+ * Whether `data` (a blob of at least 64 KiB) is worth compressing: false only when samples at its
+ * start, middle and end all fail to shrink by 3% (random, encrypted or already compressed data).
+ * Such blobs are stored uncompressed, as `restic --compression off` does (a version 2 repository
+ * may mix both; the index then has no uncompressed length for them); zstd on them costs about a
+ * third of a blob's CPU for no gain. Smaller blobs are always compressed.
+ */
+export async function worthCompressing (data: Uint8Array): Promise<boolean> {
+  if (data.length < 8 * SAMPLE) return true
+  await zstdReady()
+  for (const at of [0, (data.length - SAMPLE) >>> 1, data.length - SAMPLE]) {
+    if (zCompress(data.subarray(at, at + SAMPLE), 3).length < SAMPLE * 0.97) return true
+  }
+  return false
+}
+
 /**
  * Decompress to exactly `expectedLength` bytes (frames may lack the content size); throws on mismatch.
  * Without a known length (unpacked files) and no size in the frame, the pure-JS decoder grows its

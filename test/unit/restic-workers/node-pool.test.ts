@@ -35,6 +35,10 @@ describe('restic pool on Node worker threads', () => {
       const other = await Repository.init(new MemoryBackend(), { password: 'pw', scrypt: FAST, chunkerPolynomial: repo.config.chunker_polynomial })
       const ref = await backup(other, new MemorySource({ big, text, empty: new Uint8Array(0) }), { hostname: 'h' })
       expect(s.tree).toBe(ref.tree)
+      // The text is compressed; the random data is incompressible and stored as it is.
+      const blobs = [...repo.index.packs.values()].flat().filter(b => b.type === 'data')
+      expect(blobs.filter(b => b.uncompressedLength !== undefined && b.length < b.uncompressedLength / 10).length).toBeGreaterThan(0)
+      expect(blobs.filter(b => b.uncompressedLength === undefined).length).toBeGreaterThanOrEqual(2)
 
       const r = await Repository.open(backend, { password: 'pw' })
       expect((await check(r, { readData: true })).errors).toEqual([])
@@ -50,6 +54,17 @@ describe('restic pool on Node worker threads', () => {
       pool.close()
     }
   }, 60_000)
+
+  it('worthCompressing: random data is not, text and data with a compressible part are', async () => {
+    const { worthCompressing } = await import('../../../src/restic/util/zstd.js')
+    const random = prng('worth', MiB)
+    expect(await worthCompressing(random)).toBe(false)
+    expect(await worthCompressing(new TextEncoder().encode('restic cairn backup '.repeat(60_000)))).toBe(true)
+    const mixed = random.slice()
+    mixed.fill(7, MiB - 64 * 1024) // a compressible tail
+    expect(await worthCompressing(mixed)).toBe(true)
+    expect(await worthCompressing(random.subarray(0, 32 * 1024))).toBe(true) // small: always
+  })
 
   it('a damaged blob inside a run fails the file, naming the pack', async () => {
     const backend = new MemoryBackend()
