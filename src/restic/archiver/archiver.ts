@@ -89,6 +89,7 @@ export async function backup (repo: Repository, source: BackupSource, options: B
     } catch (err) {
       // Nothing may write to the repository once the lock is released.
       await a.settle()
+      await saver.settle()
       throw err
     }
     options.signal?.throwIfAborted()

@@ -74,14 +74,20 @@ export async function prune (repo: Repository, options: PruneOptions = {}): Prom
 
     // 1. Repack.
     const saver = new BlobSaver(repo, { packSize: options.packSize, ignoreIndex: true })
-    for (const [packId, blobs] of repack) {
-      const pack = await repo.backend.read({ type: 'data', name: packId }, undefined, options)
-      for (const b of blobs) {
-        options.signal?.throwIfAborted()
-        const plain = await repo.decodeBlob(packId, b, pack.subarray(b.offset, b.offset + b.length))
-        await saver.save(b.type, plain, options, b.id)
-        result.blobsRepacked++
+    try {
+      for (const [packId, blobs] of repack) {
+        const pack = await repo.backend.read({ type: 'data', name: packId }, undefined, options)
+        for (const b of blobs) {
+          options.signal?.throwIfAborted()
+          const plain = await repo.decodeBlob(packId, b, pack.subarray(b.offset, b.offset + b.length))
+          await saver.save(b.type, plain, options, b.id)
+          result.blobsRepacked++
+        }
       }
+    } catch (err) {
+      // A pack may be uploading in the background; nothing may write once the lock is released.
+      await saver.settle()
+      throw err
     }
     const fresh = await saver.flushPacks(options)
     result.newPacks = fresh.length

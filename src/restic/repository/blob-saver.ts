@@ -49,6 +49,13 @@ export class BlobSaver {
   readonly #unindexed: Array<{ id: string, blobs: PackedBlob[] }> = []
   readonly indexFiles: string[] = []
   packsUploaded = 0
+  /**
+   * The full pack being finished and uploaded in the background (at most one), so blobs keep
+   * flowing into the next packer meanwhile; a second full pack waits for it.
+   */
+  #uploading: Promise<void> | undefined
+  /** The background upload's failure, thrown by every later step. */
+  #failure: { err: unknown } | undefined
 
   constructor (repo: Repository, init: BlobSaverInit = {}) {
     this.#repo = repo
@@ -71,11 +78,32 @@ export class BlobSaver {
 
   async #pack (type: BlobType, id: string, sealed: Uint8Array, uncompressedLength: number | undefined, options: OperationOptions<SaveProgressEvents>): Promise<void> {
     await this.#serial(async () => {
+      if (this.#failure !== undefined) throw this.#failure.err
       const packer = this.#packers[type]
       packer.add(id, sealed, uncompressedLength)
       this.#saved.add(`${type}/${id}`)
-      if (packer.size >= this.#packSize) await this.#upload(type, options)
+      if (packer.size >= this.#packSize) {
+        await this.#uploaded()
+        // Takes the full packer at once (a new one receives the next blobs), then finishes and
+        // uploads it in the background.
+        const up = this.#upload(type, options)
+        this.#uploading = up.catch((err: unknown) => { this.#failure ??= { err } })
+      }
     })
+  }
+
+  /** Wait until no upload runs in the background (whatever its outcome); before a lock is released after a failure. */
+  async settle (): Promise<void> {
+    await this.#uploading
+  }
+
+  /** Wait for the background upload; throws its failure. */
+  async #uploaded (): Promise<void> {
+    if (this.#uploading !== undefined) {
+      await this.#uploading
+      this.#uploading = undefined
+    }
+    if (this.#failure !== undefined) throw this.#failure.err
   }
 
   /**
@@ -149,6 +177,7 @@ export class BlobSaver {
   /** Upload the open packs; returns every pack uploaded and not yet written to an index file, and forgets them. */
   async flushPacks (options: OperationOptions<SaveProgressEvents> = {}): Promise<Array<{ id: string, blobs: PackedBlob[] }>> {
     return await this.#serial(async () => {
+      await this.#uploaded()
       await this.#upload('data', options)
       await this.#upload('tree', options)
       return this.#unindexed.splice(0)
@@ -158,6 +187,7 @@ export class BlobSaver {
   /** Upload the open packs (data first, then trees), then write the final index. */
   async flush (options: OperationOptions<SaveProgressEvents> = {}): Promise<void> {
     await this.#serial(async () => {
+      await this.#uploaded()
       await this.#upload('data', options)
       await this.#upload('tree', options)
       await this.writeIndex(options)
