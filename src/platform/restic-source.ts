@@ -17,6 +17,8 @@ interface FileNode { kind: 'file', file: File }
 
 /** Pieces read from a file at a time. */
 const PIECE = 1 << 20
+/** Pieces being read at once. */
+const READ_AHEAD = 4
 
 export class PickedSource implements BackupSource {
   readonly paths: string[]
@@ -83,10 +85,19 @@ export class PickedSource implements BackupSource {
   async * open (path: string[], options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
     const f = this.#get(path)
     if (f.kind !== 'file') throw new Error(`${path.join('/')} is a folder, not a file`)
-    // Blob slices: each piece is read when needed, so memory stays at one piece per file.
-    for (let offset = 0; offset < f.file.size; offset += PIECE) {
+    // Blob slices, a few read at once (each read is a round trip to the browser process), so
+    // memory stays at READ_AHEAD pieces per file.
+    const pending: Array<Promise<ArrayBuffer>> = []
+    let next = 0
+    while (pending.length > 0 || next < f.file.size) {
       options.signal?.throwIfAborted()
-      yield new Uint8Array(await f.file.slice(offset, offset + PIECE).arrayBuffer())
+      while (pending.length < READ_AHEAD && next < f.file.size) {
+        const p = f.file.slice(next, next + PIECE).arrayBuffer()
+        p.catch(() => {}) // awaited in order below
+        pending.push(p)
+        next += PIECE
+      }
+      yield new Uint8Array(await (pending.shift() as Promise<ArrayBuffer>))
     }
   }
 }
