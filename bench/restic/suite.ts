@@ -198,7 +198,7 @@ const suite: BenchSuite = {
             const p = await pageRun(browser.page, { kind, mib, workers })
             if (p.restoredBytes !== size) throw new Error(`the page restored ${p.restoredBytes} bytes of ${size}`)
             pageRows.push(p)
-            Object.assign(row, { pageBackupS: p.backupS, pageStoreS: p.storeS, pageRestoreS: p.restoreS })
+            Object.assign(row, { pageReadS: p.readS, pageBackupS: p.backupS, pageStoreS: p.storeS, pageRestoreS: p.restoreS })
             log(`restic bench ${kind} #${rep + 1} (chromium): backup ${(mib / p.backupS).toFixed(1)} MiB/s (restic ${(mib / rb.s).toFixed(1)}), restore ${(mib / p.restoreS).toFixed(1)} MiB/s (restic ${(mib / rr.s).toFixed(1)}), renderer RSS idle ${p.idleRssMiB} MiB, peaks ${JSON.stringify(p.peakRssMiB)}`)
           }
           rows.push(row)
@@ -235,6 +235,8 @@ const suite: BenchSuite = {
             restoreRatio: spread(ratio('resticRestoreS', 'pageRestoreS')),
             /** The backup again, into OPFS packs (restic's timed backup writes its packs too). */
             storeRatio: spread(ratio('resticBackupS', 'pageStoreS')),
+            /** Reading the input file alone (PickedSource over an OPFS file), no engine. */
+            readMiBps: mibps('pageReadS'),
             backupMiBps: mibps('pageBackupS'),
             storeMiBps: mibps('pageStoreS'),
             restoreMiBps: mibps('pageRestoreS'),

@@ -4,6 +4,7 @@
  *   write:   the bench data (random or text-like, identical to the bytes the suite writes for real
  *            restic, generated in a worker) streamed into a file in the origin private file system,
  *            as restic's input sits in a file on disk (untimed);
+ *   read:    that file read alone, as the backup reads it (the source's own limit, for reference);
  *   backup:  that file, read piece by piece like a picked file (`PickedSource`), backed up into a
  *            repository that drops pack bytes (timed: the engine alone);
  *   store:   the same backup into a repository whose packs are OPFS files (timed, reported apart);
@@ -166,7 +167,7 @@ export interface RunRequest {
   backend?: 'opfs' | 'blob' | 'none' | undefined
 }
 
-export type PhaseName = 'write' | 'backup' | 'store' | 'restore'
+export type PhaseName = 'write' | 'read' | 'backup' | 'store' | 'restore'
 export interface Phase {
   name: PhaseName
   /** `Date.now()` at the start and end (the suite matches its RSS samples to them). */
@@ -177,7 +178,8 @@ export interface Phase {
   peakMainHeapMiB: number
 }
 export interface RunResult {
-  /** Timed phases, in seconds (0 when skipped). */
+  /** Timed phases, in seconds (0 when skipped); `readS`: reading the input file alone. */
+  readS: number
   backupS: number
   storeS: number
   restoreS: number
@@ -216,10 +218,12 @@ async function run (req: RunRequest): Promise<RunResult> {
   try {
     const file = await phase(phases, 'write', async () => await writeInput(dir, req.kind, req.mib))
     const source = (): PickedSource => new PickedSource([{ path: 'bench/data.bin', file }])
+    // Reading the file alone, as the backup reads it (for reference: the source's own limit).
+    await phase(phases, 'read', async () => { for await (const piece of source().open(['bench', 'data.bin'])) void piece })
     // The engine alone: a repository that keeps no pack bytes.
     const discard = await Repository.init(new DiscardBackend(name), { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
     const s = await phase(phases, 'backup', async () => await backup(discard, source(), opts))
-    const result: RunResult = { backupS: phases[1]?.seconds ?? 0, storeS: 0, restoreS: 0, restoredBytes: 0, bytesAdded: s.bytesAdded, phases, workers: pool?.workers ?? false }
+    const result: RunResult = { readS: phases[1]?.seconds ?? 0, backupS: phases[2]?.seconds ?? 0, storeS: 0, restoreS: 0, restoredBytes: 0, bytesAdded: s.bytesAdded, phases, workers: pool?.workers ?? false }
     if (req.backend === 'none') return result
     const backend = req.backend === 'blob' ? new BlobBackend(name) : new OpfsBackend(name, await dir.getDirectoryHandle('repo', { create: true }))
     const repo = await Repository.init(backend, { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
@@ -227,7 +231,7 @@ async function run (req: RunRequest): Promise<RunResult> {
     const sink = new CountingSink()
     await phase(phases, 'restore', async () => { await restore(repo, await findSnapshot(repo, 'latest'), sink, { pool }) })
     await backend.destroy()
-    return { ...result, storeS: phases[2]?.seconds ?? 0, restoreS: phases[3]?.seconds ?? 0, restoredBytes: sink.bytes }
+    return { ...result, storeS: phases[3]?.seconds ?? 0, restoreS: phases[4]?.seconds ?? 0, restoredBytes: sink.bytes }
   } finally {
     pool?.close()
     await opfs.removeEntry(name, { recursive: true })
