@@ -22,8 +22,6 @@ const READ_AHEAD = 4
 
 export class PickedSource implements BackupSource {
   readonly paths: string[]
-  /** Each piece is a fresh ArrayBuffer read from a Blob slice. */
-  readonly freshPieces = true
   readonly #root: DirNode = { kind: 'dir', children: new Map(), mtimeMs: 0 }
   /** Files and bytes to read, for progress. */
   readonly totalFiles: number

@@ -6,7 +6,6 @@ import { errorToObject } from '../core/errors.js'
 import { Key } from '../restic/crypto/key.js'
 import { decodeBlobWith, encodeBlobWith } from '../restic/repository/blob-pool.js'
 import { zstdReady } from '../restic/util/zstd.js'
-import { release } from '../restic/util/bytes.js'
 import type { ResticWorkerRequest, ResticWorkerResponse } from './restic-protocol.js'
 
 /** The bytes as a view of a whole ArrayBuffer of their own, so the buffer can be transferred. */
@@ -65,7 +64,6 @@ export function createResticWorkerHandler (post: Post): (msg: ResticWorkerReques
           post({ type: 'id', job, id })
           return await decided
         }).then(r => {
-          release(msg.plain) // transferred here: ours
           if (dropped.delete(job)) return
           const sealed = r.sealed === undefined ? undefined : ownBuffer(r.sealed)
           post({ type: 'encoded', job, sealed, uncompressedLength: r.uncompressedLength }, sealed !== undefined ? [sealed.buffer] : [])
@@ -75,7 +73,6 @@ export function createResticWorkerHandler (post: Post): (msg: ResticWorkerReques
       case 'decode': {
         const { job } = msg
         decodeBlobWith(key(msg.keyId), msg).then(result => {
-          release(msg.sealed) // transferred here: ours
           if (dropped.delete(job)) return
           if (!('plain' in result)) { post({ type: 'decoded', job, result }); return }
           const plain = ownBuffer(result.plain)

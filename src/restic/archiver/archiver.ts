@@ -291,7 +291,7 @@ class Archiver {
     }
     const blobs: Array<Promise<SaveResult>> = []
     let size = 0
-    for await (const chunk of this.#chunker.chunks(readAhead(guardStream(this.#source.open(path, opts)), READ_AHEAD), this.#source.freshPieces === true)) {
+    for await (const chunk of this.#chunker.chunks(readAhead(guardStream(this.#source.open(path, opts)), READ_AHEAD))) {
       opts.signal?.throwIfAborted()
       await this.#inFlight.room()
       size += chunk.length

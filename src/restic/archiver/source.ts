@@ -33,12 +33,6 @@ export interface BackupSource {
   list: (dir: string[], options?: AbortOptions) => Promise<SourceEntry[]>
   /** The contents of a file, as a stream of pieces. */
   open: (path: string[], options?: AbortOptions) => AsyncIterable<Uint8Array>
-  /**
-   * True when every piece `open` yields is a fresh buffer nobody else uses: the backup then frees
-   * each one (detaches its ArrayBuffer) as soon as it is copied, instead of leaving it to the
-   * garbage collector, so memory does not pile up at high throughput.
-   */
-  readonly freshPieces?: boolean | undefined
 }
 
 /** An in-memory source: a nested object of files (Uint8Array), dirs (objects) and symlinks. */

@@ -7,7 +7,6 @@
  * equals restic's digest (seeded with a 0x01 byte) at every position where a cut is tested.
  */
 import { deg, polMod } from './polynomial.js'
-import { release } from '../util/bytes.js'
 import { wasmScanner } from './scan-wasm.js'
 import type { WasmScanner } from './scan-wasm.js'
 
@@ -138,11 +137,8 @@ export class Chunker {
     this.#buf = this.#store.subarray(this.#base)
   }
 
-  /**
-   * Chunk one file given as a stream of byte pieces. Every file starts a new chunk. With
-   * `releasePieces`, each piece is freed (`release`) once copied: only for pieces nobody else uses.
-   */
-  async * chunks (input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, releasePieces = false): AsyncGenerator<Uint8Array> {
+  /** Chunk one file given as a stream of byte pieces. Every file starts a new chunk. */
+  async * chunks (input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     this.#n = 0; this.#pos = 0; this.#hi = 0; this.#lo = 0; this.#base = 0
     if (this.#wasm === undefined) {
       this.#wasm = wasmScanner(2 * MAX_SIZE)
@@ -157,7 +153,6 @@ export class Chunker {
         this.#buf.set(piece.subarray(off, off + take), this.#n)
         this.#n += take
         off += take
-        if (off === piece.length && releasePieces) release(piece)
         for (let cut = this.#scan(); cut > 0; cut = this.#scan()) yield this.#take(cut)
       }
     }

@@ -3,7 +3,7 @@
  * Layout: nonce(16) || ciphertext || tag(16). Uses WebCrypto for AES and a small WebAssembly Poly1305 (./poly1305.ts).
  */
 import { poly1305 } from './poly1305.js'
-import { asBufferSource, concat, equalBytes, fromBase64, isZero, randomBytes, release, toBase64 } from '../util/bytes.js'
+import { asBufferSource, concat, equalBytes, fromBase64, isZero, randomBytes, toBase64 } from '../util/bytes.js'
 
 export const NONCE_SIZE = 16
 export const MAC_SIZE = 16
@@ -75,7 +75,6 @@ export class Key {
     const tag = await this.#tag(nonce, ct)
     const out = new Uint8Array(OVERHEAD + ct.length)
     out.set(nonce, 0); out.set(ct, NONCE_SIZE); out.set(tag, NONCE_SIZE + ct.length)
-    release(ct) // ours (fresh from WebCrypto): free it now, not at the next GC
     return out
   }
 

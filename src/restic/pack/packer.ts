@@ -1,7 +1,7 @@
 /** Builds one pack in memory: sealed blobs back to back, sealed header, header length (uint32 LE). */
 import type { Key } from '../crypto/key.js'
 import type { BlobType } from '../repofile/index-file.js'
-import { concat, release, sha256Hex, writeU32 } from '../util/bytes.js'
+import { concat, sha256Hex, writeU32 } from '../util/bytes.js'
 import { encodeHeader, entrySize } from './header.js'
 import type { PackedBlob } from './header.js'
 
@@ -42,8 +42,6 @@ export class Packer {
     const len = new Uint8Array(4)
     writeU32(len, 0, header.length)
     const bytes = concat([...this.#parts, header, len])
-    // The sealed blobs are the saver's own (fresh from sealing): free them now, not at the next GC.
-    for (const p of this.#parts) release(p)
     this.#parts.length = 0
     return { id: await sha256Hex(bytes), bytes, blobs: this.#blobs }
   }

@@ -7,7 +7,7 @@
  * bounded whatever the input size.
  */
 import type { Key } from '../crypto/key.js'
-import { release, sha256Hex } from '../util/bytes.js'
+import { sha256Hex } from '../util/bytes.js'
 import { compress, decompress, worthCompressing } from '../util/zstd.js'
 
 export interface EncodeRequest {
@@ -72,12 +72,7 @@ export function inFlightLimit (pool: BlobPool): number {
 export async function encodeBlobWith (key: Key, plain: Uint8Array, doCompress: boolean, isNew: (id: string) => boolean | Promise<boolean>): Promise<EncodedBlob> {
   const id = await sha256Hex(plain)
   if (!await isNew(id)) return { id }
-  if (doCompress && plain.length > 0 && await worthCompressing(plain)) {
-    const z = await compress(plain)
-    const sealed = await key.seal(z)
-    release(z)
-    return { id, sealed, uncompressedLength: plain.length }
-  }
+  if (doCompress && plain.length > 0 && await worthCompressing(plain)) return { id, sealed: await key.seal(await compress(plain)), uncompressedLength: plain.length }
   return { id, sealed: await key.seal(plain) }
 }
 
@@ -90,9 +85,7 @@ export async function decodeBlobWith (key: Key, req: Omit<DecodeRequest, 'signal
   }
   if (req.uncompressedLength !== undefined) {
     try {
-      const z = plain
-      plain = await decompress(z, req.uncompressedLength)
-      release(z)
+      plain = await decompress(plain, req.uncompressedLength)
     } catch (err) {
       return { problem: 'decompress', message: (err as Error).message }
     }

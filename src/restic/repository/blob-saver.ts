@@ -129,14 +129,12 @@ export class BlobSaver {
       throw err
     })
     if (key === undefined || enc.sealed === undefined) return { id: enc.id, added: false, stored: 0 }
-    // Read before packing: the packer frees the bytes once the pack is assembled.
-    const stored = enc.sealed.length
     try {
       await this.#pack(type, enc.id, enc.sealed, enc.uncompressedLength, options)
     } finally {
       this.#pending.delete(key)
     }
-    return { id: enc.id, added: true, stored }
+    return { id: enc.id, added: true, stored: enc.sealed.length }
   }
 
   /** Store a blob unless the repository has it already. */
@@ -145,9 +143,8 @@ export class BlobSaver {
     if (this.has(type, id)) return { id, added: false, stored: 0 }
     const { sealed, uncompressedLength } = await this.#repo.encodeBlob(plain)
     if (this.has(type, id)) return { id, added: false, stored: 0 }
-    const stored = sealed.length
     await this.#pack(type, id, sealed, uncompressedLength, options)
-    return { id, added: true, stored }
+    return { id, added: true, stored: sealed.length }
   }
 
   async #upload (type: BlobType, options: OperationOptions<SaveProgressEvents>): Promise<void> {

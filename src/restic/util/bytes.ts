@@ -88,15 +88,3 @@ export function compareBytes (a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < n; i++) { const d = (a[i] as number) - (b[i] as number); if (d !== 0) return d }
   return a.length - b.length
 }
-
-/**
- * Free the memory of a buffer nobody will read again, now rather than at the next garbage
- * collection: detaches its ArrayBuffer (`ArrayBuffer.prototype.transfer`, where available) when
- * `b` spans all of it. Elsewhere, or for a view of part of a buffer, it does nothing.
- */
-export function release (b: Uint8Array): void {
-  const buf = b.buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer, detached?: boolean }
-  if (b.byteOffset !== 0 || b.byteLength !== buf.byteLength || typeof buf.transfer !== 'function' || buf.detached === true) return
-  if (typeof SharedArrayBuffer !== 'undefined' && (b.buffer as unknown) instanceof SharedArrayBuffer) return
-  buf.transfer(0)
-}

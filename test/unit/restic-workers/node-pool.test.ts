@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { MemoryBackend, MemorySink, MemorySource, Repository, backup, check, findSnapshot, restore } from '../../../src/restic/index.js'
-import type { BackupSource, Handle, SourceEntry } from '../../../src/restic/index.js'
+import type { Handle } from '../../../src/restic/index.js'
 import { createNodeResticPool } from '../../../src/node/restic/worker-pool.js'
 import { prng } from '../../interop/restic/helpers.js'
 
@@ -64,40 +64,6 @@ describe('restic pool on Node worker threads', () => {
     mixed.fill(7, MiB - 64 * 1024) // a compressible tail
     expect(await worthCompressing(mixed)).toBe(true)
     expect(await worthCompressing(random.subarray(0, 32 * 1024))).toBe(true) // small: always
-  })
-
-  it('with buffers freed as soon as they are used (ArrayBuffer transfer), backup and restore still agree', async () => {
-    // Node 20 has no ArrayBuffer.prototype.transfer: a stand-in that really detaches.
-    const proto = ArrayBuffer.prototype as unknown as { transfer?: (n: number) => ArrayBuffer }
-    const had = proto.transfer
-    if (had === undefined) proto.transfer = function (this: ArrayBuffer, n: number) { return structuredClone(this, { transfer: [this] }).slice(0, n) }
-    try {
-      const data = prng('release', 5 * MiB + 12345)
-      const text = new TextEncoder().encode('freed early '.repeat(200_000))
-      const files: Record<string, Uint8Array> = { data, text }
-      const source: BackupSource = {
-        paths: ['/'],
-        freshPieces: true,
-        async list (dir: string[]): Promise<SourceEntry[]> {
-          return dir.length > 0 ? [] : Object.entries(files).map(([name, b]) => ({ name, type: 'file' as const, mode: 0o644, mtimeNs: 1n, size: b.length }))
-        },
-        async * open (path: string[]) {
-          const b = files[path[0] as string] as Uint8Array
-          for (let o = 0; o < b.length; o += 300_000) yield b.slice(o, o + 300_000) // fresh pieces
-        }
-      }
-      const backend = new MemoryBackend()
-      const repo = await Repository.init(backend, { password: 'pw', scrypt: FAST })
-      await backup(repo, source, { hostname: 'h' })
-      const r = await Repository.open(backend, { password: 'pw' })
-      expect((await check(r, { readData: true })).errors).toEqual([])
-      const sink = new MemorySink()
-      await restore(r, await findSnapshot(r, 'latest'), sink)
-      expect(sha(sink.entries.get('data')?.data)).toBe(sha(data))
-      expect(sha(sink.entries.get('text')?.data)).toBe(sha(text))
-    } finally {
-      if (had === undefined) delete proto.transfer
-    }
   })
 
   it('a damaged blob inside a run fails the file, naming the pack', async () => {
