@@ -8,14 +8,14 @@
  */
 import type { Key } from '../crypto/key.js'
 import { sha256Hex } from '../util/bytes.js'
-import { compress, decompress, worthCompressing } from '../util/zstd.js'
+import { compress, decompress, storedFrame, worthCompressing } from '../util/zstd.js'
 
 export interface EncodeRequest {
   /** The plaintext blob. A pool may take it over (transfer it to a worker): do not reuse it. */
   plain: Uint8Array
   /**
    * zstd-compress before sealing (version 2 repositories, non-empty blobs), unless samples of the
-   * blob show it incompressible (`worthCompressing`).
+   * blob show it incompressible (`worthCompressing`): those get a zstd frame of raw blocks.
    */
   compress: boolean
   /**
@@ -72,8 +72,9 @@ export function inFlightLimit (pool: BlobPool): number {
 export async function encodeBlobWith (key: Key, plain: Uint8Array, doCompress: boolean, isNew: (id: string) => boolean | Promise<boolean>): Promise<EncodedBlob> {
   const id = await sha256Hex(plain)
   if (!await isNew(id)) return { id }
-  if (doCompress && plain.length > 0 && await worthCompressing(plain)) return { id, sealed: await key.seal(await compress(plain)), uncompressedLength: plain.length }
-  return { id, sealed: await key.seal(plain) }
+  if (!doCompress || plain.length === 0) return { id, sealed: await key.seal(plain) }
+  const frame = await worthCompressing(plain) ? await compress(plain) : storedFrame(plain)
+  return { id, sealed: await key.seal(frame), uncompressedLength: plain.length }
 }
 
 export async function decodeBlobWith (key: Key, req: Omit<DecodeRequest, 'signal'>): Promise<DecodedBlob> {

@@ -22,11 +22,13 @@ export async function compress (data: Uint8Array, level = 3): Promise<Uint8Array
 const SAMPLE = 8 * 1024
 
 /**
- * Whether `data` (a blob of at least 64 KiB) is worth compressing: false only when samples at its
- * start, middle and end all fail to shrink by 3% (random, encrypted or already compressed data).
- * Such blobs are stored uncompressed, as `restic --compression off` does (a version 2 repository
- * may mix both; the index then has no uncompressed length for them); zstd on them costs about a
- * third of a blob's CPU for no gain. Smaller blobs are always compressed.
+ * Whether `data` (a blob of at least 64 KiB) is worth handing to the compressor: false only when
+ * samples at its start, middle and end all fail to shrink by 3% (random, encrypted or already
+ * compressed data). Such blobs still get a zstd frame, as restic's `auto` mode gives every data
+ * blob one, but a `storedFrame` (raw blocks): what libzstd itself writes for data it cannot shrink
+ * (restic 0.14 stores a 1 734 170-byte random chunk as 1 734 222 bytes; this frame takes 1 734 221),
+ * without spending about a third of the blob's CPU on finding that out. Smaller blobs are always
+ * compressed.
  */
 export async function worthCompressing (data: Uint8Array): Promise<boolean> {
   if (data.length < 8 * SAMPLE) return true
@@ -35,6 +37,36 @@ export async function worthCompressing (data: Uint8Array): Promise<boolean> {
     if (zCompress(data.subarray(at, at + SAMPLE), 3).length < SAMPLE * 0.97) return true
   }
   return false
+}
+
+/** Largest raw block a frame may hold (zstd's Block_Maximum_Size). */
+const MAX_BLOCK = 128 * 1024
+
+/**
+ * One zstd frame holding `data` in raw (stored) blocks: what a zstd encoder writes for data it
+ * cannot shrink, without spending the time to find that out. The frame is single-segment with a
+ * 4-byte content size, so any decoder sizes its output from it; no checksum.
+ */
+export function storedFrame (data: Uint8Array): Uint8Array {
+  if (data.length > 0xffffffff) throw new RangeError('a stored zstd frame holds at most 4 GiB')
+  const blocks = Math.max(1, Math.ceil(data.length / MAX_BLOCK))
+  const out = new Uint8Array(9 + blocks * 3 + data.length)
+  const view = new DataView(out.buffer)
+  view.setUint32(0, 0xfd2fb528, true) // magic
+  out[4] = 0xa0 // Frame_Header_Descriptor: FCS_Field_Size 2 (4 bytes), Single_Segment
+  view.setUint32(5, data.length, true) // Frame_Content_Size
+  let at = 9
+  for (let i = 0; i < blocks; i++) {
+    const start = i * MAX_BLOCK
+    const size = Math.min(MAX_BLOCK, data.length - start)
+    const header = (size << 3) | (0 << 1) | (i === blocks - 1 ? 1 : 0) // Block_Size, Raw_Block, Last_Block
+    out[at] = header & 0xff
+    out[at + 1] = (header >>> 8) & 0xff
+    out[at + 2] = (header >>> 16) & 0xff
+    out.set(data.subarray(start, start + size), at + 3)
+    at += 3 + size
+  }
+  return out
 }
 
 /**

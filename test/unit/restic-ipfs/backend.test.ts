@@ -208,13 +208,14 @@ describe('the IPFS restic backend', () => {
     })
     const stalled: unknown[] = []
     const backend = await createIpfsBackend({ helia: { blockstore, routing: writer.routing, pins: writer.pins } }, {
-      root: finalRoot, pin: false, readStallTimeoutMs: 300, onProgress: (e) => { if (e.type === 'restic-ipfs:read:stalled') stalled.push(e.detail) }
+      root: finalRoot, pin: false, readStallTimeoutMs: 1000, onProgress: (e) => { if (e.type === 'restic-ipfs:read:stalled') stalled.push(e.detail) }
     })
     hang = 1
     expect(sha(await backend.read({ type: 'data', name: dataA }))).toBe(sha(big))
-    expect(stalled).toEqual([{ path: `data/${dataA.slice(0, 2)}/${dataA}`, attempt: 1, bytesRead: 0 }])
+    // (under load a slow but answered read may stall once more; the hung one always does)
+    expect(stalled[0]).toEqual({ path: `data/${dataA.slice(0, 2)}/${dataA}`, attempt: 1, bytesRead: 0 })
     hang = 1000
-    await expect(backend.read({ type: 'data', name: dataA })).rejects.toThrow(/stalled: no block arrived for 300 ms, 3 times/)
+    await expect(backend.read({ type: 'data', name: dataA })).rejects.toThrow(/stalled: no block arrived for 1 s, 3 times/)
     hang = 0
   }, 30_000)
 

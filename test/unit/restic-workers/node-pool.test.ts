@@ -35,10 +35,10 @@ describe('restic pool on Node worker threads', () => {
       const other = await Repository.init(new MemoryBackend(), { password: 'pw', scrypt: FAST, chunkerPolynomial: repo.config.chunker_polynomial })
       const ref = await backup(other, new MemorySource({ big, text, empty: new Uint8Array(0) }), { hostname: 'h' })
       expect(s.tree).toBe(ref.tree)
-      // The text is compressed; the random data is incompressible and stored as it is.
+      // The text is compressed; the random data is incompressible and gets a frame of raw blocks.
       const blobs = [...repo.index.packs.values()].flat().filter(b => b.type === 'data')
       expect(blobs.filter(b => b.uncompressedLength !== undefined && b.length < b.uncompressedLength / 10).length).toBeGreaterThan(0)
-      expect(blobs.filter(b => b.uncompressedLength === undefined).length).toBeGreaterThanOrEqual(2)
+      expect(blobs.filter(b => b.uncompressedLength !== undefined && b.length === 32 + b.uncompressedLength + 9 + 3 * Math.ceil(b.uncompressedLength / 131072)).length).toBeGreaterThanOrEqual(2)
 
       const r = await Repository.open(backend, { password: 'pw' })
       expect((await check(r, { readData: true })).errors).toEqual([])
@@ -54,6 +54,19 @@ describe('restic pool on Node worker threads', () => {
       pool.close()
     }
   }, 60_000)
+
+  it('storedFrame: a zstd frame of raw blocks that libzstd and fzstd both decode', async () => {
+    const { storedFrame, decompress } = await import('../../../src/restic/util/zstd.js')
+    const { decompress: fzstd } = await import('fzstd')
+    for (const size of [1, 1000, 131072, 131073, MiB + 5]) {
+      const data = prng(`stored-${size}`, size)
+      const frame = storedFrame(data)
+      expect(frame.length).toBe(size + 9 + 3 * Math.ceil(size / 131072))
+      expect([...frame.subarray(0, 5)]).toEqual([0x28, 0xb5, 0x2f, 0xfd, 0xa0])
+      expect(sha(await decompress(frame, size))).toBe(sha(data))
+      expect(sha(fzstd(frame))).toBe(sha(data))
+    }
+  })
 
   it('worthCompressing: random data is not, text and data with a compressible part are', async () => {
     const { worthCompressing } = await import('../../../src/restic/util/zstd.js')
