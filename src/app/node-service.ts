@@ -102,13 +102,12 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
         performance.mark('cairn:node:stores-open')
         const node = createNode({ blockstore, datastore, settings })
         const events = ['connection:open', 'connection:close', 'self:peer:update', 'transport:listening', 'transport:close'] as const
-        let listening = false
         const entry: NonNullable<typeof current> = {
           node,
           started: false,
           close: async () => {
             // libp2p is only readable once the node has started.
-            if (listening) for (const e of events) node.libp2p.removeEventListener(e, refresh)
+            if (entry.started) for (const e of events) node.libp2p.removeEventListener(e, refresh)
             await node.stop()
             await Promise.all([blockstore.close(), datastore.close()])
           }
@@ -118,7 +117,6 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
         entry.started = true
         performance.mark('cairn:node:started')
         for (const e of events) node.libp2p.addEventListener(e, refresh)
-        listening = true
         await snapshot()
         state.update(s => ({ ...s, status: 'online', readyAt: performance.now() }))
       } catch (err) {

@@ -9,12 +9,9 @@ import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
-import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { InvalidInputError } from '../core/errors.js'
-import { NetworkUnreachableError } from './restic-ipfs/errors.js'
+import { dialPeers } from './dial-peers.js'
 import type { RecordNetwork } from '../ipfs/ipns/libp2p.js'
-import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface RecordPeerConnection {
   libp2p: RecordNetwork
@@ -26,13 +23,6 @@ const IDENTIFY_WAIT_MS = 5000
 
 /** Dials `addrs` (each must end in `/p2p/<peer id>`); fails only when none can be reached. */
 export async function connectRecordPeers (addrs: string[], options: { signal?: AbortSignal | undefined } = {}): Promise<RecordPeerConnection> {
-  const parsed: Multiaddr[] = addrs.map((a) => {
-    try {
-      return multiaddr(a)
-    } catch (err) {
-      throw new InvalidInputError(`--peer "${a}" is not a multiaddr. Give e.g. /ip4/127.0.0.1/tcp/4003/ws/p2p/12D3Koo….`, { cause: err })
-    }
-  })
   const libp2p = await createLibp2p({
     transports: [webSockets()],
     connectionEncrypters: [noise()],
@@ -43,12 +33,7 @@ export async function connectRecordPeers (addrs: string[], options: { signal?: A
   })
   const close = async (): Promise<void> => { await libp2p.stop() }
   try {
-    const dials = await Promise.allSettled(parsed.map(async ma => await libp2p.dial(ma, { signal: AbortSignal.any([AbortSignal.timeout(15_000), ...(options.signal !== undefined ? [options.signal] : [])]) })))
-    const reached = dials.filter(d => d.status === 'fulfilled').length
-    if (reached === 0) {
-      const why = dials.map((d, i) => `${addrs[i] ?? ''}: ${d.status === 'rejected' ? (d.reason as Error).message : ''}`).join('; ')
-      throw new NetworkUnreachableError(`None of the given peers could be reached (${why}). Check the --peer addresses and that the peers are running.`)
-    }
+    await dialPeers(libp2p, addrs, options)
     const identified = async (): Promise<boolean> => {
       for (const c of libp2p.getConnections()) {
         const peer = await libp2p.peerStore.get(c.remotePeer).catch(() => undefined)

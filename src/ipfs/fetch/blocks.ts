@@ -6,6 +6,7 @@
  */
 import { identity } from 'multiformats/hashes/identity'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
+import { equalBytes } from '../../core/bytes.js'
 import { emit, withTimeout } from '../../core/options.js'
 import { AllGatewaysFailedError, NotAvailableOfflineError, TamperedContentError, UnsupportedHashError } from './errors.js'
 import type { GatewayFailure } from './errors.js'
@@ -60,19 +61,13 @@ const HASHERS = new Map<number, (bytes: Uint8Array) => Promise<Uint8Array> | Uin
   [identity.code, b => identity.digest(b).digest]
 ])
 
-function equals (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /** True when `bytes` hash to `cid`'s multihash. Throws `UnsupportedHashError` for unknown hashes. */
 export async function verifyBlock (cid: CID, bytes: Uint8Array): Promise<boolean> {
   const hash = HASHERS.get(cid.multihash.code)
   if (hash === undefined) {
     throw new UnsupportedHashError(`${cid.toString()} uses multihash 0x${cid.multihash.code.toString(16)}, which Cairn cannot verify, so its bytes cannot be trusted. Use a sha2-256 CID.`)
   }
-  return equals(await hash(bytes), cid.multihash.digest)
+  return equalBytes(await hash(bytes), cid.multihash.digest)
 }
 
 async function concat (chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {

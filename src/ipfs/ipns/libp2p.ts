@@ -15,6 +15,7 @@
  */
 import { Libp2pRecord } from '@libp2p/record'
 import { lpStream } from '@libp2p/utils'
+import { equalBytes } from '../../core/bytes.js'
 import { emit } from '../../core/options.js'
 import { RoutingError } from './errors.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
@@ -45,10 +46,6 @@ const DEFAULT_TIMEOUT_MS = 10_000
 
 export class KadMessageError extends RoutingError {
   static override readonly code: string = 'ERR_IPNS_KAD_MESSAGE'
-}
-
-function equals (a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
 }
 
 function writeVarint (out: number[], value: number): void {
@@ -193,7 +190,7 @@ export async function putRecordToPeer (libp2p: RecordNetwork, peer: PeerId, rout
     }
     throw new RoutingError(`Could not send the record to peer ${peer.toString()}: ${e.message}`, { cause: err })
   }
-  if (reply.type !== MessageType.PUT_VALUE || reply.key === undefined || !equals(reply.key, routingKey)) {
+  if (reply.type !== MessageType.PUT_VALUE || reply.key === undefined || !equalBytes(reply.key, routingKey)) {
     throw new KadMessageError(`Peer ${peer.toString()} answered a PUT_VALUE with a different message (type ${reply.type}); it did not confirm storing the record.`)
   }
 }
@@ -213,7 +210,7 @@ export async function getRecordFromPeer (libp2p: RecordNetwork, peer: PeerId, ro
   }
   if (reply.record === undefined) return undefined
   const record = Libp2pRecord.deserialize(reply.record)
-  if (!equals(record.key, routingKey)) {
+  if (!equalBytes(record.key, routingKey)) {
     throw new KadMessageError(`Peer ${peer.toString()} answered with a record for a different key.`)
   }
   return record.value
@@ -260,7 +257,7 @@ export async function serveRecords (libp2p: Pick<Libp2p, 'handle' | 'unhandle'>,
           case MessageType.PUT_VALUE: {
             if (message.record === undefined || message.key === undefined) throw new KadMessageError('PUT_VALUE without a key or record.')
             const record = Libp2pRecord.deserialize(message.record)
-            if (!equals(record.key, message.key)) throw new KadMessageError('PUT_VALUE whose record key differs from the message key.')
+            if (!equalBytes(record.key, message.key)) throw new KadMessageError('PUT_VALUE whose record key differs from the message key.')
             try {
               await store.put(record.key, record.value, { signal })
             } catch (err) {

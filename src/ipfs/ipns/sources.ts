@@ -82,7 +82,8 @@ export async function recordSources (targets: RecordTargets, name: IPNSName, opt
   const libp2p = targets.libp2p
   if (libp2p !== undefined) {
     for (const peer of await recordPeers(libp2p)) {
-      sources.push({ source: peerTarget(peer), get: async () => await withDeadline(options, async signal => await getRecordFromPeer(libp2p, peer, name.routingKey, { signal, timeoutMs: options.timeoutMs })) })
+      // each request has its own timeout (options.timeoutMs, else 10 s)
+      sources.push({ source: peerTarget(peer), get: async () => await getRecordFromPeer(libp2p, peer, name.routingKey, options) })
     }
   }
   const helia = targets.helia
@@ -110,7 +111,7 @@ export async function recordSinks (targets: RecordTargets, name: IPNSName, recor
   if (libp2p !== undefined) {
     const peers = await recordPeers(libp2p)
     for (const peer of peers) {
-      sinks.push({ target: peerTarget(peer), put: async () => { await withDeadline(options, async signal => { await putRecordToPeer(libp2p, peer, name.routingKey, record, { signal, timeoutMs: options.timeoutMs }) }); return undefined } })
+      sinks.push({ target: peerTarget(peer), put: async () => { await putRecordToPeer(libp2p, peer, name.routingKey, record, options); return undefined } })
     }
     if (peers.length === 0 && targets.helia === undefined) {
       sinks.push({

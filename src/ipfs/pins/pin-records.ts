@@ -20,6 +20,7 @@
  */
 import * as cborg from 'cborg'
 import { base36 } from 'multiformats/bases/base36'
+import { equalBytes } from '../../core/bytes.js'
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
@@ -42,12 +43,6 @@ export function pinnedBlockKey (cid: CID): string {
 
 export function pinnedBlockKeyOf (multihash: Uint8Array): string {
   return `${PINNED_BLOCK_PREFIX}${base36.encode(multihash)}`
-}
-
-function equals (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /** The bytes of the same CID in the other version, when there is one (dag-pb, sha2-256). */
@@ -154,7 +149,7 @@ export async function pinMany (store: PinRecordStore, requests: PinRequest[], op
         const record = records.get(op.key) ?? { pinCount: 0, pinnedBy: [] }
         records.set(op.key, record)
         // Helia's rule: a block already held by this root is not counted twice.
-        if (record.pinnedBy.some(c => equals(c, op.by))) continue
+        if (record.pinnedBy.some(c => equalBytes(c, op.by))) continue
         record.pinCount++
         record.pinnedBy.push(op.by)
         dirty.add(op.key)
@@ -192,7 +187,7 @@ export async function unpinBlocks (store: PinRecordStore, root: CID, blockKeys: 
         const current = values[i]
         if (current === undefined) continue
         const record = cborg.decode(current) as PinnedBlock
-        const kept = record.pinnedBy.filter(c => !forms.some(f => equals(c, f)))
+        const kept = record.pinnedBy.filter(c => !forms.some(f => equalBytes(c, f)))
         if (kept.length === record.pinnedBy.length) continue
         released++
         const pinCount = record.pinCount - 1

@@ -16,6 +16,7 @@ import { peerIdFromCID } from '@libp2p/peer-id'
 import { multihashToIPNSRoutingKey, unmarshalIPNSRecord } from 'ipns'
 import { ipnsSelector } from 'ipns/selector'
 import { ipnsValidator } from 'ipns/validator'
+import { equalBytes } from '../../core/bytes.js'
 import { UnsupportedRecordError } from './errors.js'
 import type { Peer, Provider, Router, RoutingOptions } from '@helia/interface'
 import type { Libp2p, PeerId } from '@libp2p/interface'
@@ -129,7 +130,7 @@ export class LocalRouter implements Router {
     const k = keyString(key)
     const existing = this.records.get(k)
     if (existing !== undefined && ipnsSelector(key, [existing, value]) === 0) {
-      return existing.byteLength === value.byteLength && existing.every((b, i) => b === value[i])
+      return equalBytes(existing, value)
     }
     this.records.set(k, new Uint8Array(value))
     return true

@@ -8,7 +8,6 @@ import '../polyfill-node20.js'
 import '../network/websocket-node20.js'
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { InvalidInputError } from '../../core/errors.js'
 import { emit } from '../../core/options.js'
@@ -18,7 +17,8 @@ import { KeyStore, NameStateStore, parseName } from '../../ipfs/ipns/index.js'
 import { createIpfsBackend, RepoNameUnresolvableError } from '../../ipfs/restic-backend/index.js'
 import { handlePath } from '../../restic/backend/backend.js'
 import { RepositoryExistsError } from '../../restic/errors.js'
-import { ExportTargetError, NetworkUnreachableError } from './errors.js'
+import { dialPeers } from '../dial-peers.js'
+import { ExportTargetError } from './errors.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { CairnNode } from '../../ipfs/node.js'
 import type { IpfsBackend, IpfsBackendEvents, IpfsBackendIPNS } from '../../ipfs/restic-backend/index.js'
@@ -150,11 +150,7 @@ export async function openIpfsRepoBackend (url: string, options: OpenIpfsRepoOpt
   const stopAll = async (): Promise<void> => { await helia.stop(); await s.close() }
   try {
     await helia.start()
-    const dials = await Promise.allSettled(relayAddrs.map(async a => await helia.libp2p.dial(multiaddr(a), { signal: AbortSignal.timeout(15_000) })))
-    if (relayAddrs.length > 0 && dials.every(d => d.status === 'rejected')) {
-      const why = dials.map((d, i) => `${relayAddrs[i] ?? ''}: ${d.status === 'rejected' ? (d.reason as Error).message : ''}`).join('; ')
-      throw new NetworkUnreachableError(`None of the given peers could be reached (${why}). Check the --peer addresses and that the network is running.`)
-    }
+    await dialPeers(helia.libp2p, relayAddrs)
     const keys = new KeyStore({ datastore: s.ipns, protection: options.passphrase === undefined ? undefined : { passphrase: options.passphrase } })
     let keyName = options.keyName
     if (keyName === undefined && options.passphrase !== undefined && location.kind === 'ipns') {
