@@ -1,7 +1,7 @@
 /**
  * What the user picked or dropped (files and folders as `PickedEntry`s), seen by the restic
  * archiver as a tree. Each top-level name becomes a snapshot path (`/photos`), like
- * `restic backup photos`. Files are read as streams, piece by piece, never whole.
+ * `restic backup photos`. Files are read as byte streams into a few reused buffers, never whole.
  *
  * Browsers give a file's size and last-modified time only: files get mode 0644, folders 0755, and
  * ctime = mtime. restic's change detection (mtime, ctime, size, inode) therefore skips a file on
@@ -9,15 +9,17 @@
  */
 import { CairnError } from '../core/errors.js'
 import type { BackupSource, SourceEntry } from '../restic/archiver/source.js'
+import { byobFill, readPieces } from '../restic/archiver/pieces.js'
+import type { Fill } from '../restic/archiver/pieces.js'
 import type { AbortOptions } from '../core/options.js'
 import type { PickedEntry } from './file-sources.js'
 
 interface DirNode { kind: 'dir', children: Map<string, DirNode | FileNode>, mtimeMs: number }
 interface FileNode { kind: 'file', file: File }
 
-/** Pieces read from a file at a time. */
+/** Bytes per piece read from a file. */
 const PIECE = 1 << 20
-/** Pieces being read at once. */
+/** Pieces read ahead of the chunker. */
 const READ_AHEAD = 4
 
 export class PickedSource implements BackupSource {
@@ -85,20 +87,29 @@ export class PickedSource implements BackupSource {
   async * open (path: string[], options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
     const f = this.#get(path)
     if (f.kind !== 'file') throw new Error(`${path.join('/')} is a folder, not a file`)
-    // Blob slices, a few read at once (each read is a round trip to the browser process), so
-    // memory stays at READ_AHEAD pieces per file.
-    const pending: Array<Promise<ArrayBuffer>> = []
-    let next = 0
-    while (pending.length > 0 || next < f.file.size) {
-      options.signal?.throwIfAborted()
-      while (pending.length < READ_AHEAD && next < f.file.size) {
-        const p = f.file.slice(next, next + PIECE).arrayBuffer()
-        p.catch(() => {}) // awaited in order below
-        pending.push(p)
-        next += PIECE
-      }
-      yield new Uint8Array(await (pending.shift() as Promise<ArrayBuffer>))
+    // One byte stream per file, read into a ring of reused buffers (see readPieces).
+    let reader: ReadableStreamBYOBReader | undefined
+    try {
+      reader = f.file.stream().getReader({ mode: 'byob' })
+    } catch {
+      // A browser without byte streams: Blob slices, one after another.
     }
+    try {
+      yield * readPieces(reader !== undefined ? byobFill(reader) : sliceFill(f.file), { ...options, pieceSize: PIECE, ahead: READ_AHEAD })
+    } finally {
+      await reader?.cancel().catch(() => {})
+    }
+  }
+}
+
+/** A `Fill` over Blob slices, for browsers whose `Blob.stream()` has no BYOB reader. */
+function sliceFill (file: Blob): Fill {
+  let pos = 0
+  return async (buf) => {
+    const bytes = new Uint8Array(await file.slice(pos, pos + buf.length).arrayBuffer())
+    buf.set(bytes)
+    pos += bytes.length
+    return buf.subarray(0, bytes.length)
   }
 }
 

@@ -9,9 +9,12 @@ import { resolve, sep } from 'node:path'
 import { userInfo } from 'node:os'
 import type { AbortOptions } from '../../core/options.js'
 import type { BackupSource, SourceEntry } from '../../restic/archiver/source.js'
+import { readPieces } from '../../restic/archiver/pieces.js'
 import type { NodeType } from '../../restic/repofile/tree.js'
 
 const READ_SIZE = 1 << 20
+/** Pieces read ahead of the chunker. */
+const READ_AHEAD = 4
 
 function typeOf (st: BigIntStats): NodeType {
   if (st.isFile()) return 'file'
@@ -95,13 +98,16 @@ export class FsSource implements BackupSource {
   async * open (path: string[], options?: AbortOptions): AsyncGenerator<Uint8Array> {
     const fh = await open(this.#real(path), 'r')
     try {
-      for (;;) {
-        options?.signal?.throwIfAborted()
-        const buf = new Uint8Array(READ_SIZE)
-        const { bytesRead } = await fh.read(buf, 0, READ_SIZE, null)
-        if (bytesRead === 0) break
-        yield bytesRead === READ_SIZE ? buf : buf.subarray(0, bytesRead)
-      }
+      // A ring of reused buffers, read ahead of the chunker (see readPieces).
+      yield * readPieces(async (buf) => {
+        let n = 0
+        while (n < buf.length) {
+          const { bytesRead } = await fh.read(buf, n, buf.length - n, null)
+          if (bytesRead === 0) break
+          n += bytesRead
+        }
+        return buf.subarray(0, n)
+      }, { signal: options?.signal, pieceSize: READ_SIZE, ahead: READ_AHEAD })
     } finally {
       await fh.close()
     }

@@ -138,31 +138,6 @@ async function * guardStream (it: AsyncIterable<Uint8Array>): AsyncGenerator<Uin
   }
 }
 
-/** Pieces of a file requested ahead of the chunker, so reading (I/O, a browser's Blob reads) overlaps chunking and hashing. */
-const READ_AHEAD = 4
-
-/**
- * Keeps up to `depth` `next()` calls pending on `it` (an async generator, which runs them one
- * after another), so the next piece is being read while the caller works on this one.
- */
-async function * readAhead (it: AsyncGenerator<Uint8Array>, depth: number): AsyncGenerator<Uint8Array> {
-  const queue: Array<Promise<IteratorResult<Uint8Array>>> = []
-  try {
-    for (;;) {
-      while (queue.length < depth) {
-        const p = it.next()
-        p.catch(() => {}) // awaited in order below
-        queue.push(p)
-      }
-      const r = await (queue.shift() as Promise<IteratorResult<Uint8Array>>)
-      if (r.done === true) return
-      yield r.value
-    }
-  } finally {
-    await it.return(undefined)
-  }
-}
-
 class Archiver {
   readonly errors: Array<{ path: string, message: string }> = []
   readonly stats = { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, dataBlobs: 0, treeBlobs: 0, bytesProcessed: 0, bytesAdded: 0 }
@@ -291,7 +266,7 @@ class Archiver {
     }
     const blobs: Array<Promise<SaveResult>> = []
     let size = 0
-    for await (const chunk of this.#chunker.chunks(readAhead(guardStream(this.#source.open(path, opts)), READ_AHEAD))) {
+    for await (const chunk of this.#chunker.chunks(guardStream(this.#source.open(path, opts)))) {
       opts.signal?.throwIfAborted()
       await this.#inFlight.room()
       size += chunk.length

@@ -31,7 +31,11 @@ export interface BackupSource {
   readonly paths: string[]
   /** Entries of a directory; `[]` is the snapshot root. */
   list: (dir: string[], options?: AbortOptions) => Promise<SourceEntry[]>
-  /** The contents of a file, as a stream of pieces. */
+  /**
+   * The contents of a file, as a stream of pieces. A piece stays valid only until the next one is
+   * requested: a source may fill the same memory again (`readPieces` does), so a consumer copies
+   * what it keeps and asks for one piece at a time. Sources read ahead on their own.
+   */
   open: (path: string[], options?: AbortOptions) => AsyncIterable<Uint8Array>
 }
 
