@@ -101,7 +101,7 @@ describe('readPieces', () => {
 
   it('byobFill fills whole pieces from a Blob stream, reusing the transferred memory', async () => {
     const data = prng('pieces-byob', 3 * MiB + 5)
-    const reader = new Blob([data]).stream().getReader({ mode: 'byob' })
+    const reader = new Blob([data as Uint8Array<ArrayBuffer>]).stream().getReader({ mode: 'byob' })
     const { bytes, sizes } = await collect(readPieces(byobFill(reader), { pieceSize: MiB }))
     expect(sha(bytes)).toBe(sha(data))
     expect(sizes).toEqual([MiB, MiB, MiB, 5])
@@ -148,7 +148,7 @@ describe('backup sources whose pieces are reused', () => {
     const data = prng('picked', 6 * MiB + 3)
     const repo = await Repository.init(new MemoryBackend(), { password: 'pw', scrypt: { N: 1024, r: 8, p: 1 } })
     const mem = await backup(repo, new MemorySource({ f: { 'a.bin': data } }, ['/f']), { hostname: 'h', parent: false, time: new Date(0) })
-    const picked = await backup(repo, new PickedSource([{ path: 'f/a.bin', file: new File([data], 'a.bin', { lastModified: 1_700_000_000_000 }) }]), { hostname: 'h', parent: false, time: new Date(0) })
+    const picked = await backup(repo, new PickedSource([{ path: 'f/a.bin', file: new File([data as Uint8Array<ArrayBuffer>], 'a.bin', { lastModified: 1_700_000_000_000 }) }]), { hostname: 'h', parent: false, time: new Date(0) })
     expect(picked.dataBlobs).toBe(0)
     const sink = new MemorySink()
     await restore(repo, await findSnapshot(repo, picked.snapshotId), sink)
