@@ -145,13 +145,15 @@ const suite: BenchSuite = {
   /**
    * Options (environment): CAIRN_BENCH_RESTIC_MIB (default 512, 64 with --quick),
    * CAIRN_BENCH_RESTIC_REPEATS (default 3, 1 with --quick), CAIRN_BENCH_RESTIC_TARGETS
-   * (`node,chromium`), CAIRN_BENCH_RESTIC_KINDS (`random,text`).
+   * (`node,chromium`), CAIRN_BENCH_RESTIC_KINDS (`random,text`), CAIRN_BENCH_RESTIC_MEMORY_REPEATS
+   * (default: the repeats; runs of the page at ¼ and full size, for memory growth).
    */
   async run ({ root: repoRoot, quick, log }) {
     const mib = Number(env('CAIRN_BENCH_RESTIC_MIB') ?? (quick ? 64 : 512))
     const repeats = Number(env('CAIRN_BENCH_RESTIC_REPEATS') ?? (quick ? 1 : 3))
     const targets = (env('CAIRN_BENCH_RESTIC_TARGETS') ?? 'node,chromium').split(',')
     const kinds = (env('CAIRN_BENCH_RESTIC_KINDS') ?? 'random,text').split(',') as Array<'random' | 'text'>
+    const memoryRepeats = Number(env('CAIRN_BENCH_RESTIC_MEMORY_REPEATS') ?? repeats)
     const root = mkdtempSync(join(tmpdir(), 'cairn-bench-restic-'))
     const resticEnv = { ...process.env, RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: join(root, 'cache') }
     const out: Record<string, unknown> = { mib, repeats, note: 'ratio = restic time / our time in the same repeat (1 = as fast as restic); median, min, max over repeats. Peak memory: restic max RSS; Node process RSS; Chromium renderer RSS (page + workers) per phase.' }
@@ -248,14 +250,29 @@ const suite: BenchSuite = {
         log(`restic bench ${kind}: ${JSON.stringify(res)}`)
         out[kind] = res
       }
-      if (browser !== undefined) {
-        // Memory must not grow with the input: the same run at a quarter of the size, next to the full one.
+      if (browser !== undefined && memoryRepeats > 0) {
+        // Memory must not grow with the input: the same run at a quarter of the size, next to the
+        // full one, alternating, `memoryRepeats` times each (peaks depend on when the GC runs).
         const small = Math.max(16, mib / 4)
-        const memory: Record<string, unknown> = {}
-        for (const m of [small, mib]) {
-          const p = await pageRun(browser.page, { kind: 'random', mib: m, workers })
-          memory[`random${m}MiB`] = { rendererIdleRssMiB: p.idleRssMiB, rendererPeakRssMiB: p.peakRssMiB, peakMainHeapMiB: Object.fromEntries(p.phases.map(ph => [ph.name, +ph.peakMainHeapMiB.toFixed(1)])) }
+        const runs = new Map<number, PageRun[]>([[small, []], [mib, []]])
+        for (let rep = 0; rep < memoryRepeats; rep++) {
+          for (const m of [small, mib]) {
+            const p = await pageRun(browser.page, { kind: 'random', mib: m, workers })
+            runs.get(m)?.push(p)
+            log(`restic bench memory #${rep + 1} (chromium, random ${m} MiB): renderer RSS idle ${p.idleRssMiB} MiB, peaks ${JSON.stringify(p.peakRssMiB)}`)
+          }
         }
+        const memory: Record<string, unknown> = {}
+        const peak = (m: number, ph: PhaseName): number => median((runs.get(m) ?? []).map(p => p.peakRssMiB[ph] ?? 0))
+        for (const [m, rows] of runs) {
+          memory[`random${m}MiB`] = {
+            rendererIdleRssMiB: spread(rows.map(p => p.idleRssMiB), 1),
+            rendererPeakRssMiB: Object.fromEntries((['read', 'backup', 'store', 'restore'] as const).map(ph => [ph, spread(rows.map(p => p.peakRssMiB[ph] ?? 0), 1)])),
+            peakMainHeapMiB: Object.fromEntries((['read', 'backup', 'store', 'restore'] as const).map(ph => [ph, spread(rows.map(p => p.phases.find(x => x.name === ph)?.peakMainHeapMiB ?? 0), 1)]))
+          }
+        }
+        /** Median peak at the full size minus at the quarter size, per phase (MiB; ~0 when flat). */
+        memory.growthMiB = Object.fromEntries((['read', 'backup', 'store', 'restore'] as const).map(ph => [ph, +(peak(mib, ph) - peak(small, ph)).toFixed(1)]))
         out.chromiumMemory = memory
         log(`restic bench memory: ${JSON.stringify(memory)}`)
       }
