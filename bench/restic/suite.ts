@@ -27,6 +27,8 @@ import { median } from '../suite.js'
 
 const MiB = 1024 * 1024
 const PASSWORD = 'bench'
+/** Page phases whose peak memory the memory runs compare across input sizes. */
+const MEMORY_PHASES: PhaseName[] = ['read', 'backup', 'store', 'restore']
 
 function writeData (file: string, mib: number, kind: 'random' | 'text'): void {
   const fd = openSync(file, 'w')
@@ -267,12 +269,12 @@ const suite: BenchSuite = {
         for (const [m, rows] of runs) {
           memory[`random${m}MiB`] = {
             rendererIdleRssMiB: spread(rows.map(p => p.idleRssMiB), 1),
-            rendererPeakRssMiB: Object.fromEntries((['read', 'backup', 'store', 'restore'] as const).map(ph => [ph, spread(rows.map(p => p.peakRssMiB[ph] ?? 0), 1)])),
-            peakMainHeapMiB: Object.fromEntries((['read', 'backup', 'store', 'restore'] as const).map(ph => [ph, spread(rows.map(p => p.phases.find(x => x.name === ph)?.peakMainHeapMiB ?? 0), 1)]))
+            rendererPeakRssMiB: Object.fromEntries(MEMORY_PHASES.map(ph => [ph, spread(rows.map(p => p.peakRssMiB[ph] ?? 0), 1)])),
+            peakMainHeapMiB: Object.fromEntries(MEMORY_PHASES.map(ph => [ph, spread(rows.map(p => p.phases.find(x => x.name === ph)?.peakMainHeapMiB ?? 0), 1)]))
           }
         }
         /** Median peak at the full size minus at the quarter size, per phase (MiB; ~0 when flat). */
-        memory.growthMiB = Object.fromEntries((['read', 'backup', 'store', 'restore'] as const).map(ph => [ph, +(peak(mib, ph) - peak(small, ph)).toFixed(1)]))
+        memory.growthMiB = Object.fromEntries(MEMORY_PHASES.map(ph => [ph, +(peak(mib, ph) - peak(small, ph)).toFixed(1)]))
         out.chromiumMemory = memory
         log(`restic bench memory: ${JSON.stringify(memory)}`)
       }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'vite'
 import { chromium } from 'playwright-core'
-import { expect, test } from '@playwright/test'
+import { expect, newGuardedContext, test } from '../fixtures.js'
 import { chromiumLaunchOptions } from '../browser.js'
 import { startStaticServer } from '../../src/node/serve/static-server.js'
 
@@ -26,8 +26,9 @@ test('picked files are read to the end while the page collects garbage after eve
   const site = await startStaticServer({ root: join(dir, 'site') })
   const opts = chromiumLaunchOptions()
   const browser = await chromium.launch({ ...opts, args: [...(opts.args ?? []), '--js-flags=--expose-gc'] })
+  const guarded = await newGuardedContext(browser)
   try {
-    const page = await browser.newPage()
+    const page = await guarded.context.newPage()
     await page.goto(site.url)
     await page.waitForFunction(() => (globalThis as { pickedHarness?: unknown }).pickedHarness !== undefined)
     // 8 reads of 64 MiB: before the readers were held, most such reads stalled for good.
@@ -50,4 +51,5 @@ test('picked files are read to the end while the page collects garbage after eve
     await site.close()
     await rm(dir, { recursive: true, force: true })
   }
+  expect(guarded.violations).toEqual([])
 })
