@@ -145,7 +145,7 @@ describe('backup sources whose pieces are reused', () => {
   })
 
   it('PickedSource reads picked files through its ring: the same tree as the bytes in memory', async () => {
-    const data = prng('picked', 6 * MiB + 3)
+    const data = prng('picked', 12 * MiB + 3)
     const repo = await Repository.init(new MemoryBackend(), { password: 'pw', scrypt: { N: 1024, r: 8, p: 1 } })
     const mem = await backup(repo, new MemorySource({ f: { 'a.bin': data } }, ['/f']), { hostname: 'h', parent: false, time: new Date(0) })
     const picked = await backup(repo, new PickedSource([{ path: 'f/a.bin', file: new File([data as Uint8Array<ArrayBuffer>], 'a.bin', { lastModified: 1_700_000_000_000 }) }]), { hostname: 'h', parent: false, time: new Date(0) })
@@ -153,6 +153,8 @@ describe('backup sources whose pieces are reused', () => {
     const sink = new MemorySink()
     await restore(repo, await findSnapshot(repo, picked.snapshotId), sink)
     expect(sha(sink.entries.get('f/a.bin')?.data as Uint8Array)).toBe(sha(data))
-    expect(mem.dataBlobs).toBeGreaterThan(3)
+    // The chunker's polynomial is random per repository, so the count of blobs varies; a blob is at
+    // most 8 MiB, so 12 MiB always gives two or more.
+    expect(mem.dataBlobs).toBeGreaterThanOrEqual(2)
   })
 })
