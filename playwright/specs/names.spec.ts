@@ -152,3 +152,37 @@ test('with no delegated router, a page publishes over libp2p to its connected pe
   }
   expect([...a.violations, ...b.violations]).toEqual([])
 })
+
+test('starting the page again with nothing changed sends the same record: the sequence stays where it was', async ({ guarded }) => {
+  const page = await openApp(guarded.context, 'names')
+  await page.getByPlaceholder('New key name').fill('steady')
+  await page.getByRole('button', { name: 'Create key' }).click()
+  const row = page.locator('[data-testid="keys"] tr[data-key="steady"]')
+  await expect(row).toBeVisible()
+  const name = (await row.getAttribute('data-name')) ?? ''
+  const cid = await page.evaluate(async () => globalThis.cairn!.blocks.put(new TextEncoder().encode('a value that does not change')))
+  const form = page.getByTestId('publish-form')
+  await form.getByPlaceholder(/ipfs/).fill(`/ipfs/${cid}`)
+  await form.getByRole('button', { name: 'Publish' }).click()
+  await expect(page.getByTestId('publish-result')).toContainText('(sequence 0)')
+
+  const routerSequence = async (): Promise<string | undefined> => {
+    const res = await fetch(`${process.env.CAIRN_ROUTING_URL!}/routing/v1/ipns/${name}`, { headers: { accept: 'application/vnd.ipfs.ipns-record' } })
+    const { inspectRecord } = await import('../../src/ipfs/ipns/index.js')
+    const verdict = await inspectRecord(new Uint8Array(await res.arrayBuffer()), { name })
+    return verdict.valid ? verdict.sequence.toString() : undefined
+  }
+  // Two more starts of the page: each runs a keep-alive round, which re-sends the stored record.
+  for (let start = 1; start <= 2; start++) {
+    await page.reload()
+    await expect(page.getByTestId('node-status')).toHaveText(/^online/, { timeout: 30_000 })
+    await page.waitForFunction(() => globalThis.cairn!.names.keepAlive.get().rounds >= 1, undefined, { timeout: 60_000, polling: 200 })
+    expect(await page.evaluate(() => globalThis.cairn!.names.keepAlive.get())).toMatchObject({ resent: 1, resigned: 0, failed: 0 })
+    const held = await page.evaluate(async (k51) => {
+      const names = globalThis.cairn!.names
+      return await names.inspect(await names.exportRecord(k51), k51)
+    }, name)
+    expect(held).toMatchObject({ valid: true, sequence: '0', value: `/ipfs/${cid}` })
+    expect(await routerSequence()).toBe('0')
+  }
+})

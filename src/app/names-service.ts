@@ -42,8 +42,22 @@ export type InspectOutcome =
   | { valid: true, name: string, value: string, sequence: string, validity: string, ttlMs: number, keyType: string }
   | { valid: false, reason: string, message: string }
 
+/** What the last keep-alive round did (one round on start, then one every interval). */
+export interface KeepAliveStatus {
+  /** Rounds finished since the page started. */
+  rounds: number
+  lastRoundAt?: number | undefined
+  /** Names whose record was sent again unchanged in the last round (far from expiry). */
+  resent: number
+  /** Names re-signed with a higher sequence in the last round (close to expiry). */
+  resigned: number
+  /** Names that no target accepted in the last round. */
+  failed: number
+}
+
 export interface NamesService {
   rows: Store<NameRow[]>
+  keepAlive: Store<KeepAliveStatus>
   refresh: () => Promise<void>
   create: (keyName: string) => Promise<void>
   rename: (from: string, to: string) => Promise<void>
@@ -67,6 +81,12 @@ export interface NamesService {
 }
 
 const DEFAULT_KEEPALIVE_MS = 4 * 60 * 60 * 1000
+/**
+ * Keep-alive re-signs a name (new sequence, fresh lifetime) only when its record expires within
+ * this; before that it sends the same signed record again, so starting the page does not move
+ * the sequence.
+ */
+const RESIGN_WITHIN_MS = 24 * 60 * 60 * 1000
 const EXPIRY_WARNING_MS = 12 * 60 * 60 * 1000
 
 /**
@@ -75,6 +95,7 @@ const EXPIRY_WARNING_MS = 12 * 60 * 60 * 1000
  */
 export function createNamesService (settings: () => NetworkSettings | undefined, libp2p: () => RecordNetwork | undefined = () => undefined): NamesService {
   const rows = createStore<NameRow[]>([])
+  const keepAlive = createStore<KeepAliveStatus>({ rounds: 0, resent: 0, resigned: 0, failed: 0 })
   interface Parts { keys: KeyStore, state: NameStateStore, ipns: typeof IpnsModule }
   let parts: Promise<Parts> | undefined
   let timer: ReturnType<typeof setInterval> | undefined
@@ -93,6 +114,7 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
 
   const service: NamesService = {
     rows,
+    keepAlive,
     async refresh () {
       const { keys, state, ipns } = await load()
       const now = Date.now()
@@ -159,16 +181,21 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
         const { keys, state, ipns } = await load()
         const where = targets()
         if (where.routers.length === 0 && where.libp2p === undefined) return
+        const round = { resent: 0, resigned: 0, failed: 0 }
         for (const k of await keys.list()) {
           const s = await state.get(k.name)
           if (s?.lastRecord === undefined) continue
           try {
-            await withWebLock(`ipns:${k.name.k51}`, undefined, async () => ipns.republish({ keys, state, ...targets() }, k.keyName))
+            const r = await withWebLock(`ipns:${k.name.k51}`, undefined, async () => ipns.republish({ keys, state, ...targets() }, k.keyName, { resignWithinMs: RESIGN_WITHIN_MS }))
+            if (r.resent) round.resent++
+            else round.resigned++
           } catch (err) {
+            round.failed++
             console.warn(`Republishing ${k.keyName} failed:`, err)
           }
         }
         await service.refresh()
+        keepAlive.update(prev => ({ rounds: prev.rounds + 1, lastRoundAt: Date.now(), ...round }))
       }
       service.stopKeepAlive()
       void run()

@@ -1,16 +1,31 @@
 /**
  * Pieces for keeping a name alive; the UI runs the timers. `republish` re-signs the latest value
- * with a higher sequence and a fresh validity; `exportRecord` hands out the signed bytes so any
+ * with a higher sequence and a fresh validity, or, with `resignWithinMs`, re-sends the same signed
+ * record while it is far from expiry; `exportRecord` hands out the signed bytes so any
  * republisher can carry them; `expiresSoon` tells when to act.
  */
 import { RecordNotFoundError } from './errors.js'
 import { inspectRecord, parseRFC3339 } from './inspect.js'
 import { nameFromPublicKey, parseName } from './names.js'
-import { publishWithKey } from './publish.js'
+import { publishWithKey, pushRecord } from './publish.js'
 import { decodeRecord } from './record-codec.js'
 import type { ValidRecord } from './inspect.js'
 import type { IPNSName } from './names.js'
 import type { PublishComponents, PublishOptions, PublishResult } from './publish.js'
+
+export interface RepublishOptions extends PublishOptions {
+  /**
+   * Re-sign only when the last record expires within this many ms (or is already invalid);
+   * otherwise the same signed record is sent again, so the sequence stays where it is. Without it
+   * the value is always re-signed with a higher sequence (what an explicit `republish` asks for).
+   */
+  resignWithinMs?: number | undefined
+}
+
+export interface RepublishResult extends PublishResult {
+  /** True when the stored record was sent again unchanged rather than re-signed. */
+  resent: boolean
+}
 import type { NameStateStore } from './records.js'
 import type { AbortOptions } from '../../core/options.js'
 
@@ -18,10 +33,11 @@ import type { AbortOptions } from '../../core/options.js'
  * Re-signs the last value published (or accepted) for the key's name with a higher sequence and
  * a fresh lifetime, and publishes it. Throws `RecordNotFoundError` if nothing was published yet.
  */
-export async function republish (components: PublishComponents, keyName: string, options: PublishOptions = {}): Promise<PublishResult> {
+export async function republish (components: PublishComponents, keyName: string, options: RepublishOptions = {}): Promise<RepublishResult> {
   const privateKey = await components.keys.privateKey(keyName, options)
   const name = nameFromPublicKey(privateKey.publicKey)
-  const last = (await components.state.get(name, options))?.lastRecord
+  const stored = await components.state.get(name, options)
+  const last = stored?.lastRecord
   if (last === undefined) {
     throw new RecordNotFoundError(`Nothing was published under key "${keyName}" (${name.k51}) yet, so there is nothing to republish. Publish a value first.`)
   }
@@ -30,7 +46,16 @@ export async function republish (components: PublishComponents, keyName: string,
   if (!verdict.valid) {
     throw new RecordNotFoundError(`The stored record for "${keyName}" is unusable (${verdict.message}). Publish the value again.`)
   }
-  return await publishWithKey(components, privateKey, verdict.value, options)
+  if (options.resignWithinMs !== undefined) {
+    const now = Date.now()
+    const current = await inspectRecord(last, { name, now })
+    const highest = stored?.highestSequence
+    if (current.valid && current.expiresAt - now > options.resignWithinMs && (highest === undefined || current.sequence >= highest)) {
+      const pushed = await pushRecord(components, last, { ...options, name })
+      return { name, value: current.value, sequence: pushed.sequence, record: last, results: pushed.results, resent: true }
+    }
+  }
+  return { ...await publishWithKey(components, privateKey, verdict.value, options), resent: false }
 }
 
 /** The latest signed record bytes known for a name, for a republisher to carry. */

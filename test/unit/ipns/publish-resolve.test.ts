@@ -201,6 +201,23 @@ describe('keep-alive pieces', () => {
     await expect(republish(fresh, 'never')).rejects.toBeInstanceOf(RecordNotFoundError)
     await expect(exportRecord(fresh.state, (await fresh.keys.get('never')).name)).rejects.toBeInstanceOf(RecordNotFoundError)
   })
+
+  it('republish with resignWithinMs sends the same signed record while it is far from expiry, and re-signs near it', async () => {
+    const c = await components([server.url])
+    const key = await c.keys.generate('steady')
+    const first = await publish(c, 'steady', CID_A, { lifetimeMs: 48 * 60 * 60_000 })
+    const kept = await republish(c, 'steady', { resignWithinMs: 24 * 60 * 60_000 })
+    expect(kept.resent).toBe(true)
+    expect(kept.sequence).toBe(first.sequence)
+    expect(kept.record).toEqual(first.record)
+    expect(kept.results).toEqual([{ target: server.url, ok: true, status: 200 }])
+    expect((await resolve(await components([server.url]), key.name.k51)).sequence).toBe(first.sequence)
+    // within the margin: re-signed with a higher sequence and a fresh lifetime
+    const renewed = await republish(c, 'steady', { resignWithinMs: 72 * 60 * 60_000 })
+    expect(renewed.resent).toBe(false)
+    expect(renewed.sequence).toBe(first.sequence + 1n)
+    expect(renewed.value).toBe(first.value)
+  })
 })
 
 describe('publishing over a Helia node', () => {
