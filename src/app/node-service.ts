@@ -90,10 +90,11 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
       void preload()
       state.set({ status: 'starting', addresses: [], connections: [] })
       try {
-        const [{ createNode }, { IDBBlockstore }, { IDBDatastore }] = await Promise.all([
+        const [{ createNode }, { IDBBlockstore }, { IDBDatastore }, { keepConnected }] = await Promise.all([
           import('../ipfs/node.js'),
           import('blockstore-idb'),
-          import('datastore-idb')
+          import('datastore-idb'),
+          import('../ipfs/keep-connected.js')
         ])
         performance.mark('cairn:node:modules-loaded')
         const blockstore = storeExactBytes(new IDBBlockstore(stores.blockstoreName))
@@ -102,10 +103,18 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
         performance.mark('cairn:node:stores-open')
         const node = createNode({ blockstore, datastore, settings })
         const events = ['connection:open', 'connection:close', 'self:peer:update', 'transport:listening', 'transport:close'] as const
+        const keeper: { current?: ReturnType<typeof keepConnected> } = {}
+        const kick = (): void => { keeper.current?.kick() }
+        const onVisible = (): void => { if (document.visibilityState === 'visible') kick() }
         const entry: NonNullable<typeof current> = {
           node,
           started: false,
           close: async () => {
+            keeper.current?.stop()
+            if (typeof window !== 'undefined') {
+              window.removeEventListener('online', kick)
+              document.removeEventListener('visibilitychange', onVisible)
+            }
             // libp2p is only readable once the node has started.
             if (entry.started) for (const e of events) node.libp2p.removeEventListener(e, refresh)
             await node.stop()
@@ -117,6 +126,13 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
         entry.started = true
         performance.mark('cairn:node:started')
         for (const e of events) node.libp2p.addEventListener(e, refresh)
+        // Bootstrap peers and relays are dialled again after any loss (sleep, network change,
+        // a restarted relay), with backoff; coming back online or to the tab tries at once.
+        keeper.current = keepConnected(node.libp2p, { addrs: [...settings.bootstrap, ...settings.relays] })
+        if (typeof window !== 'undefined') {
+          window.addEventListener('online', kick)
+          document.addEventListener('visibilitychange', onVisible)
+        }
         await snapshot()
         state.update(s => ({ ...s, status: 'online', readyAt: performance.now() }))
       } catch (err) {

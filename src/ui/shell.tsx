@@ -36,6 +36,8 @@ export function Shell ({ app }: { app: App }) {
     return () => { removeEventListener('hashchange', onHash) }
   }, [])
   const route = ROUTES.find(r => r.path === path) ?? ROUTES[0]!
+  // A running node with no connection is offline to the user: it reconnects by itself.
+  const shown = node.status === 'online' && node.connections.length === 0 ? 'offline' : node.status
   const View = route.view
   return (
     <>
@@ -44,7 +46,7 @@ export function Shell ({ app }: { app: App }) {
         <nav aria-label="Main">
           {ROUTES.map(r => <a key={r.path} href={`#/${r.path}`} aria-current={r.path === path ? 'page' : undefined}>{r.label}</a>)}
         </nav>
-        <span class={`status status-${node.status}`} title="Node status" data-testid="node-status">{node.status}{node.status === 'online' ? ` · ${node.connections.length} peers` : ''}</span>
+        <span class={`status status-${shown}`} title={shown === 'offline' ? 'No connection to any peer: reconnecting' : 'Node status'} data-testid="node-status">{shown}{shown === 'online' ? ` · ${node.connections.length} ${node.connections.length === 1 ? 'peer' : 'peers'}` : ''}</span>
       </header>
       {update && (
         <p class="banner ok" role="status" data-testid="update-banner">A new version of Cairn is ready. <button type="button" onClick={() => { void app.applyUpdate() }}>Reload</button></p>
