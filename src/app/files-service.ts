@@ -15,6 +15,7 @@ import type { NodeService, NodeStores } from './node-service.js'
 import type { LibraryItem, LibraryStore } from '../platform/library-store.js'
 import type { PickedEntry } from '../platform/file-sources.js'
 import type { AbortOptions } from '../core/options.js'
+import type { NetworkSettings } from '../core/settings.js'
 import type { AddWorkerRequest, AddWorkerResponse, AddWorkerRoot } from '../workers/add-protocol.js'
 import type { Entry } from '../ipfs/browse/browse.js'
 
@@ -72,11 +73,20 @@ export interface FilesService {
   share: (cid: string, publicGateway: string) => Promise<ShareLinks>
 }
 
-export function createFilesService (node: NodeService, stores: NodeStores, onStorageChanged: () => void): FilesService {
+export function createFilesService (node: NodeService, stores: NodeStores, onStorageChanged: () => void, settings: () => Pick<NetworkSettings, 'gateways'> | undefined = () => undefined): FilesService {
   const library = createStore<LibraryRow[]>([])
   let libStore: Promise<LibraryStore> | undefined
   const lib = async (): Promise<LibraryStore> => { libStore ??= openLibraryStore(); return libStore }
   const helia = () => node.node()
+  /**
+   * The node as readers see it: blocks from the local store, then peers (5 s), then the gateways
+   * in Settings order, each verified; a miss or a tampered block fails at once, naming the source.
+   */
+  const content = async (): Promise<ReturnType<typeof helia>> => {
+    const n = helia()
+    const { contentNode } = await import('../ipfs/fetch/content-node.js')
+    return contentNode(n, { gateways: settings()?.gateways ?? [] })
+  }
   const mods = async () => {
     const [browse, pins, car, cidMod] = await Promise.all([
       import('../ipfs/browse/browse.js'), import('../ipfs/pins/index.js'), import('../ipfs/car/index.js'), import('multiformats/cid')
@@ -177,7 +187,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
 
     async list (cid, options = {}) {
       const { browse, CID } = await mods()
-      const entries = await browse.list(helia(), CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(60_000) })
+      const entries = await browse.list(await content(), CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(60_000) })
       return entries.map(e => ({ name: e.name, cid: e.cid.toString(), type: e.type, size: Number(e.size) }))
     },
 
@@ -187,7 +197,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       let blocks = 0
       const signal = options.signal ?? AbortSignal.timeout(60_000)
       const meter = createMeter('Fetching')
-      const e = await browse.stat(helia(), cid, {
+      const e = await browse.stat(await content(), cid, {
         path,
         signal,
         onProgress: () => { blocks++; options.onProgress?.({ ...meter.update(blocks), label: `Fetching (${blocks} blocks)` }) }
@@ -199,7 +209,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       const { browse, CID } = await mods()
       const chunks: Uint8Array[] = []
       let size = 0
-      for await (const c of browse.read(helia(), CID.parse(cid), { length: maxBytes + 1, signal: options.signal ?? AbortSignal.timeout(60_000) })) {
+      for await (const c of browse.read(await content(), CID.parse(cid), { length: maxBytes + 1, signal: options.signal ?? AbortSignal.timeout(60_000) })) {
         chunks.push(c); size += c.byteLength
       }
       const all = new Uint8Array(size)
@@ -212,29 +222,29 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
     async objectUrl (cid, mimeType, options = {}) {
       const { browse, CID } = await mods()
       const parts: BlobPart[] = []
-      for await (const c of browse.read(helia(), CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(120_000) })) parts.push(c as Uint8Array<ArrayBuffer>)
+      for await (const c of browse.read(await content(), CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(120_000) })) parts.push(c as Uint8Array<ArrayBuffer>)
       return URL.createObjectURL(new Blob(parts, { type: mimeType }))
     },
 
     async download (cid, name, options = {}) {
       const { browse, CID } = await mods()
-      const entry = await browse.stat(helia(), CID.parse(cid), { signal: options.signal })
+      const entry = await browse.stat(await content(), CID.parse(cid), { signal: options.signal })
       const total = Number(entry.size)
-      await saveStream(name, await collect(browse.read(helia(), CID.parse(cid), { signal: options.signal }), options, `Downloading ${name}`, total), { size: total, ...(options.signal !== undefined ? { signal: options.signal } : {}) })
+      await saveStream(name, await collect(browse.read(await content(), CID.parse(cid), { signal: options.signal }), options, `Downloading ${name}`, total), { size: total, ...(options.signal !== undefined ? { signal: options.signal } : {}) })
     },
 
     async downloadArchive (cid, name, format, options = {}) {
       const [{ CID }, archive] = await Promise.all([mods(), import('../ipfs/browse/archive.js')])
       const root = CID.parse(cid)
       const source = format === 'tar'
-        ? archive.tarStream(helia(), root, name, { signal: options.signal })
-        : archive.zipStream(helia(), root, name, { signal: options.signal }) as unknown as AsyncIterable<Uint8Array>
+        ? archive.tarStream(await content(), root, name, { signal: options.signal })
+        : archive.zipStream(await content(), root, name, { signal: options.signal }) as unknown as AsyncIterable<Uint8Array>
       await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), { mimeType: format === 'tar' ? 'application/x-tar' : 'application/zip', ...(options.signal !== undefined ? { signal: options.signal } : {}) })
     },
 
     async downloadCar (cid, name, options = {}) {
       const { car, CID } = await mods()
-      const source = car.exportCar(helia().blockstore, CID.parse(cid), { signal: options.signal })
+      const source = car.exportCar((await content()).blockstore, CID.parse(cid), { signal: options.signal })
       await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`), { mimeType: 'application/vnd.ipld.car', ...(options.signal !== undefined ? { signal: options.signal } : {}) })
     },
 

@@ -18,6 +18,7 @@ import { identify, identifyPush } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { bootstrap } from '@libp2p/bootstrap'
 import { FaultTolerance, contentRoutingSymbol } from '@libp2p/interface'
+import { gatewayBroker } from './fetch/gateway-broker.js'
 import type { ContentRouting } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
@@ -106,9 +107,13 @@ export function createNode (init: CreateNodeInit): CairnNode {
     }
   }) as unknown as CairnNode
   const node = withBitswap(withNet)
+  // The configured gateways are reached through Cairn's own broker (prefix kept, every block
+  // verified, failures named per gateway), not through Helia's fallback router; Helia's gateway
+  // client stays only for HTTP providers that routing finds.
+  node.addBlockBroker(gatewayBroker(settings.gateways))
   return withHTTP(node, {
     delegatedRouters: settings.delegatedRouters,
-    recursiveGateways: settings.gateways,
+    recursiveGateways: [],
     allowInsecure: true,
     allowLocal: true
   }) as CairnNode

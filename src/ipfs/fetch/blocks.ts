@@ -236,7 +236,7 @@ function linkedController (parent: AbortSignal | undefined): { signal: AbortSign
 }
 
 /** Each gateway in order; the first verified block wins, else one named error listing them all. */
-async function fromGateways (sources: BlockSources, cid: CID, options: BlockOptions): Promise<Uint8Array> {
+export async function fromGateways (sources: Pick<BlockSources, 'gateways' | 'fetch'>, cid: CID, options: BlockOptions): Promise<Uint8Array> {
   const key = cid.toString()
   const failures: GatewayFailure[] = []
   for (const gateway of sources.gateways) {
@@ -254,15 +254,21 @@ async function fromGateways (sources: BlockSources, cid: CID, options: BlockOpti
 }
 
 /**
- * A peer source over a Helia node's blockstore (bitswap and whatever else the node has), asked only
- * when the node has connections, for at most `timeoutMs`.
+ * Set on a Helia `blockstore.get` to keep the node's gateway broker (`./gateway-broker.ts`) out of
+ * it: `getBlock` asks the gateways itself, after the peers' head start.
+ */
+export const PEERS_ONLY = 'cairnPeersOnly'
+
+/**
+ * A peer source over a Helia node's blockstore (bitswap and whatever else the node has, but not
+ * its gateway broker), asked only when the node has connections, for at most `timeoutMs`.
  */
 export function peersFromNode (node: { blockstore: Pick<Blockstore, 'get'>, libp2p: { getConnections: () => unknown[] } }, init: { timeoutMs?: number } = {}): PeerBlockSource {
   return async (cid, options) => {
     if (node.libp2p.getConnections().length === 0) return undefined
     const { signal, clear } = withTimeout(options.signal, init.timeoutMs ?? 5000)
     try {
-      return await concat(node.blockstore.get(cid, { signal }))
+      return await concat(node.blockstore.get(cid, { signal, [PEERS_ONLY]: true } as AbortOptions))
     } catch (err) {
       options.signal?.throwIfAborted()
       if (signal.aborted) return undefined

@@ -46,7 +46,9 @@ export class AllGatewaysFailedError extends CairnError {
   constructor (cid: string, failures: readonly GatewayFailure[], options?: ErrorOptions) {
     super(failures.length === 0
       ? `${cid} is not stored here, no connected peer sent it, and no trustless gateway is configured. Add a gateway in Settings, or connect to a peer that has it.`
-      : `${cid} is not stored here, no connected peer sent it, and every gateway failed: ${describe(failures)}. Check the gateways in Settings and the network connection, or try again later.`, options)
+      : failures.every(f => f.kind === 'status' && /^answered (404|410)\b/.test(f.message))
+        ? `${cid} was not found on any peer or gateway (${describe(failures)}). Check the CID, or connect to a peer that has it.`
+        : `${cid} is not stored here, no connected peer sent it, and every gateway failed: ${describe(failures)}. Check the gateways in Settings and the network connection, or try again later.`, options)
     this.cid = cid
     this.failures = failures
   }

@@ -22,14 +22,18 @@ async function readBlock (blockstore: Blockstore, cid: CID): Promise<Uint8Array>
   return Buffer.concat(parts)
 }
 
-export async function startGateway (blockstore: Blockstore, mode: GatewayMode): Promise<TestGateway> {
+/** `prefix` (e.g. `/gw/v1`) serves blocks under `<prefix>/ipfs/<cid>` only, like a gateway behind a path. */
+export async function startGateway (blockstore: Blockstore, mode: GatewayMode, options: { prefix?: string } = {}): Promise<TestGateway> {
   const requests: string[] = []
+  const prefix = options.prefix ?? ''
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x')
       requests.push(url.pathname + url.search)
+      // Like real gateways: every answer, errors included, is readable from a page on another origin.
+      res.setHeader('access-control-allow-origin', '*')
       if (mode === 'hang') return // never answers; the client's timeout must end it
-      const m = /^\/ipfs\/([^/]+)$/.exec(url.pathname)
+      const m = url.pathname.startsWith(prefix + '/') ? /^\/ipfs\/([^/]+)$/.exec(url.pathname.slice(prefix.length)) : null
       if (m === null || url.searchParams.get('format') !== 'raw') { res.writeHead(400).end('raw blocks only'); return }
       const cid = CID.parse(m[1] ?? '')
       if (!await blockstore.has(cid)) { res.writeHead(404).end('not found'); return }
@@ -46,7 +50,7 @@ export async function startGateway (blockstore: Blockstore, mode: GatewayMode): 
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${prefix}`,
     requests,
     close: async () => {
       server.closeAllConnections()
