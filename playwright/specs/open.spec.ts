@@ -112,3 +112,23 @@ test('a preview whose blocks nobody has fails with a clear error, not after a mi
   await expect(alert).toContainText(holey.url)
   expect(ms).toBeLessThan(10_000)
 })
+
+test('ipns:// and /ipns/ addresses open: the name is resolved, then its content shown', async ({ guarded }) => {
+  const page = await openApp(guarded.context, 'files')
+  const { k51, cid } = await page.evaluate(async () => {
+    const app = globalThis.cairn!
+    const cid = await app.blocks.put(new TextEncoder().encode('content behind a name\n'))
+    await app.names.create('open-me')
+    await app.names.publish('open-me', `/ipfs/${cid}`, { lifetime: '48h', ttl: '5m' })
+    return { k51: app.names.rows.get().find(r => r.keyName === 'open-me')!.k51, cid }
+  })
+  await open(page, `ipns://${k51}`)
+  await expect(page.getByTestId('browser')).toContainText('content behind a name', { timeout: 30_000 })
+  await expect(page.getByTestId('browser-cid')).toHaveText(cid)
+  await page.getByTestId('browser').getByRole('button', { name: 'Close' }).click()
+  await open(page, `/ipns/${k51}`)
+  await expect(page.getByTestId('browser')).toContainText('content behind a name', { timeout: 30_000 })
+  // A name nobody published is a clear error, not a hang.
+  await open(page, 'ipns://k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8')
+  await expect(page.getByRole('alert').first()).toContainText('k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8', { timeout: 30_000 })
+})

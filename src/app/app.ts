@@ -77,7 +77,7 @@ export function createApp (init: AppInit): App {
   const storage = createStore<StorageStatus | undefined>(undefined)
   const stores = init.stores ?? DEFAULT_STORES
   const node = createNodeService(stores)
-  const files = createFilesService(node, stores, () => { void app.refreshStorage() }, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] })
+  const files = createFilesService(node, stores, () => { void app.refreshStorage() }, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, async (name, options) => await names.resolve(name, options))
   const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => {
     try { return node.node().libp2p } catch { return undefined }
   })

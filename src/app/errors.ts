@@ -17,3 +17,11 @@ export class DialFailedError extends CairnError {
 export class InvalidSettingsError extends CairnError {
   static override readonly code = 'ERR_INVALID_SETTINGS'
 }
+
+/** An ipns:// address was opened where no name resolver is wired in. */
+export class NameResolutionUnavailableError extends CairnError {
+  static override readonly code = 'ERR_NAME_RESOLUTION_UNAVAILABLE'
+  constructor (message = 'IPNS names cannot be resolved here. Resolve the name on the Names page, then open its /ipfs/ path.') {
+    super(message)
+  }
+}

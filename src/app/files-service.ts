@@ -4,7 +4,7 @@
  */
 import { createStore } from './store.js'
 import { createMeter } from './progress.js'
-import { NodeNotReadyError } from './errors.js'
+import { NameResolutionUnavailableError, NodeNotReadyError } from './errors.js'
 import { CairnError } from '../core/errors.js'
 import { openLibraryStore } from '../platform/library-store.js'
 import { saveStream } from '../platform/save-file.js'
@@ -73,7 +73,7 @@ export interface FilesService {
   share: (cid: string, publicGateway: string) => Promise<ShareLinks>
 }
 
-export function createFilesService (node: NodeService, stores: NodeStores, onStorageChanged: () => void, settings: () => Pick<NetworkSettings, 'gateways'> | undefined = () => undefined): FilesService {
+export function createFilesService (node: NodeService, stores: NodeStores, onStorageChanged: () => void, settings: () => Pick<NetworkSettings, 'gateways'> | undefined = () => undefined, resolveName: (name: string, options: AbortOptions) => Promise<{ value: string }> = async () => { throw new NameResolutionUnavailableError() }): FilesService {
   const library = createStore<LibraryRow[]>([])
   let libStore: Promise<LibraryStore> | undefined
   const lib = async (): Promise<LibraryStore> => { libStore ??= openLibraryStore(); return libStore }
@@ -192,11 +192,17 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
     },
 
     async stat (address, options = {}) {
-      const [{ browse }, { parseAddress }] = await Promise.all([mods(), import('../ipfs/browse/address.js')])
-      const { cid, path } = parseAddress(address)
-      let blocks = 0
+      const [{ browse }, { nameAddress, parseAddress }] = await Promise.all([mods(), import('../ipfs/browse/address.js')])
       const signal = options.signal ?? AbortSignal.timeout(60_000)
       const meter = createMeter('Fetching')
+      const name = nameAddress(address)
+      if (name !== undefined) {
+        // ipns:// and /ipns/ addresses: resolved (every record validated) to the /ipfs/ path they name.
+        options.onProgress?.({ ...meter.update(0), label: `Resolving ${name}` })
+        address = (await resolveName(name, { signal })).value
+      }
+      const { cid, path } = parseAddress(address)
+      let blocks = 0
       const e = await browse.stat(await content(), cid, {
         path,
         signal,

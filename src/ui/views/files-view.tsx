@@ -77,7 +77,7 @@ export function FilesView ({ app }: { app: App }) {
 
       <form class="row" onSubmit={(e) => { e.preventDefault(); void open(address) }}>
         <label class="grow"><span class="sr-only">CID or path</span>
-          <input name="address" value={address} placeholder="Open a CID or path: bafy…, /ipfs/bafy…/a/b, ipfs://bafy…" onInput={(e) => { setAddress((e.target as HTMLInputElement).value) }} spellcheck={false} autocomplete="off" />
+          <input name="address" value={address} placeholder="Open a CID or path: bafy…, /ipfs/bafy…/a/b, ipfs://bafy…, ipns://k51…" onInput={(e) => { setAddress((e.target as HTMLInputElement).value) }} spellcheck={false} autocomplete="off" />
         </label>
         <button type="submit" disabled={!online || task.busy || address.trim() === ''}>Open</button>
       </form>
