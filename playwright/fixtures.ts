@@ -1,6 +1,7 @@
 /**
- * Test fixtures: every browser context gets a network guard. A request or WebSocket from the page
- * to any host that is not loopback is aborted and recorded, and fails the test.
+ * Test fixtures: every browser context gets a guard. A request or WebSocket from the page to any
+ * host that is not loopback is aborted and recorded, and so is every uncaught error or unhandled
+ * rejection in its pages (`pageerror`): either fails the test.
  */
 import { test as base, expect } from '@playwright/test'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
@@ -15,7 +16,7 @@ export function isLoopbackUrl (raw: string): boolean {
 
 export interface GuardedContext {
   context: BrowserContext
-  /** Non-loopback URLs the page tried to reach. */
+  /** Non-loopback URLs the page tried to reach, and `page error: …` for each uncaught page error. */
   violations: string[]
 }
 
@@ -28,6 +29,7 @@ export async function newGuardedContext (browser: Browser): Promise<GuardedConte
   })
   context.on('page', (page) => {
     page.on('websocket', ws => { if (!isLoopbackUrl(ws.url())) violations.push(ws.url()) })
+    page.on('pageerror', err => { violations.push(`page error: ${err.stack ?? err.message}`) })
   })
   return { context, violations }
 }
@@ -54,7 +56,7 @@ export const test = base.extend<{ guarded: GuardedContext }>({
     const g = await newGuardedContext(browser)
     await use(g)
     await g.context.close()
-    expect(g.violations, 'requests from the page to non-loopback hosts').toEqual([])
+    expect(g.violations, 'requests from the page to non-loopback hosts, and uncaught page errors').toEqual([])
   }
 })
 

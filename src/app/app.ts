@@ -36,6 +36,7 @@ export type { PickedEntry } from '../platform/file-sources.js'
 export { fromDataTransfer, fromDirectoryHandle, fromFileList } from '../platform/file-sources.js'
 export { copyText } from '../platform/save-file.js'
 export { isAbortError } from '../core/errors.js'
+export { dropLockedStreamCancels } from '../platform/known-rejections.js'
 
 export interface AppInit {
   /** Where a local network describes itself; default `./cairn-local.json` next to the page. */

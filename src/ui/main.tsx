@@ -2,7 +2,7 @@
  * Page entry: paint the shell at once, then start the node (Helia is loaded lazily by the app).
  */
 import { render } from 'preact'
-import { createApp } from '../app/app.js'
+import { createApp, dropLockedStreamCancels } from '../app/app.js'
 import { Shell } from './shell.js'
 import type { App } from '../app/app.js'
 import './styles.css'
@@ -11,6 +11,8 @@ declare global {
   // The app facade, for the console and tests: `await cairn.blocks.put(new Uint8Array([1]))`.
   var cairn: App | undefined
 }
+
+dropLockedStreamCancels()
 
 const params = new URLSearchParams(location.search)
 // An ipns:// link launched through the protocol handler (the service worker opens ipfs:// links
