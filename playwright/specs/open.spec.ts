@@ -71,6 +71,18 @@ test('a CID nobody has ends in "not found on any peer or gateway" within seconds
   console.log(`[measure] missing CID reported in ${ms} ms`)
   await expect(alert).toContainText(honest.url)
   expect(ms).toBeLessThan(10_000)
+
+  // The service worker's ./ipfs/ path says the same, as fast.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 })
+  const sw = await page.evaluate(async (cid) => {
+    const t0 = performance.now()
+    const res = await fetch(`./ipfs/${cid}`)
+    return { status: res.status, error: res.headers.get('x-cairn-error'), body: await res.text(), ms: performance.now() - t0 }
+  }, missing)
+  console.log(`[measure] missing CID reported by the service worker in ${Math.round(sw.ms)} ms`)
+  expect(sw.error).toBe('AllGatewaysFailedError')
+  expect(sw.body).toContain('was not found on any peer or gateway')
+  expect(sw.ms).toBeLessThan(10_000)
 })
 
 test('a tampering gateway is named in the error at once, and its bytes are never shown', async ({ guarded }) => {
