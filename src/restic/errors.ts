@@ -80,3 +80,16 @@ export class CheckFailedError extends CairnError {
 export class RestoreIncompleteError extends CairnError {
   static override readonly code = 'ERR_RESTIC_RESTORE_INCOMPLETE'
 }
+
+/**
+ * Something in the restore target stands where a directory is needed: a symbolic link (a restore
+ * never writes through one, not even one it restored itself) or a file. `path` is in the snapshot.
+ */
+export class RestoreTargetError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_RESTORE_TARGET'
+  readonly path: string
+  constructor (path: string, what: string, options?: ErrorOptions) {
+    super(`${path} is ${what} in the restore target, so nothing below it was restored (a restore never follows a symbolic link). Remove it, or restore into an empty folder.`, options)
+    this.path = path
+  }
+}

@@ -5,7 +5,8 @@
  */
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import { emit } from '../../core/options.js'
-import { isAbortError } from '../../core/errors.js'
+import { UnsafeNameError, isAbortError } from '../../core/errors.js'
+import { showName, unsafeNameReason } from '../../core/names.js'
 import { RestoreIncompleteError } from '../errors.js'
 import type { IndexProgressEvents } from '../repository/events.js'
 import type { Node } from '../repofile/tree.js'
@@ -70,6 +71,15 @@ async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], 
     options.signal?.throwIfAborted()
     const path = [...prefix, node.name]
     const shown = '/' + path.join('/')
+    // restic's rule: a node name is one path segment, never "", ".", "..", or one with a
+    // separator (or NUL). Such a node is reported and skipped, with its subtree; the rest is restored.
+    const unsafe = unsafeNameReason(node.name)
+    if (unsafe !== undefined) {
+      const err = new UnsafeNameError('/' + prefix.map(showName).join('/'), showName(node.name), unsafe)
+      result.errors.push({ path: err.path, message: err.message })
+      emit(options, 'restic:restore:error', { path: err.path, message: err.message })
+      continue
+    }
     try {
       switch (node.type) {
         case 'dir': {

@@ -188,7 +188,13 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
         const snap = await r.findSnapshot(repo, id as string, filter, { signal })
         const { FsSink } = await import('../../restic/fs-sink.js')
         const target = resolve(io.cwd, values.target)
-        const res = await r.restore(repo, snap, new FsSink(target), { signal, path: rest.length > 0 ? rest.join(':') : undefined })
+        // Like restic: each failure is reported as it happens and the rest is restored; at the end
+        // RestoreIncompleteError lists them and the command exits 1 (restic's "There were N errors").
+        const res = await r.restore(repo, snap, new FsSink(target), {
+          signal,
+          path: rest.length > 0 ? rest.join(':') : undefined,
+          onProgress: (evt) => { if (evt.type === 'restic:restore:error') io.err(`ignoring error for ${evt.detail.path}: ${evt.detail.message}\n`) }
+        })
         io.out(json ? JSON.stringify({ message_type: 'summary', files_restored: res.files, dirs_restored: res.dirs, bytes_restored: res.bytes }) + '\n' : `restored snapshot ${snap.id.slice(0, 8)} to ${target}: ${res.files} files, ${res.dirs} dirs, ${res.bytes} bytes\n`)
         return 0
       }
