@@ -79,6 +79,12 @@ export class CheckFailedError extends CairnError {
 /** Restore finished but some files could not be restored; they are listed. */
 export class RestoreIncompleteError extends CairnError {
   static override readonly code = 'ERR_RESTIC_RESTORE_INCOMPLETE'
+  /** What failed: the path in the snapshot, the message, and the error's code when it had one. */
+  readonly errors: ReadonlyArray<{ path: string, message: string, code?: string | undefined }>
+  constructor (message: string, errors: ReadonlyArray<{ path: string, message: string, code?: string | undefined }> = [], options?: ErrorOptions) {
+    super(message, options)
+    this.errors = errors
+  }
 }
 
 /**

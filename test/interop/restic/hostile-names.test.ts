@@ -10,8 +10,8 @@ import { main } from '../../../src/node/cli/main.js'
 import type { CommandIO } from '../../../src/node/cli/command.js'
 import { LocalBackend } from '../../../src/node/restic/local-backend.js'
 import { Repository } from '../../../src/restic/index.js'
-import { writeCraftedSnapshot } from '../../unit/restic/hostile.js'
-import { NAME_RULE_RESTORED, listTree, nameRuleTree } from '../../unit/restic/hostile-fixture.js'
+import { NAME_RULE_RESTORED, nameRuleTree, writeCraftedSnapshot } from '../../unit/restic/hostile.js'
+import { listTree } from '../../unit/restic/hostile-fixture.js'
 import { PASSWORD, SKIP, restic, tempDir } from './helpers.js'
 
 const base = tempDir('hostile-interop')

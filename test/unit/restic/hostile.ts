@@ -1,7 +1,8 @@
 /**
  * Hostile snapshots written with the project's own write path (BlobSaver, saveSnapshot): tree
  * blobs with node names a restore must refuse ("..", "../../x", "a/b", …), in the order given,
- * duplicates kept (restic reads trees in any order; only its writer sorts them).
+ * duplicates kept (restic reads trees in any order; only its writer sorts them). No Node imports:
+ * the Playwright harness of the page's sinks builds the same snapshots in Chromium.
  */
 import { BlobSaver } from '../../../src/restic/repository/blob-saver.js'
 import { saveSnapshot } from '../../../src/restic/ops/snapshots.js'
@@ -41,4 +42,55 @@ export async function writeCraftedSnapshot (repo: Repository, nodes: Crafted[]):
   const tree = await saveTree(nodes)
   await saver.flush()
   return await saveSnapshot(repo, { time: TIME, tree, paths: ['/crafted'], hostname: 'crafted', username: 'test' })
+}
+
+/** Names restic refuses ("invalid child node name") next to valid siblings. */
+export function nameRuleTree (): Crafted[] {
+  return [
+    { name: 'ok.txt', type: 'file', data: 'fine\n' },
+    { name: '..', type: 'file', data: 'dotdot\n' },
+    { name: '../../evil', type: 'file', data: 'evil\n' },
+    { name: '../sibling', type: 'file', data: 'sibling\n' },
+    { name: '../up', type: 'dir', children: [{ name: 'f', type: 'file', data: 'up\n' }] },
+    { name: 'a/b', type: 'file', data: 'slash\n' },
+    { name: '.', type: 'dir', children: [{ name: 'dot-child', type: 'file', data: 'dot\n' }] },
+    { name: '', type: 'file', data: 'empty name\n' },
+    { name: 'nul\0name', type: 'file', data: 'nul\n' },
+    { name: 'back\\slash', type: 'file', data: 'a backslash is a plain character on Linux\n' },
+    {
+      name: 'sub',
+      type: 'dir',
+      children: [
+        { name: 'inner.txt', type: 'file', data: 'inner\n' },
+        { name: '../../../deep', type: 'file', data: 'deep\n' },
+        { name: 'link-ok', type: 'symlink', linktarget: '../ok.txt' }
+      ]
+    }
+  ]
+}
+
+/** The paths in the snapshot of the refused nodes, as the warnings name them. */
+export const NAME_RULE_REFUSED = ['/".."', '/"../../evil"', '/"../sibling"', '/"../up"', '/"a/b"', '/"."', '/""', '/"nul\\u0000name"', '/sub/"../../../deep"']
+
+/** What a restore of `nameRuleTree()` leaves in its target. */
+export const NAME_RULE_RESTORED = {
+  'back\\slash': 'file:a backslash is a plain character on Linux\n',
+  'ok.txt': 'file:fine\n',
+  sub: 'dir',
+  'sub/inner.txt': 'file:inner\n',
+  'sub/link-ok': 'symlink:../ok.txt'
+}
+
+/**
+ * A symlink to `outside`, then a directory of the same name holding a file; and a symlink named
+ * like the old sink's temporary file next to the file it would have redirected.
+ */
+export function symlinkTree (outside: string): Crafted[] {
+  return [
+    { name: 'lnk', type: 'symlink', linktarget: outside },
+    { name: 'lnk', type: 'dir', children: [{ name: 'f', type: 'file', data: 'through the link\n' }] },
+    { name: 'x.cairn-restore-tmp', type: 'symlink', linktarget: `${outside}/victim` },
+    { name: 'x', type: 'file', data: 'through the temporary name\n' },
+    { name: 'ok', type: 'file', data: 'fine\n' }
+  ]
 }

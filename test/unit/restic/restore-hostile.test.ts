@@ -11,8 +11,8 @@ import { main } from '../../../src/node/cli/main.js'
 import type { CommandIO } from '../../../src/node/cli/command.js'
 import { LocalBackend } from '../../../src/node/restic/local-backend.js'
 import { Repository } from '../../../src/restic/index.js'
-import { writeCraftedSnapshot } from './hostile.js'
-import { NAME_RULE_REFUSED, NAME_RULE_RESTORED, listTree, nameRuleTree, symlinkTree } from './hostile-fixture.js'
+import { NAME_RULE_REFUSED, NAME_RULE_RESTORED, nameRuleTree, symlinkTree, writeCraftedSnapshot } from './hostile.js'
+import { listTree } from './hostile-fixture.js'
 
 const FAST = { N: 1024, r: 8, p: 1 }
 const base = mkdtempSync(join(tmpdir(), 'cairn-hostile-'))
