@@ -99,3 +99,14 @@ export class RestoreTargetError extends CairnError {
     this.path = path
   }
 }
+
+/**
+ * A repository file name that is not a restic ID (64 lowercase hex digits), so it cannot become a
+ * path or URL: listings skip such names, and using one is refused.
+ */
+export class InvalidFileNameError extends BackendError {
+  static override readonly code = 'ERR_RESTIC_INVALID_FILE_NAME'
+  constructor (h: { type: string, name: string }, options?: ErrorOptions) {
+    super(`${JSON.stringify(h.name)} is not a restic file name in ${h.type}/ (64 hex digits expected). A repository never holds such a file: it was crafted or damaged; run \`cairn restic check\`.`, options)
+  }
+}
