@@ -69,3 +69,38 @@ describe('restore of hostile snapshots', () => {
     expect(x.stderr).toContain('ignoring error for /lnk: /lnk is a symbolic link in the restore target')
   })
 })
+
+describe('FsSink on its own', () => {
+  it('refuses unsafe segments and paths through a link, whoever calls it', async () => {
+    const { FsSink } = await import('../../../src/node/restic/fs-sink.js')
+    const { UnsafeNameError } = await import('../../../src/core/errors.js')
+    const { RestoreTargetError } = await import('../../../src/restic/errors.js')
+    const dir = join(base, 'sink')
+    const outside = join(dir, 'outside')
+    mkdirSync(outside, { recursive: true })
+    const sink = new FsSink(join(dir, 'target'))
+    const node = { name: 'x', type: 'file' as const, mtime: '', atime: '', ctime: '', uid: 0, gid: 0, content: [] }
+    async function * bytes (): AsyncGenerator<Uint8Array> { yield new TextEncoder().encode('x') }
+    await expect(sink.writeFile(['..', 'escaped'], node, bytes())).rejects.toBeInstanceOf(UnsafeNameError)
+    await expect(sink.mkdir(['a/../..'])).rejects.toBeInstanceOf(UnsafeNameError)
+    await sink.symlink(['lnk'], { ...node, type: 'symlink', linktarget: outside })
+    await expect(sink.writeFile(['lnk', 'f'], node, bytes())).rejects.toBeInstanceOf(RestoreTargetError)
+    await expect(sink.mkdir(['lnk', 'd'])).rejects.toBeInstanceOf(RestoreTargetError)
+    expect(readdirSync(outside)).toEqual([])
+    expect(readdirSync(dir).sort()).toEqual(['outside', 'target'])
+  })
+})
+
+describe('cairn restic ls of a hostile snapshot', () => {
+  it('quotes names that would read as other paths', async () => {
+    const s = await setup('ls', () => nameRuleTree())
+    const x = io()
+    expect(await main(['restic', 'ls', s.id, '-r', s.repo, '--password-file', s.pw], x)).toBe(0)
+    const lines = x.stdout.split('\n')
+    expect(lines).toContain('/"../../evil"')
+    expect(lines).toContain('/sub/"../../../deep"')
+    expect(lines).toContain('/ok.txt')
+    expect(lines).not.toContain('/evil')
+    expect(lines.filter(l => l === '/')).toEqual([])
+  })
+})
