@@ -31,3 +31,13 @@ export function showName (name: string): string {
   const plain = name !== '' && name !== '.' && name !== '..' && ![...name].some(c => c < ' ' || c === '\x7f' || c === '"' || c === '\\' || c === '/')
   return plain ? name : JSON.stringify(name)
 }
+
+/**
+ * A name from a repository or a DAG made fit to suggest for a download: separators ("/", "\")
+ * and control characters become "_", and a name that is still no single segment ("", ".", "..")
+ * becomes `fallback`. Browsers clean download names too; this does not rely on them.
+ */
+export function downloadName (name: string, fallback = 'download'): string {
+  const cleaned = [...name].map(c => c === '/' || c === '\\' || c < ' ' || c === '\x7f' ? '_' : c).join('')
+  return isSafeName(cleaned, { backslash: true }) ? cleaned : fallback
+}
