@@ -15,7 +15,7 @@
 import { createStore } from './store.js'
 import { createMeter } from './progress.js'
 import { NodeNotReadyError } from './errors.js'
-import { CairnError, InvalidInputError, isAbortError } from '../core/errors.js'
+import { CairnError, InvalidInputError, UnsafeNameError, isAbortError } from '../core/errors.js'
 import { openBackupStore } from '../platform/backup-store.js'
 import { withWebLock } from '../platform/locks.js'
 import { saveStream } from '../platform/save-file.js'
@@ -58,6 +58,12 @@ export class NothingToBackUpError extends CairnError {
 
 export class BackupStorageFullError extends CairnError {
   static override readonly code = 'ERR_BACKUP_STORAGE_FULL'
+}
+
+/** A RestoreIncompleteError whose every failure is a refused name: nothing of those was written. */
+function onlyRefusedNames (err: unknown): boolean {
+  const e = err as { name?: unknown, errors?: ReadonlyArray<{ code?: string }> } | null
+  return e?.name === 'RestoreIncompleteError' && Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(x => x.code === UnsafeNameError.code)
 }
 
 function isQuotaError (err: unknown): boolean {
@@ -660,7 +666,14 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       }, async (sink, restoring, total) => {
         const e = await engine()
         const zip = sink as Engine.ZipSink
-        const done = restoring.then(() => { zip.end() }, (err: unknown) => { zip.end(err); throw err })
+        // Refused names (nothing of them was written) still give a complete zip of everything
+        // else; the error naming them is raised once the zip is saved. Other failures end the zip.
+        let refused: unknown
+        const done = restoring.then(() => { zip.end() }, (err: unknown) => {
+          if (onlyRefusedNames(err)) { zip.end(); refused = err; return }
+          zip.end(err)
+          throw err
+        })
         const stream = e.makeZip(zip.entries())
         const reader = stream.getReader()
         async function * pieces (): AsyncGenerator<Uint8Array> {
@@ -671,6 +684,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
           }
         }
         await Promise.all([saveStream(zipName, pieces(), { mimeType: 'application/zip', ...(total !== undefined ? { size: total } : {}), ...(options.signal !== undefined ? { signal: options.signal } : {}) }), done])
+        if (refused !== undefined) throw refused
       }, options)
     },
 

@@ -242,10 +242,14 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
     async downloadArchive (cid, name, format, options = {}) {
       const [{ CID }, archive] = await Promise.all([mods(), import('../ipfs/browse/archive.js')])
       const root = CID.parse(cid)
+      // Entries whose names would point outside the archive are left out and listed once it is saved.
+      const refused: Array<{ path: string, message: string }> = []
+      const walk = { signal: options.signal, onProgress: (evt: { type: string, detail: unknown }) => { if (evt.type === 'browse:walk:refused') refused.push(evt.detail as { path: string, message: string }) } }
       const source = format === 'tar'
-        ? archive.tarStream(await content(), root, name, { signal: options.signal })
-        : archive.zipStream(await content(), root, name, { signal: options.signal }) as unknown as AsyncIterable<Uint8Array>
+        ? archive.tarStream(await content(), root, name, walk)
+        : archive.zipStream(await content(), root, name, walk) as unknown as AsyncIterable<Uint8Array>
       await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), { mimeType: format === 'tar' ? 'application/x-tar' : 'application/zip', ...(options.signal !== undefined ? { signal: options.signal } : {}) })
+      if (refused.length > 0) throw new archive.ArchiveIncompleteError(`${name}.${format}`, refused)
     },
 
     async downloadCar (cid, name, options = {}) {

@@ -53,3 +53,19 @@ export function isAbortError (err: unknown): boolean {
   const name = (err as { name?: unknown } | null)?.name
   return name === 'AbortError' || name === 'TimeoutError'
 }
+
+/**
+ * A name from a repository or a DAG (a snapshot's tree node, a UnixFS entry) cannot become a path
+ * segment, link or archive entry: it is empty, "." or "..", or holds a separator or NUL. The entry
+ * is skipped and everything else is kept. `path` names the entry (its parent's path, then the
+ * name, quoted when it would read as something else).
+ */
+export class UnsafeNameError extends CairnError {
+  static override readonly code = 'ERR_UNSAFE_NAME'
+  readonly path: string
+  /** `parent`: the folder's path ("/" for the top); `name` as shown (see `showName`). */
+  constructor (parent: string, name: string, reason: string, options?: ErrorOptions) {
+    super(`invalid child node name ${name} in ${parent}: ${reason}. It was skipped, so nothing lands outside the target; everything else is kept. The data was crafted or damaged: tell whoever made it.`, options)
+    this.path = parent === '/' ? `/${name}` : `${parent}/${name}`
+  }
+}

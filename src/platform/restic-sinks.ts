@@ -6,11 +6,24 @@
  *   a restore streams out as a .zip with one file's piece in memory at a time.
  * Browsers cannot set modes, owners or times on files, nor create symlinks: those are skipped and
  * counted in `skipped`.
+ * Every path segment must pass the name rule of `core/names.ts` with "\\" refused too (a separator
+ * for Windows folders and for zip extractors): a refused entry throws `UnsafeNameError`, which the
+ * restorer reports for that path while it restores the rest.
  */
 import { writeFileHandle } from './save-file.js'
+import { UnsafeNameError } from '../core/errors.js'
+import { showName, unsafeNameReason } from '../core/names.js'
 import type { Node } from '../restic/repofile/tree.js'
 import type { RestoreSink } from '../restic/restorer/sink.js'
 import type { AbortOptions } from '../core/options.js'
+
+/** Throws `UnsafeNameError` for the first segment of `path` that cannot be a folder or zip entry name. */
+export function checkEntryPath (path: readonly string[]): void {
+  for (let i = 0; i < path.length; i++) {
+    const reason = unsafeNameReason(path[i] as string, { backslash: true })
+    if (reason !== undefined) throw new UnsafeNameError('/' + path.slice(0, i).map(showName).join('/'), showName(path[i] as string), reason)
+  }
+}
 
 export class DirectorySink implements RestoreSink {
   readonly #dirs = new Map<string, FileSystemDirectoryHandle>()
@@ -21,6 +34,7 @@ export class DirectorySink implements RestoreSink {
   }
 
   async #dir (path: string[]): Promise<FileSystemDirectoryHandle> {
+    checkEntryPath(path)
     const key = path.join('/')
     const known = this.#dirs.get(key)
     if (known !== undefined) return known
@@ -35,6 +49,7 @@ export class DirectorySink implements RestoreSink {
   }
 
   async writeFile (path: string[], _node: Node, content: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
+    checkEntryPath(path)
     const dir = await this.#dir(path.slice(0, -1))
     const handle = await dir.getFileHandle(path[path.length - 1] as string, { create: true })
     await writeFileHandle(handle, content, options.signal)
@@ -77,6 +92,7 @@ export class ZipSink implements RestoreSink {
 
   /** `prefix`: the folder every entry is put under in the zip (e.g. the snapshot's short ID). */
   constructor (prefix: string) {
+    if (prefix !== '') checkEntryPath([prefix])
     this.#prefix = prefix === '' ? '' : `${prefix}/`
   }
 
@@ -107,10 +123,12 @@ export class ZipSink implements RestoreSink {
   }
 
   async mkdir (path: string[], node: Node): Promise<void> {
+    checkEntryPath(path)
     this.#push({ name: `${this.#prefix}${path.join('/')}/`, lastModified: nodeTime(node.mtime) })
   }
 
   async writeFile (path: string[], node: Node, content: AsyncIterable<Uint8Array>): Promise<void> {
+    checkEntryPath(path)
     let finish!: () => void
     let fail!: (err: unknown) => void
     const read = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject })

@@ -3,6 +3,8 @@
  * browser has it (written as they stream, so memory stays flat); otherwise the bytes are collected
  * into a Blob and handed to the browser's download manager.
  */
+import { downloadName } from '../core/names.js'
+
 export interface SaveOptions {
   signal?: AbortSignal
   /** Size hint: above `streamAbove` bytes the save picker is used when available. */
@@ -13,7 +15,9 @@ export interface SaveOptions {
 
 const DEFAULT_STREAM_ABOVE = 256 * 1024 * 1024
 
-export async function saveStream (name: string, source: AsyncIterable<Uint8Array>, options: SaveOptions = {}): Promise<void> {
+/** `name` often comes from a DAG or a snapshot ("../x", "a\\b"): it is suggested as one plain segment. */
+export async function saveStream (rawName: string, source: AsyncIterable<Uint8Array>, options: SaveOptions = {}): Promise<void> {
+  const name = downloadName(rawName)
   const picker = (globalThis as { showSaveFilePicker?: (o: unknown) => Promise<FileSystemFileHandle> }).showSaveFilePicker
   if (picker !== undefined && (options.size ?? Infinity) > (options.streamAbove ?? DEFAULT_STREAM_ABOVE)) {
     const handle = await picker({ suggestedName: name })

@@ -79,4 +79,34 @@ export class CheckFailedError extends CairnError {
 /** Restore finished but some files could not be restored; they are listed. */
 export class RestoreIncompleteError extends CairnError {
   static override readonly code = 'ERR_RESTIC_RESTORE_INCOMPLETE'
+  /** What failed: the path in the snapshot, the message, and the error's code when it had one. */
+  readonly errors: ReadonlyArray<{ path: string, message: string, code?: string | undefined }>
+  constructor (message: string, errors: ReadonlyArray<{ path: string, message: string, code?: string | undefined }> = [], options?: ErrorOptions) {
+    super(message, options)
+    this.errors = errors
+  }
+}
+
+/**
+ * Something in the restore target stands where a directory is needed: a symbolic link (a restore
+ * never writes through one, not even one it restored itself) or a file. `path` is in the snapshot.
+ */
+export class RestoreTargetError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_RESTORE_TARGET'
+  readonly path: string
+  constructor (path: string, what: string, options?: ErrorOptions) {
+    super(`${path} is ${what} in the restore target, so nothing below it was restored (a restore never follows a symbolic link). Remove it, or restore into an empty folder.`, options)
+    this.path = path
+  }
+}
+
+/**
+ * A repository file name that is not a restic ID (64 lowercase hex digits), so it cannot become a
+ * path or URL: listings skip such names, and using one is refused.
+ */
+export class InvalidFileNameError extends BackendError {
+  static override readonly code = 'ERR_RESTIC_INVALID_FILE_NAME'
+  constructor (h: { type: string, name: string }, options?: ErrorOptions) {
+    super(`${JSON.stringify(h.name)} is not a restic file name in ${h.type}/ (64 hex digits expected). A repository never holds such a file: it was crafted or damaged; run \`cairn restic check\`.`, options)
+  }
 }

@@ -11,6 +11,7 @@
  * - error pages escape every name and message they show.
  */
 import { CairnError, errorToObject } from '../core/errors.js'
+import { showName, unsafeNameReason } from '../core/names.js'
 import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchContent, listDirectory, parseContentPath } from '../ipfs/fetch/index.js'
 import type { BlockSources } from '../ipfs/fetch/index.js'
 
@@ -111,9 +112,20 @@ function formatSize (size: bigint): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`
 }
 
-/** An HTML listing of a directory without index.html; every name is escaped and URL-encoded. */
+/** A listing's link to `name`, or plain text when the name is no path segment ("..", "a/b", …). */
+function entryCell (name: string): string {
+  const unsafe = unsafeNameReason(name)
+  if (unsafe !== undefined) return `<span data-refused-name title="${escapeHtml(`not linked: ${unsafe}`)}">${escapeHtml(showName(name))}</span> (not linked: ${escapeHtml(unsafe)})`
+  return `<a href="./${escapeHtml(encodeURIComponent(name))}">${escapeHtml(name)}</a>`
+}
+
+/**
+ * An HTML listing of a directory without index.html; every name is escaped and URL-encoded, and a
+ * name that is no path segment (empty, ".", "..", with "/" or NUL) is shown without a link, so no
+ * link leaves the directory.
+ */
 export function directoryPage (ipfsPath: string, entries: ReadonlyArray<{ name: string, cid: string, size: bigint }>): string {
-  const rows = entries.map(e => `<tr><td><a href="./${escapeHtml(encodeURIComponent(e.name))}">${escapeHtml(e.name)}</a></td><td>${formatSize(e.size)}</td><td><code>${escapeHtml(e.cid)}</code></td></tr>`)
+  const rows = entries.map(e => `<tr><td>${entryCell(e.name)}</td><td>${formatSize(e.size)}</td><td><code>${escapeHtml(e.cid)}</code></td></tr>`)
   return `<!doctype html><meta charset="utf-8"><title>${escapeHtml(ipfsPath)}</title>` +
     '<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem}td{padding:.2rem .8rem .2rem 0}code{font-size:.85em;color:#555}</style>' +
     `<h1>Index of <code>${escapeHtml(ipfsPath)}</code></h1><table><thead><tr><th>Name</th><th>Size</th><th>CID</th></tr></thead><tbody>${rows.join('')}</tbody></table>`

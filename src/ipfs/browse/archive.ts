@@ -1,17 +1,25 @@
 /**
  * Stream a UnixFS directory as a `.tar` (it-tar) or `.zip` (client-zip, stored entries). Files are
- * read block by block as the archive is consumed, so memory stays bounded.
+ * read block by block as the archive is consumed, so memory stays bounded. Entry names come from
+ * the DAG: `walkFiles` skips (and reports as `browse:walk:refused`) any name that is empty, ".",
+ * "..", or holds "/", "\" or NUL, so every entry stays inside the archive's top folder.
  */
 import { pack } from 'it-tar'
 import { makeZip } from 'client-zip'
+import { isSafeName } from '../../core/names.js'
 import { read, walkFiles } from './browse.js'
 import type { CID } from 'multiformats/cid'
-import type { BrowseOptions } from './browse.js'
+import type { WalkOptions } from './browse.js'
 
 type Node = Parameters<typeof read>[0]
 
-export async function * tarStream (node: Node, cid: CID, rootName: string, options: BrowseOptions = {}): AsyncGenerator<Uint8Array> {
-  const root = rootName === '' ? cid.toString() : rootName
+/** The archive's top folder: `rootName` when it is one safe segment, else the CID. */
+export function archiveRoot (cid: CID, rootName: string): string {
+  return isSafeName(rootName, { backslash: true }) ? rootName : cid.toString()
+}
+
+export async function * tarStream (node: Node, cid: CID, rootName: string, options: WalkOptions = {}): AsyncGenerator<Uint8Array> {
+  const root = archiveRoot(cid, rootName)
   async function * entries (): AsyncGenerator<{ header: { name: string, type: 'file' | 'directory', size?: number, mode: number, mtime: Date }, body?: AsyncIterable<Uint8Array> }> {
     yield { header: { name: root, type: 'directory', mode: 0o755, mtime: new Date(0) } }
     for await (const { path, entry } of walkFiles(node, cid, options)) {
@@ -25,8 +33,8 @@ export async function * tarStream (node: Node, cid: CID, rootName: string, optio
   yield * pack()(entries())
 }
 
-export function zipStream (node: Node, cid: CID, rootName: string, options: BrowseOptions = {}): ReadableStream<Uint8Array> {
-  const root = rootName === '' ? cid.toString() : rootName
+export function zipStream (node: Node, cid: CID, rootName: string, options: WalkOptions = {}): ReadableStream<Uint8Array> {
+  const root = archiveRoot(cid, rootName)
   async function * entries (): AsyncGenerator<{ name: string, input?: AsyncIterable<Uint8Array>, size?: bigint, lastModified: Date }> {
     for await (const { path, entry } of walkFiles(node, cid, options)) {
       if (entry.type === 'directory') yield { name: `${root}/${path}/`, lastModified: new Date(0) }
@@ -35,4 +43,4 @@ export function zipStream (node: Node, cid: CID, rootName: string, options: Brow
   }
   return makeZip(entries() as AsyncIterable<never>)
 }
-
+export { ArchiveIncompleteError } from './errors.js'

@@ -7,6 +7,8 @@ import type { Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
 import { emit } from '../../core/options.js'
+import { UnsafeNameError } from '../../core/errors.js'
+import { showName, unsafeNameReason } from '../../core/names.js'
 import { ContentNotFoundError, PathNotFoundError } from './errors.js'
 
 export type EntryType = 'file' | 'directory' | 'raw'
@@ -90,9 +92,25 @@ export async function * read (node: Node, cid: CID, options: ReadOptions = {}): 
   }
 }
 
-/** Walk a directory tree depth-first, yielding files with their relative paths. */
-export async function * walkFiles (node: Node, cid: CID, options: BrowseOptions = {}, prefix = ''): AsyncGenerator<{ path: string, entry: Entry }> {
-  for (const e of await list(node, cid, options)) {
+export type WalkProgressEvents =
+  | FetchProgressEvents
+  | ProgressEvent<'browse:walk:refused', { path: string, message: string }>
+
+export interface WalkOptions extends Omit<BrowseOptions, 'onProgress'>, OperationOptions<WalkProgressEvents> {}
+
+/**
+ * Walk a directory tree depth-first, yielding files with their relative paths ("/"-joined). An
+ * entry whose name cannot be a path segment (`core/names.ts`, "\\" refused too, since the paths
+ * become archive entries) is skipped with its subtree and reported as `browse:walk:refused`.
+ */
+export async function * walkFiles (node: Node, cid: CID, options: WalkOptions = {}, prefix = ''): AsyncGenerator<{ path: string, entry: Entry }> {
+  for (const e of await list(node, cid, options as BrowseOptions)) {
+    const reason = unsafeNameReason(e.name, { backslash: true })
+    if (reason !== undefined) {
+      const err = new UnsafeNameError('/' + prefix, showName(e.name), reason)
+      emit(options, 'browse:walk:refused', { path: err.path, message: err.message })
+      continue
+    }
     const path = prefix === '' ? e.name : `${prefix}/${e.name}`
     if (e.type === 'directory') {
       yield { path, entry: e }

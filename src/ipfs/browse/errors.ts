@@ -14,3 +14,13 @@ export class ContentNotFoundError extends CairnError {
 export class PathNotFoundError extends CairnError {
   static override readonly code = 'ERR_PATH_NOT_FOUND'
 }
+
+/** An archive was saved without entries whose names cannot be archive entries; they are listed. */
+export class ArchiveIncompleteError extends CairnError {
+  static override readonly code = 'ERR_ARCHIVE_INCOMPLETE'
+  readonly refused: ReadonlyArray<{ path: string, message: string }>
+  constructor (archive: string, refused: ReadonlyArray<{ path: string, message: string }>, options?: ErrorOptions) {
+    super(`${archive} was saved without ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} whose names would have pointed outside it (everything else is in it):\n` + refused.map(r => `  ${r.message}`).join('\n'), options)
+    this.refused = refused
+  }
+}

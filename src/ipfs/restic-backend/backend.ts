@@ -17,7 +17,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { emit, withTimeout } from '../../core/options.js'
 import { isAbortError } from '../../core/errors.js'
 import { NotFoundError, RepositoryExistsError, RepositoryNotFoundError } from '../../restic/errors.js'
-import { handlePath } from '../../restic/backend/backend.js'
+import { handlePath, isFileName } from '../../restic/backend/backend.js'
 import { importerOptions, PROFILES } from '../add/profiles.js'
 import { pin, unpin, isPinned } from '../pins/pins.js'
 import { withSharedLock } from '../pins/lock.js'
@@ -299,7 +299,10 @@ export class IpfsBackend implements Backend {
   /** Files of one directory with their exact sizes (a raw leaf's size is its link's; a file root is read). */
   async #listFiles (dir: CID, options: AbortOptions): Promise<FileInfo[]> {
     const entries: Array<{ name: string, cid: CID, size: bigint }> = []
-    for await (const e of this.#fs.ls(dir, { signal: options.signal })) entries.push({ name: e.name, cid: e.cid, size: e.size })
+    for await (const e of this.#fs.ls(dir, { signal: options.signal })) {
+      // Names from the DAG become paths (export) and URLs (mirror): only restic file names count.
+      if (isFileName(e.name)) entries.push({ name: e.name, cid: e.cid, size: e.size })
+    }
     return await mapLimit(entries, this.#init.listConcurrency ?? 16, async (e) => {
       if (e.cid.code === raw.code) return { name: e.name, size: Number(e.size) }
       const st = await this.#fs.stat(e.cid, { signal: options.signal })

@@ -3,6 +3,7 @@
  * One small interface: list, stat, read (a range), write, remove.
  */
 import type { AbortOptions } from '../../core/options.js'
+import { InvalidFileNameError } from '../errors.js'
 
 export type FileType = 'config' | 'keys' | 'locks' | 'snapshots' | 'index' | 'data'
 
@@ -36,9 +37,24 @@ export interface Backend {
   remove: (h: Handle, options?: AbortOptions) => Promise<void>
 }
 
-/** The repository-relative path of a handle in the local/sftp layout (data/xx/id). */
+/** restic names every file but `config` by the hex SHA-256 of its content. */
+const FILE_NAME = /^[0-9a-f]{64}$/
+
+/**
+ * True when `name` can be a repository file's name. Backends list only such names: a name from a
+ * repository (a UnixFS entry, a REST listing) becomes a path or URL, and "../config" must not.
+ */
+export function isFileName (name: string): boolean {
+  return FILE_NAME.test(name)
+}
+
+/**
+ * The repository-relative path of a handle in the local/sftp layout (data/xx/id).
+ * @throws InvalidFileNameError when the name is not 64 lowercase hex digits
+ */
 export function handlePath (h: Handle): string {
   if (h.type === 'config') return 'config'
+  if (!isFileName(h.name)) throw new InvalidFileNameError(h)
   if (h.type === 'data') return `data/${h.name.slice(0, 2)}/${h.name}`
   return `${h.type}/${h.name}`
 }

@@ -3,9 +3,10 @@
  * The URL may carry `user:pass@` credentials; they are sent as HTTP Basic and never shown.
  */
 import type { AbortOptions } from '../../core/options.js'
-import { BackendError, NotFoundError, RepositoryExistsError } from '../errors.js'
+import { BackendError, InvalidFileNameError, NotFoundError, RepositoryExistsError } from '../errors.js'
 import { asBufferSource } from '../util/bytes.js'
 import type { Backend, FileInfo, FileType, Handle } from './backend.js'
+import { isFileName } from './backend.js'
 
 const V2 = 'application/vnd.x.restic.rest.v2'
 
@@ -34,6 +35,8 @@ export class RestBackend implements Backend {
 
   #url (h: Handle | { type: FileType, name?: string }): URL {
     if (h.type === 'config') return new URL('config', this.#base)
+    // A name becomes part of the URL: "../config" would resolve to another file.
+    if (h.name !== undefined && h.name !== '' && !isFileName(h.name)) throw new InvalidFileNameError({ type: h.type, name: h.name })
     return new URL(`${h.type}/${h.name ?? ''}`, this.#base)
   }
 
@@ -74,10 +77,11 @@ export class RestBackend implements Backend {
     if (!res.ok) await this.#fail(res, 'GET', url)
     const body = await res.json() as unknown
     if (!Array.isArray(body)) throw new BackendError(`unexpected list response from ${url.href}`)
-    if (res.headers.get('Content-Type')?.startsWith(V2) === true) return body as FileInfo[]
+    // Only restic file names: the server's listing is not trusted to name paths.
+    if (res.headers.get('Content-Type')?.startsWith(V2) === true) return (body as FileInfo[]).filter(f => typeof f?.name === 'string' && isFileName(f.name))
     // v1 server: names only; ask each size.
     const out: FileInfo[] = []
-    for (const name of body as string[]) out.push(await this.stat({ type, name }, options))
+    for (const name of (body as unknown[]).filter((n): n is string => typeof n === 'string' && isFileName(n))) out.push(await this.stat({ type, name }, options))
     return out
   }
 

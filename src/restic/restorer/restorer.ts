@@ -5,7 +5,8 @@
  */
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import { emit } from '../../core/options.js'
-import { isAbortError } from '../../core/errors.js'
+import { UnsafeNameError, isAbortError } from '../../core/errors.js'
+import { showName, unsafeNameReason } from '../../core/names.js'
 import { RestoreIncompleteError } from '../errors.js'
 import type { IndexProgressEvents } from '../repository/events.js'
 import type { Node } from '../repofile/tree.js'
@@ -37,7 +38,8 @@ export interface RestoreResult {
   files: number
   dirs: number
   bytes: number
-  errors: Array<{ path: string, message: string }>
+  /** `code`: the error's code when it had one (e.g. `ERR_UNSAFE_NAME` for a refused name). */
+  errors: Array<{ path: string, message: string, code?: string | undefined }>
 }
 
 export async function restore (repo: Repository, snapshot: Snapshot, sink: RestoreSink, options: RestoreOptions = {}): Promise<RestoreResult> {
@@ -45,6 +47,10 @@ export async function restore (repo: Repository, snapshot: Snapshot, sink: Resto
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0, errors: [] }
   const links = new Map<string, string[]>()
   const sub = splitPath(options.path ?? '/')
+  sub.forEach((name, i) => {
+    const unsafe = unsafeNameReason(name)
+    if (unsafe !== undefined) throw new UnsafeNameError('/' + sub.slice(0, i).map(showName).join('/'), showName(name), unsafe)
+  })
   // Resolve everything that can fail before writing anything.
   if (sub.length === 0) {
     const tree = await loadTree(repo, snapshot.tree, options)
@@ -59,7 +65,7 @@ export async function restore (repo: Repository, snapshot: Snapshot, sink: Resto
     }
   }
   if (result.errors.length > 0) {
-    throw new RestoreIncompleteError(`restore finished with ${result.errors.length} error(s); ${result.files} file(s) were restored. Failed:\n` + result.errors.map(e => `  ${e.path}: ${e.message}`).join('\n'))
+    throw new RestoreIncompleteError(`restore finished with ${result.errors.length} error(s); ${result.files} file(s) were restored. Failed:\n` + result.errors.map(e => `  ${e.path}: ${e.message}`).join('\n'), result.errors)
   }
   return result
 }
@@ -70,6 +76,15 @@ async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], 
     options.signal?.throwIfAborted()
     const path = [...prefix, node.name]
     const shown = '/' + path.join('/')
+    // restic's rule: a node name is one path segment, never "", ".", "..", or one with a
+    // separator (or NUL). Such a node is reported and skipped, with its subtree; the rest is restored.
+    const unsafe = unsafeNameReason(node.name)
+    if (unsafe !== undefined) {
+      const err = new UnsafeNameError('/' + prefix.map(showName).join('/'), showName(node.name), unsafe)
+      result.errors.push({ path: err.path, message: err.message, code: err.code })
+      emit(options, 'restic:restore:error', { path: err.path, message: err.message })
+      continue
+    }
     try {
       switch (node.type) {
         case 'dir': {
@@ -110,8 +125,11 @@ async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], 
     } catch (err) {
       if (isAbortError(err)) throw err
       const message = (err as Error).message
-      result.errors.push({ path: shown, message })
-      emit(options, 'restic:restore:error', { path: shown, message })
+      const code = (err as { code?: unknown }).code
+      // A sink's refusal names the entry itself (quoted when it would read as something else).
+      const at = err instanceof UnsafeNameError ? err.path : shown
+      result.errors.push({ path: at, message, code: typeof code === 'string' ? code : undefined })
+      emit(options, 'restic:restore:error', { path: at, message })
     }
   }
 }

@@ -7,6 +7,7 @@ import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { InvalidInputError } from '../../../core/errors.js'
+import { showName } from '../../../core/names.js'
 import { IPFS_REPO_FLAGS, IPFS_REPO_USAGE, ipfsRepoOptions, isIpfsRepoUrl } from '../../restic-ipfs/cli-options.js'
 import type { Command, CommandIO } from '../command.js'
 import type { Backend } from '../../../restic/index.js'
@@ -174,7 +175,9 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
         if (json) io.out(JSON.stringify({ ...snap, short_id: snap.id.slice(0, 8), struct_type: 'snapshot' }) + '\n')
         else io.out(`snapshot ${snap.id.slice(0, 8)} of [${snap.paths.join(' ')}] at ${snap.time}:\n`)
         for await (const e of r.walk(repo, snap.tree, { signal })) {
-          const path = '/' + e.path.join('/')
+          // Names are shown quoted when they would read as something else ("..", "a/b", a newline):
+          // restic 0.14 prints such a node as the path it would clean to (/evil for "../../evil").
+          const path = '/' + e.path.map(showName).join('/')
           if (json) io.out(JSON.stringify({ name: e.node.name, type: e.node.type, path, uid: e.node.uid, gid: e.node.gid, size: e.node.size, mode: e.node.mode, mtime: e.node.mtime, atime: e.node.atime, ctime: e.node.ctime, struct_type: 'node' }) + '\n')
           else io.out(path + '\n')
         }
@@ -188,7 +191,13 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
         const snap = await r.findSnapshot(repo, id as string, filter, { signal })
         const { FsSink } = await import('../../restic/fs-sink.js')
         const target = resolve(io.cwd, values.target)
-        const res = await r.restore(repo, snap, new FsSink(target), { signal, path: rest.length > 0 ? rest.join(':') : undefined })
+        // Like restic: each failure is reported as it happens and the rest is restored; at the end
+        // RestoreIncompleteError lists them and the command exits 1 (restic's "There were N errors").
+        const res = await r.restore(repo, snap, new FsSink(target), {
+          signal,
+          path: rest.length > 0 ? rest.join(':') : undefined,
+          onProgress: (evt) => { if (evt.type === 'restic:restore:error') io.err(`ignoring error for ${evt.detail.path}: ${evt.detail.message}\n`) }
+        })
         io.out(json ? JSON.stringify({ message_type: 'summary', files_restored: res.files, dirs_restored: res.dirs, bytes_restored: res.bytes }) + '\n' : `restored snapshot ${snap.id.slice(0, 8)} to ${target}: ${res.files} files, ${res.dirs} dirs, ${res.bytes} bytes\n`)
         return 0
       }
