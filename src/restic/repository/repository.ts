@@ -52,7 +52,7 @@ export class Repository {
   readonly key: Key
   readonly config: ConfigFile
   readonly keyId: string
-  readonly index = new MasterIndex()
+  #index = new MasterIndex()
   #indexLoaded = false
 
   private constructor (backend: Backend, key: Key, config: ConfigFile, keyId: string) {
@@ -64,7 +64,17 @@ export class Repository {
 
   get version (): 1 | 2 { return this.config.version }
   get polynomial (): bigint { return parsePolynomial(this.config.chunker_polynomial) }
+  /** The merged index. Replaced (not mutated) when `dropIndex()` runs: do not keep a reference across operations. */
+  get index (): MasterIndex { return this.#index }
   get indexLoaded (): boolean { return this.#indexLoaded }
+  /**
+   * Forget the in-memory index, after an operation rewrote index files and deleted packs (prune):
+   * the next `loadIndex()` reads the index files as they are now.
+   */
+  dropIndex (): void {
+    this.#index = new MasterIndex()
+    this.#indexLoaded = false
+  }
   /** For loaders that read index files themselves (check): mark the index complete. */
   markIndexLoaded (): void { this.#indexLoaded = true }
 
@@ -241,6 +251,7 @@ export class Repository {
 
   /** Load a blob via the index. */
   async loadBlob (type: BlobType, id: string, options?: AbortOptions & { pool?: BlobPool | undefined }): Promise<Uint8Array> {
+    if (!this.#indexLoaded) await this.loadIndex(options)
     const loc = this.index.get(type, id)
     if (loc === undefined) throw new BlobNotFoundError(`${type} blob ${id} is not in any index of ${this.backend.location}. The repository is incomplete; run \`cairn restic check\`.`)
     let sealed: Uint8Array
