@@ -80,3 +80,12 @@ export class CheckFailedError extends CairnError {
 export class RestoreIncompleteError extends CairnError {
   static override readonly code = 'ERR_RESTIC_RESTORE_INCOMPLETE'
 }
+
+/**
+ * The repository lock this operation held vanished or was overridden while it ran (`restic unlock`
+ * by someone who took it for stale, or another client). Nothing more was written: a backup saved
+ * no snapshot, a prune deleted nothing more.
+ */
+export class LockLostError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_LOCK_LOST'
+}

@@ -113,7 +113,9 @@ export async function prune (repo: Repository, options: PruneOptions = {}): Prom
     }
     await flush()
 
-    // 3. Delete old index files, then packs.
+    // 3. Delete old index files, then packs; only while the exclusive lock is still ours (a
+    // backup may have started if it was removed, and could be using these packs).
+    await lock.check(options)
     for (const id of old) await repo.backend.remove({ type: 'index', name: id }, options)
     for (const id of [...remove, ...repack.map(([id]) => id), ...unreferenced]) await repo.backend.remove({ type: 'data', name: id }, options)
     return result
