@@ -89,10 +89,11 @@ export async function lockRepository (repo: Repository, init: LockInit, options:
     return id
   }
   let id = await write()
+  /** Not held any more, even when the removal fails: the file left behind is then an own leftover. */
   const removeOwn = async (name: string): Promise<boolean> => {
+    held.delete(name)
     try {
       await repo.backend.remove({ type: 'locks', name })
-      held.delete(name)
       return true
     } catch { return false }
   }
