@@ -24,11 +24,11 @@ function pausedSource (): { source: BackupSource, reading: Promise<void>, releas
   const reading = new Promise<void>(resolve => { started = resolve })
   const source: BackupSource = {
     paths: inner.paths,
-    list: async (dir, o) => await inner.list(dir, o),
-    open: async function * (path, o) {
+    list: async (dir) => await inner.list(dir),
+    open: async function * (path) {
       started()
       await gate
-      yield * inner.open(path, o)
+      yield * inner.open(path)
     }
   }
   return { source, reading, release }
