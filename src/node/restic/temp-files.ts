@@ -22,9 +22,9 @@ export const TEMP_STALE_MS = 30 * 60 * 1000
 const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
 const PATTERN = /^\.tmp-(?:([0-9a-f]{8})-(\d+)-)?[0-9a-f]{16}$/
 
-/** A fresh temporary name for a file being written by this process. */
-export function tempName (): string {
-  return `.tmp-${HOST}-${process.pid}-${randomBytes(8).toString('hex')}`
+/** A fresh temporary name for a file being written by this process (or, in tests, by `pid` on this host). */
+export function tempName (pid = process.pid): string {
+  return `.tmp-${HOST}-${pid}-${randomBytes(8).toString('hex')}`
 }
 
 /** Whether `name` is a temporary file that no live writer can still be writing. */
@@ -32,10 +32,9 @@ export function isLeftover (name: string, mtimeMs: number, now = Date.now()): bo
   const m = PATTERN.exec(name)
   if (m === null) return false
   const pid = m[2] === undefined ? undefined : Number(m[2])
-  if (m[1] === HOST && pid !== undefined) {
-    if (pid === process.pid) return false
-    if (!processExists(pid)) return true
-  }
+  // On this host the pid decides: a live process may still be writing it, however old it is (a
+  // reused pid only delays the removal until that process ends).
+  if (m[1] === HOST && pid !== undefined) return pid !== process.pid && !processExists(pid)
   return now - mtimeMs > TEMP_STALE_MS
 }
 
