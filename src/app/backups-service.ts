@@ -233,6 +233,9 @@ export function createBackupsService (node: NodeService, names: NamesService, se
   const db = async (): Promise<BackupStore> => { storeP ??= openBackupStore(); return storeP }
   let engineP: Promise<typeof Engine> | undefined
   const engine = async (): Promise<typeof Engine> => { engineP ??= import('./backups-engine.js'); return engineP }
+  // This tab's identity in restic lock files (see platform/lock-sessions.ts), started once.
+  let lockSessionP: ReturnType<typeof Engine.startLockSession> | undefined
+  const lockHolder = async (): Promise<Engine.PageLockHolder> => { lockSessionP ??= (await engine()).startLockSession(); return await lockSessionP }
   let session: Session | undefined
 
   const routers = (): string[] => settings()?.delegatedRouters ?? []
@@ -436,7 +439,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       let repo: Repository
       try {
         phase(options, 'Deriving the key from the password (scrypt)…')
-        repo = await e.Repository.init(backend, { password, hostname: DEFAULT_HOST, signal: options.signal })
+        repo = await e.Repository.init(backend, { password, hostname: DEFAULT_HOST, lockHolder: await lockHolder(), signal: options.signal })
         phase(options, 'Publishing the repository\'s name…')
         await withWebLock('blocks', options.signal, async () => { await backend.publish({ signal: options.signal }) }, 'shared')
       } catch (err) {
@@ -503,7 +506,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
       let repo: Repository
       try {
         phase(options, 'Checking the password (scrypt)…')
-        repo = await e.Repository.open(backend, { password, signal: options.signal })
+        repo = await e.Repository.open(backend, { password, lockHolder: await lockHolder(), signal: options.signal })
       } catch (err) {
         await backend.close().catch(() => {})
         if (err instanceof e.WrongPasswordError) {

@@ -110,3 +110,12 @@ export class InvalidFileNameError extends BackendError {
     super(`${JSON.stringify(h.name)} is not a restic file name in ${h.type}/ (64 hex digits expected). A repository never holds such a file: it was crafted or damaged; run \`cairn restic check\`.`, options)
   }
 }
+
+/**
+ * The repository lock this operation held vanished or was overridden while it ran (`restic unlock`
+ * by someone who took it for stale, or another client). Nothing more was written: a backup saved
+ * no snapshot, a prune deleted nothing more.
+ */
+export class LockLostError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_LOCK_LOST'
+}

@@ -19,6 +19,8 @@ export { InThreadBlobPool, PoolClosedError, inFlightLimit } from './repository/b
 export type { BlobPool, EncodeRequest, EncodedBlob, DecodeRequest, DecodedBlob } from './repository/blob-pool.js'
 export { lockRepository, removeLocks } from './repository/lock.js'
 export type { Lock } from './repository/lock.js'
+export { encodeLock, STALE_LOCK_MS } from './repofile/lock.js'
+export type { LockFile, LockHolder, LockOwner } from './repofile/lock.js'
 export { backup } from './archiver/archiver.js'
 export type { BackupOptions, BackupSummary, BackupProgressEvents } from './archiver/archiver.js'
 export type { BackupSource, SourceEntry, MemoryTree } from './archiver/source.js'

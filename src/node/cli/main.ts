@@ -44,6 +44,8 @@ function defaultIO (signal: AbortSignal): CommandIO {
   }
 }
 
+function ignoreHangup (): void {}
+
 /** Runs the CLI and returns the exit code. `io` is injectable for tests. */
 export async function main (argv: string[], io?: CommandIO): Promise<number> {
   const controller = new AbortController()
@@ -51,6 +53,9 @@ export async function main (argv: string[], io?: CommandIO): Promise<number> {
   if (io === undefined) {
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    // restic 0.14 checks whether a lock's holder runs by sending it SIGHUP (and ignores SIGHUP
+    // itself): without this, `restic unlock` would kill a running cairn backup.
+    process.on('SIGHUP', ignoreHangup)
   }
   const cio = io ?? defaultIO(controller.signal)
   try {
@@ -84,5 +89,6 @@ export async function main (argv: string[], io?: CommandIO): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    process.off('SIGHUP', ignoreHangup)
   }
 }

@@ -1,14 +1,16 @@
 /** restic's local-folder layout on disk (Node): data/xx/<id>, atomic writes via rename, read-only files. */
 import { mkdir, open, readdir, rename, stat, unlink, writeFile, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
 import { handlePath } from '../../restic/backend/backend.js'
 import { BackendError, NotFoundError, RepositoryExistsError } from '../../restic/errors.js'
+import { removeLeftoverTemps, tempName } from './temp-files.js'
 
 export class LocalBackend implements Backend {
   readonly location: string
   readonly root: string
+  /** Leftover temporary files of killed writers are removed before this backend's first write. */
+  #cleanup: Promise<unknown> | undefined
 
   constructor (root: string) {
     this.root = root
@@ -80,10 +82,18 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** Remove temporary files left by killed writers (see temp-files.ts for which ones); returns their paths. */
+  async removeLeftovers (): Promise<string[]> {
+    const dirs = ['keys', 'locks', 'snapshots', 'index'].map(d => join(this.root, d))
+    return await removeLeftoverTemps([...dirs, ...await this.#subdirs(), this.root])
+  }
+
   async write (h: Handle, data: Uint8Array): Promise<void> {
+    this.#cleanup ??= this.removeLeftovers().catch(() => {})
+    await this.#cleanup
     const final = this.#path(h)
     const dir = final.slice(0, final.lastIndexOf('/'))
-    const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`)
+    const tmp = join(dir, tempName())
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 })
       await writeFile(tmp, data, { mode: 0o600, flush: true })

@@ -71,7 +71,7 @@ export interface BackupSummary {
 
 export async function backup (repo: Repository, source: BackupSource, options: BackupOptions = {}): Promise<BackupSummary> {
   await repo.loadIndex(options)
-  const lock = await lockRepository(repo, { exclusive: false, hostname: options.hostname, username: options.username }, options)
+  const lock = await lockRepository(repo, { exclusive: false }, options)
   try {
     const saver = new BlobSaver(repo, { packSize: options.packSize })
     const packsAdopted = await saver.adoptUnindexedPacks(options)
@@ -94,6 +94,9 @@ export async function backup (repo: Repository, source: BackupSource, options: B
     }
     options.signal?.throwIfAborted()
     await saver.flush(options)
+    // A lock removed meanwhile (`restic unlock` taking it for stale) let a prune delete packs
+    // this snapshot needs: fail rather than save a snapshot that may be broken.
+    await lock.check(options)
     const snap: SnapshotFile = {
       time: formatTime(BigInt((options.time ?? new Date()).getTime()) * 1_000_000n),
       parent: parent?.id,

@@ -96,6 +96,7 @@ export async function forget (repo: Repository, policy: ForgetPolicy, options: F
       const { keep, remove } = applyPolicy(list, policy)
       out.push({ key: { hostname, paths }, keep, remove })
       if (options.dryRun !== true) {
+        if (remove.length > 0) await lock?.check(options) // never delete without the exclusive lock
         for (const s of remove) await repo.backend.remove({ type: 'snapshots', name: s.id }, options)
       }
     }

@@ -41,6 +41,7 @@ const MAX_INDEX_BLOBS = 50_000
 
 export async function prune (repo: Repository, options: PruneOptions = {}): Promise<PruneResult> {
   const lock = await lockRepository(repo, { exclusive: true }, options)
+  let rewriting = false
   try {
     await repo.loadIndex(options)
     const used = await usedBlobs(repo, options)
@@ -71,6 +72,7 @@ export async function prune (repo: Repository, options: PruneOptions = {}): Prom
     emit(options, 'restic:prune:plan', { keep: keep.length, repack: repack.length, remove: remove.length, unreferenced: unreferenced.length })
     const result: PruneResult = { packsKept: keep.length, packsRepacked: repack.length, packsRemoved: remove.length, unreferencedRemoved: unreferenced.length, blobsRepacked: 0, newPacks: 0, indexFiles: 0 }
     if (options.dryRun === true) return result
+    rewriting = true
 
     // 1. Repack.
     const saver = new BlobSaver(repo, { packSize: options.packSize, ignoreIndex: true })
@@ -111,11 +113,19 @@ export async function prune (repo: Repository, options: PruneOptions = {}): Prom
     }
     await flush()
 
-    // 3. Delete old index files, then packs.
+    // 3. Delete old index files, then packs; only while the exclusive lock is still ours (a
+    // backup may have started if it was removed, and could be using these packs).
+    await lock.check(options)
     for (const id of old) await repo.backend.remove({ type: 'index', name: id }, options)
     for (const id of [...remove, ...repack.map(([id]) => id), ...unreferenced]) await repo.backend.remove({ type: 'data', name: id }, options)
     return result
   } finally {
+    if (rewriting) {
+      // Index files were rewritten and packs deleted: the merged index in memory lists packs that
+      // are gone. Read the index as it is now (also after a failure half-way).
+      repo.dropIndex()
+      await repo.loadIndex({ signal: options.signal }).catch(() => { repo.dropIndex() })
+    }
     await lock.release()
   }
 }

@@ -24,14 +24,23 @@ import { formatPolynomial, isIrreducible, parsePolynomial, randomPolynomial } fr
 import { MasterIndex } from './master-index.js'
 import type { BlobLocation } from './master-index.js'
 import type { BlobPool, DecodedBlob } from './blob-pool.js'
+import type { LockHolder } from '../repofile/lock.js'
 import { decodeBlobWith } from './blob-pool.js'
 import type { IndexProgressEvents, OpenProgressEvents } from './events.js'
+
+/**
+ * Locks of a repository opened without a `lockHolder`: a host name no machine running restic has,
+ * and a nonzero pid, so restic judges them by their age only (and refreshing keeps them young).
+ */
+const DEFAULT_LOCK_HOLDER: LockHolder = { owner: { hostname: 'cairn', username: '', pid: 1 + Math.floor(Math.random() * 0x7ffffffe) } }
 
 /** restic gives up after trying this many key files. */
 const MAX_KEYS = 20
 
 export interface OpenOptions extends OperationOptions<OpenProgressEvents> {
   password: string
+  /** The identity written into this repository's locks (default: host "cairn", a random pid). */
+  lockHolder?: LockHolder | undefined
   /** Try this key file first. */
   keyHint?: string | undefined
 }
@@ -52,19 +61,31 @@ export class Repository {
   readonly key: Key
   readonly config: ConfigFile
   readonly keyId: string
-  readonly index = new MasterIndex()
+  readonly lockHolder: LockHolder
+  #index = new MasterIndex()
   #indexLoaded = false
 
-  private constructor (backend: Backend, key: Key, config: ConfigFile, keyId: string) {
+  private constructor (backend: Backend, key: Key, config: ConfigFile, keyId: string, lockHolder: LockHolder | undefined) {
     this.backend = backend
     this.key = key
     this.config = config
     this.keyId = keyId
+    this.lockHolder = lockHolder ?? DEFAULT_LOCK_HOLDER
   }
 
   get version (): 1 | 2 { return this.config.version }
   get polynomial (): bigint { return parsePolynomial(this.config.chunker_polynomial) }
+  /** The merged index. Replaced (not mutated) when `dropIndex()` runs: do not keep a reference across operations. */
+  get index (): MasterIndex { return this.#index }
   get indexLoaded (): boolean { return this.#indexLoaded }
+  /**
+   * Forget the in-memory index, after an operation rewrote index files and deleted packs (prune):
+   * the next `loadIndex()` reads the index files as they are now.
+   */
+  dropIndex (): void {
+    this.#index = new MasterIndex()
+    this.#indexLoaded = false
+  }
   /** For loaders that read index files themselves (check): mark the index complete. */
   markIndexLoaded (): void { this.#indexLoaded = true }
 
@@ -121,7 +142,7 @@ export class Repository {
     }
     if (!isIrreducible(parsePolynomial(config.chunker_polynomial))) throw new UnsupportedRepositoryError(`the chunker polynomial ${config.chunker_polynomial} of ${backend.location} is not irreducible; restic refuses such a repository.`)
     emit(options, 'restic:open:done', { version: config.version, keyId })
-    return new Repository(backend, master, config, keyId)
+    return new Repository(backend, master, config, keyId, options.lockHolder)
   }
 
   /** Create a new repository (version 2 by default) with one key for `password`. */
@@ -141,7 +162,7 @@ export class Repository {
     const keyId = await sha256Hex(keyBytes)
     await backend.write({ type: 'keys', name: keyId }, keyBytes, options)
     await backend.write({ type: 'config', name: '' }, await master.seal(utf8(encodeConfig(config))), options)
-    return new Repository(backend, master, config, keyId)
+    return new Repository(backend, master, config, keyId, options.lockHolder)
   }
 
   /** Add a key file for another password; returns its ID. */
@@ -241,6 +262,7 @@ export class Repository {
 
   /** Load a blob via the index. */
   async loadBlob (type: BlobType, id: string, options?: AbortOptions & { pool?: BlobPool | undefined }): Promise<Uint8Array> {
+    if (!this.#indexLoaded) await this.loadIndex(options)
     const loc = this.index.get(type, id)
     if (loc === undefined) throw new BlobNotFoundError(`${type} blob ${id} is not in any index of ${this.backend.location}. The repository is incomplete; run \`cairn restic check\`.`)
     let sealed: Uint8Array

@@ -272,6 +272,8 @@ function Maintenance ({ app }: { app: App }) {
   const [keep, setKeep] = useState<Record<string, string>>({ last: '', hourly: '', daily: '7', weekly: '4', monthly: '12', yearly: '' })
   const [alsoPrune, setAlsoPrune] = useState(true)
   const [notice, setNotice] = useState<string | undefined>(undefined)
+  // A failed check is an error, never shown in the success styling of `notice`.
+  const [problem, setProblem] = useState<string | undefined>(undefined)
   const policy = Object.fromEntries(KEEP.filter(k => (keep[k] ?? '') !== '').map(k => [k, Number(keep[k])]))
   return (
     <details class="card" data-testid="maintenance">
@@ -279,6 +281,7 @@ function Maintenance ({ app }: { app: App }) {
       <form class="row wrap" onSubmit={(e) => {
         e.preventDefault()
         setNotice(undefined)
+        setProblem(undefined)
         void task.run(async (o) => app.backups.forget(policy, { ...o, prune: alsoPrune })).then(r => {
           if (r !== undefined) setNotice(`Removed ${r.removed.length} snapshot(s), kept ${r.kept}.${r.prune !== undefined ? ` Pruned: ${r.prune.packsRemoved} pack(s) removed, ${r.prune.packsRepacked} repacked.` : ''}`)
         })
@@ -289,11 +292,12 @@ function Maintenance ({ app }: { app: App }) {
       </form>
       <div class="row wrap">
         <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.prune(o)).then(r => { if (r !== undefined) setNotice(`Pruned: ${r.packsRemoved} pack(s) removed, ${r.packsRepacked} repacked, ${r.unreferencedRemoved} unreferenced removed.`) }) }}>Prune</button>
-        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.check({ ...o, readData: true })).then(r => { if (r !== undefined) setNotice(r.ok ? 'Check passed: every blob was read and verified.' : `Check found problems:\n${r.errors.join('\n')}`) }) }}>Check (read all data)</button>
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { setNotice(undefined); setProblem(undefined); void task.run(async (o) => app.backups.check({ ...o, readData: true })).then(r => { if (r === undefined) return; if (r.ok) setNotice('Check passed: every blob was read and verified.'); else setProblem(`Check found ${r.errors.length} problem(s); the repository is damaged. Restore what you need from an intact copy, then forget the affected snapshots and prune.\n${r.errors.join('\n')}`) }) }}>Check (read all data)</button>
         <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.unlock(o)).then(r => { if (r !== undefined) setNotice(r.length === 0 ? 'No stale locks.' : `Removed ${r.length} stale lock(s).`) }) }}>Remove stale locks</button>
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <div data-testid="maintenance-problem" style="white-space: pre-wrap"><ErrorBox message={problem} onClose={() => { setProblem(undefined) }} /></div>
       {notice !== undefined && <p class="ok" role="status" data-testid="maintenance-notice" style="white-space: pre-wrap">{notice}</p>}
     </details>
   )

@@ -128,7 +128,7 @@ describe('restic operations', () => {
 
   it('an exclusive lock blocks backup; a released lock does not', async () => {
     const { backend, repo } = await newRepo()
-    const lock = await lockRepository(repo, { exclusive: true, hostname: 'other' })
+    const lock = await lockRepository(repo, { exclusive: true })
     await expect(backup(await reopen(backend), new MemorySource(tree1()), { hostname: 'h' })).rejects.toBeInstanceOf(RepositoryLockedError)
     await lock.release()
     await backup(await reopen(backend), new MemorySource(tree1()), { hostname: 'h' })

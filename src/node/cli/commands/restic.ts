@@ -25,7 +25,8 @@ Commands:
   forget                        remove snapshots by policy (--keep-last N, --keep-daily N, ...)
   prune                         remove data no snapshot uses
   key list|add|remove <id>      manage passwords
-  unlock                        remove stale locks (--remove-all: every lock)
+  unlock                        remove stale locks: older than 30 minutes, or of a process on this
+                                host that no longer runs (--remove-all: every lock)
   export <dir>                  write an ipns:// or ipfs:// repository out as a plain restic folder
 
 <snapshot> is an ID, a unique ID prefix, or "latest".
@@ -157,7 +158,8 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
       return 0
     }
 
-    const repo = await r.Repository.open(backend, { password: await readPassword(values['password-file'], io), signal })
+    const { processLockHolder } = await import('../../restic/lock-holder.js')
+    const repo = await r.Repository.open(backend, { password: await readPassword(values['password-file'], io), lockHolder: processLockHolder(), signal })
     switch (sub) {
       case 'backup': return await runBackup(r, repo, args, values, io, host, user)
       case 'snapshots': {
@@ -227,7 +229,7 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
       case 'prune': return await runPrune(r, repo, values, io)
       case 'unlock': {
         const removed = await r.removeLocks(repo, { all: values['remove-all'] === true, signal })
-        io.out(`removed ${removed.length} lock(s)\n`)
+        io.out(json ? JSON.stringify({ message_type: 'unlock', removed }) + '\n' : `removed ${removed.length} lock(s)\n`)
         return 0
       }
       case 'key': {
