@@ -53,3 +53,8 @@ export function isAbortError (err: unknown): boolean {
   const name = (err as { name?: unknown } | null)?.name
   return name === 'AbortError' || name === 'TimeoutError'
 }
+
+/** A remote server sent a larger response than the request can use; the message names the server and the limit. */
+export class ResponseTooLargeError extends CairnError {
+  static override readonly code = 'ERR_RESPONSE_TOO_LARGE'
+}
