@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { AbortError, CairnError, isAbortError } from '../../core/errors.js'
 import type { Command, CommandIO } from './command.js'
+import { describeFsError } from './fs-errors.js'
 
 const COMMANDS_DIR = new URL('./commands/', import.meta.url)
 
@@ -95,6 +96,11 @@ export async function main (argv: string[], io?: CommandIO): Promise<number> {
     }
     if (err instanceof CairnError) {
       cio.err(`cairn: ${err.message}\n`)
+      return 1
+    }
+    const fsMessage = describeFsError(err)
+    if (fsMessage !== undefined) {
+      cio.err(`cairn: ${fsMessage}\n`)
       return 1
     }
     if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
