@@ -69,3 +69,8 @@ export class UnsafeNameError extends CairnError {
     this.path = parent === '/' ? `/${name}` : `${parent}/${name}`
   }
 }
+
+/** A remote server sent a larger response than the request can use; the message names the server and the limit. */
+export class ResponseTooLargeError extends CairnError {
+  static override readonly code = 'ERR_RESPONSE_TOO_LARGE'
+}

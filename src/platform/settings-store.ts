@@ -3,6 +3,7 @@
  * real use) and `local` (the local network from `npm start` and the tests, discovered at
  * `./cairn-local.json`). The active profile and any edits survive reloads.
  */
+import { MAX_JSON_BYTES, readJson } from '../core/http-body.js'
 import { openDB } from 'idb'
 import type { IDBPDatabase } from 'idb'
 import { LOCAL_PINNING_SERVICE_NAME, PUBLIC_SETTINGS, localPinningService, localSettings } from '../core/settings.js'
@@ -28,9 +29,10 @@ export interface SettingsStore {
 
 async function fetchLocalInfo (url: URL): Promise<LocalNetworkInfo | undefined> {
   try {
-    const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(10_000) })
+    const signal = AbortSignal.timeout(10_000)
+    const res = await fetch(url, { cache: 'no-store', signal })
     if (!res.ok) return undefined
-    const info = await res.json() as Partial<LocalNetworkInfo>
+    const info = await readJson(res, { maxBytes: MAX_JSON_BYTES, signal }) as Partial<LocalNetworkInfo>
     if (!Array.isArray(info.relayAddrs) || typeof info.routingUrl !== 'string' || typeof info.gatewayUrl !== 'string') return undefined
     const pinning = info.pinningService as { endpoint?: unknown, token?: unknown } | undefined
     if (pinning !== undefined && (typeof pinning?.endpoint !== 'string' || typeof pinning.token !== 'string')) delete info.pinningService

@@ -52,6 +52,11 @@ export class RoutingError extends CairnError {
   static override readonly code: string = 'ERR_IPNS_ROUTING'
 }
 
+/** A delegated router or DoH endpoint did not finish its answer (headers and body) within the timeout. */
+export class RoutingTimeoutError extends RoutingError {
+  static override readonly code: string = 'ERR_IPNS_ROUTING_TIMEOUT'
+}
+
 /** No DNSLink TXT record was found for a domain. */
 export class DNSLinkNotFoundError extends CairnError {
   static override readonly code: string = 'ERR_IPNS_DNSLINK_NOT_FOUND'

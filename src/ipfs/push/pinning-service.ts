@@ -16,6 +16,7 @@
  */
 import { AbortError, InvalidInputError, isAbortError } from '../../core/errors.js'
 import { emit } from '../../core/options.js'
+import { MAX_ERROR_BYTES, MAX_JSON_BYTES, readJson, readText } from '../../core/http-body.js'
 import { exportCar } from '../car/car.js'
 import { PinningServiceAuthError, PinningServiceError, PinningServiceUnreachableError, RemotePinFailedError } from './errors.js'
 import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
@@ -151,7 +152,7 @@ export class PinningServiceClient {
       throw new PinningServiceUnreachableError(`Could not reach the pinning service "${this.name}" at ${this.endpoint} (${(err as Error).message}). Check the endpoint in Settings and that the service is running; from a page, the service must also allow this origin (CORS).`, { cause: err })
     }
     if (res.ok || init.pass?.includes(res.status) === true) return res
-    const text = await res.text().catch(() => '')
+    const text = await readText(res, { maxBytes: MAX_ERROR_BYTES, signal: init.signal ?? undefined }).catch(() => '')
     let reason: string
     try {
       const parsed = JSON.parse(text) as { error?: { reason?: unknown, details?: unknown } }
@@ -172,10 +173,11 @@ export class PinningServiceClient {
     throw new PinningServiceError(`${this.#where()} answered ${method} /${path} with HTTP ${res.status}${said}.`, { status: res.status })
   }
 
-  async #json (res: Response, what: string): Promise<unknown> {
+  async #json (res: Response, what: string, signal: AbortSignal | undefined): Promise<unknown> {
     try {
-      return await res.json()
+      return await readJson(res, { maxBytes: MAX_JSON_BYTES, signal, what: `${this.#where()}'s answer (${what})` })
     } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err
       throw new PinningServiceError(`${this.#where()} sent ${what} that is not JSON. Check that the endpoint is an IPFS Pinning Service API.`, { cause: err, status: res.status })
     }
   }
@@ -183,19 +185,19 @@ export class PinningServiceClient {
   /** Asks the service to pin (`POST /pins`). */
   async add (pin: RemotePin, options: AbortOptions = {}): Promise<RemotePinStatus> {
     const res = await this.#request('POST', 'pins', { json: pin, signal: options.signal })
-    return asStatus(await this.#json(res, 'a pin status'), this.#where())
+    return asStatus(await this.#json(res, 'a pin status', options.signal), this.#where())
   }
 
   /** The request's current status (`GET /pins/<requestid>`). */
   async get (requestid: string, options: AbortOptions = {}): Promise<RemotePinStatus> {
     const res = await this.#request('GET', `pins/${encodeURIComponent(requestid)}`, { signal: options.signal })
-    return asStatus(await this.#json(res, 'a pin status'), this.#where())
+    return asStatus(await this.#json(res, 'a pin status', options.signal), this.#where())
   }
 
   /** Replaces a pin request with another (`POST /pins/<requestid>`). */
   async replace (requestid: string, pin: RemotePin, options: AbortOptions = {}): Promise<RemotePinStatus> {
     const res = await this.#request('POST', `pins/${encodeURIComponent(requestid)}`, { json: pin, signal: options.signal })
-    return asStatus(await this.#json(res, 'a pin status'), this.#where())
+    return asStatus(await this.#json(res, 'a pin status', options.signal), this.#where())
   }
 
   /** Removes a pin request (`DELETE /pins/<requestid>`). */
@@ -216,7 +218,7 @@ export class PinningServiceClient {
     if (query.limit !== undefined) q.set('limit', String(query.limit))
     if (query.meta !== undefined) q.set('meta', JSON.stringify(query.meta))
     const res = await this.#request('GET', 'pins', { query: q, signal: options.signal })
-    const body = await this.#json(res, 'a pin list') as Partial<RemotePinList> | null
+    const body = await this.#json(res, 'a pin list', options.signal) as Partial<RemotePinList> | null
     if (body === null || typeof body !== 'object' || !Array.isArray(body.results)) {
       throw new PinningServiceError(`${this.#where()} did not answer GET /pins with { count, results }. Check that the endpoint is an IPFS Pinning Service API.`)
     }
@@ -233,7 +235,7 @@ export class PinningServiceClient {
       await res.body?.cancel()
       return {}
     }
-    const body = await res.json().catch(() => ({})) as { carUpload?: { maxBytes?: unknown } } | null
+    const body = await readJson(res, { maxBytes: MAX_JSON_BYTES, signal: options.signal }).catch(() => ({})) as { carUpload?: { maxBytes?: unknown } } | null
     const maxBytes = body?.carUpload?.maxBytes
     return typeof maxBytes === 'number' && maxBytes >= 1024 ? { carUpload: { maxBytes } } : {}
   }
@@ -241,7 +243,7 @@ export class PinningServiceClient {
   /** Uploads one self-contained CAR (`POST /car`); see `uploadDag` to send a whole DAG. */
   async uploadCar (car: Uint8Array, options: AbortOptions = {}): Promise<{ blocks: number, bytes: number }> {
     const res = await this.#request('POST', 'car', { body: car, contentType: 'application/vnd.ipld.car', signal: options.signal })
-    const body = await res.json().catch(() => ({})) as { blocks?: unknown, bytes?: unknown }
+    const body = await readJson(res, { maxBytes: MAX_JSON_BYTES, signal: options.signal }).catch(() => ({})) as { blocks?: unknown, bytes?: unknown }
     return { blocks: typeof body.blocks === 'number' ? body.blocks : 0, bytes: typeof body.bytes === 'number' ? body.bytes : car.byteLength }
   }
 }

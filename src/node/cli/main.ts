@@ -1,8 +1,9 @@
 import '../polyfill-node20.js'
 import { readdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { CairnError } from '../../core/errors.js'
+import { AbortError, CairnError, isAbortError } from '../../core/errors.js'
 import type { Command, CommandIO } from './command.js'
+import { describeFsError } from './fs-errors.js'
 
 const COMMANDS_DIR = new URL('./commands/', import.meta.url)
 
@@ -45,14 +46,31 @@ function defaultIO (signal: AbortSignal): CommandIO {
 }
 
 function ignoreHangup (): void {}
+/** Exit codes of a command stopped by a signal, as shells report them (128 + the signal number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 }
+/** After the first signal, how long a command may take to stop cleanly before the process exits anyway. */
+export const STOP_GRACE_MS = 10_000
 
 /** Runs the CLI and returns the exit code. `io` is injectable for tests. */
 export async function main (argv: string[], io?: CommandIO): Promise<number> {
   const controller = new AbortController()
-  const onSignal = (): void => { controller.abort(new DOMException('Interrupted', 'AbortError')) }
+  let stoppedBy: string | undefined
+  // The first signal aborts the running command, which stops cleanly and exits 130/143 (a server
+  // stopped this way exits 0); if it is still running after STOP_GRACE_MS, or a second signal
+  // comes, the process exits at once.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const code = SIGNAL_EXIT[signal] ?? 130
+    if (stoppedBy !== undefined) process.exit(code)
+    stoppedBy = signal
+    controller.abort(new AbortError(`Interrupted (${signal}).`))
+    setTimeout(() => {
+      process.stderr.write(`cairn: the command did not stop within ${STOP_GRACE_MS / 1000} s of ${signal}; exiting.\n`)
+      process.exit(code)
+    }, STOP_GRACE_MS).unref()
+  }
   if (io === undefined) {
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     // restic 0.14 checks whether a lock's holder runs by sending it SIGHUP (and ignores SIGHUP
     // itself): without this, `restic unlock` would kill a running cairn backup.
     process.on('SIGHUP', ignoreHangup)
@@ -76,8 +94,17 @@ export async function main (argv: string[], io?: CommandIO): Promise<number> {
     }
     return await command.run(rest, cio)
   } catch (err) {
+    if (cio.signal.aborted && (isAbortError(err) || err === cio.signal.reason)) {
+      cio.err(`cairn: interrupted; ${argv[0] ?? 'the command'} stopped.\n`)
+      return SIGNAL_EXIT[stoppedBy ?? 'SIGINT'] ?? 130
+    }
     if (err instanceof CairnError) {
       cio.err(`cairn: ${err.message}\n`)
+      return 1
+    }
+    const fsMessage = describeFsError(err)
+    if (fsMessage !== undefined) {
+      cio.err(`cairn: ${fsMessage}\n`)
       return 1
     }
     if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {

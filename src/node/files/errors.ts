@@ -19,3 +19,13 @@ export class UnsupportedFileTypeError extends CairnError {
 export class RepoError extends CairnError {
   static override readonly code = 'ERR_REPO'
 }
+
+/** None of the paths given to a backup exists (restic: "all target directories/files do not exist"). */
+export class NoBackupTargetError extends CairnError {
+  static override readonly code = 'ERR_NO_BACKUP_TARGET'
+}
+
+/** A file or folder the command reads or writes failed at the system level (permissions, read-only, missing folder…). */
+export class FileSystemError extends CairnError {
+  static override readonly code = 'ERR_FILE_SYSTEM'
+}

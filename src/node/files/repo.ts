@@ -2,7 +2,7 @@
  * The CLI's local node: a Helia with no network (no libp2p, no routers, no gateways), keeping
  * blocks and pins on disk in `<repo>/blocks` and `<repo>/datastore`.
  */
-import { mkdir } from 'node:fs/promises'
+import { makeDirs } from './mkdirs.js'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { RepoError } from './errors.js'
@@ -29,8 +29,8 @@ export async function openLocalNode (dir: string): Promise<LocalNode> {
     import('helia')
   ])
   try {
-    await mkdir(join(dir, 'blocks'), { recursive: true })
-    await mkdir(join(dir, 'datastore'), { recursive: true })
+    await makeDirs(join(dir, 'blocks'))
+    await makeDirs(join(dir, 'datastore'))
   } catch (err) {
     throw new RepoError(`Cannot create the local store in "${dir}": ${(err as Error).message}. Choose another place with --repo-dir or CAIRN_HOME.`, { cause: err })
   }

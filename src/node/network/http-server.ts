@@ -117,6 +117,8 @@ function addErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
     let status = error.statusCode ?? 500
     if (request.method === 'PUT' && request.routeOptions.url === '/routing/v1/ipns/:name' && error.statusCode === undefined) {
+      // A valid record that loses to the one held: 409, as libp2p refuses it too.
+      if (error.name === 'RecordRefusedError') return reply.code(409).type('text/plain; charset=utf-8').send(`Record refused: ${error.message}`)
       status = 400
     }
     const message = status === 400 && request.method === 'PUT'

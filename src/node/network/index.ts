@@ -29,7 +29,7 @@ import { NetworkStartError, RecordRefusedError } from './errors.js'
 import { startHttpServer } from './http-server.js'
 import { serveRecords } from '../../ipfs/ipns/libp2p.js'
 import { servePinRequests } from '../../ipfs/push/peer-pin.js'
-import { LocalRouter } from './local-router.js'
+import { LocalRouter, REFUSED } from './local-router.js'
 import { loadOrCreateKeyFile } from './peer-key.js'
 import { PinJobs } from './pin-jobs.js'
 import { pinRequestHandler } from './pin-protocol.js'
@@ -253,7 +253,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     // IPNS records pushed over libp2p (Kademlia PUT_VALUE) land in the same store as HTTP PUTs.
     await serveRecords(libp2p, {
       put: async (key, record) => {
-        if (!await router.accept(key, record)) throw new RecordRefusedError('A record with a higher sequence (or the same sequence and a later expiry) is already held for this name.')
+        if (!await router.accept(key, record)) throw new RecordRefusedError(REFUSED)
       },
       get: async (key) => await router.find(key)
     }, {

@@ -17,7 +17,10 @@ import { multihashToIPNSRoutingKey, unmarshalIPNSRecord } from 'ipns'
 import { ipnsSelector } from 'ipns/selector'
 import { ipnsValidator } from 'ipns/validator'
 import { equalBytes } from '../../core/bytes.js'
-import { UnsupportedRecordError } from './errors.js'
+import { RecordRefusedError, UnsupportedRecordError } from './errors.js'
+
+/** Why a valid record is not kept: the one held wins. */
+export const REFUSED = 'A record with a higher sequence (or the same sequence and a later expiry) is already held for this name. Publish with a higher sequence.'
 import type { Peer, Provider, Router, RoutingOptions } from '@helia/interface'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -113,8 +116,12 @@ export class LocalRouter implements Router {
     if (peers.size === 0) this.providers.delete(key)
   }
 
+  /**
+   * Stores a record; throws `RecordRefusedError` when the one held is better (an HTTP PUT of an
+   * older record was answered 200 and its publisher told "ok", while libp2p refused it).
+   */
   async put (key: Uint8Array, value: Uint8Array, _options?: RoutingOptions): Promise<void> {
-    await this.accept(key, value)
+    if (!await this.accept(key, value)) throw new RecordRefusedError(REFUSED)
   }
 
   /**

@@ -2,7 +2,8 @@
  * A libp2p private key kept in a file, so the local network's peer id (and so its relay address)
  * stays the same across restarts. The file holds the key's libp2p protobuf encoding.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import { makeDirs } from '../files/mkdirs.js'
 import { dirname } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { KeyFileError } from './errors.js'
@@ -19,7 +20,7 @@ export async function loadOrCreateKeyFile (path: string): Promise<PrivateKey> {
     }
     const key = await generateKeyPair('Ed25519')
     try {
-      await mkdir(dirname(path), { recursive: true })
+      await makeDirs(dirname(path))
       await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' })
     } catch (writeErr) {
       if ((writeErr as NodeJS.ErrnoException).code === 'EEXIST') return await loadOrCreateKeyFile(path)

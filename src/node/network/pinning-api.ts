@@ -181,16 +181,23 @@ function tokenMatches (header: string | undefined, token: string): boolean {
   return given.byteLength === expected.byteLength && timingSafeEqual(given, expected)
 }
 
+/** What a 413 says: only a CAR upload is sent in parts; a Pin object is small JSON. */
+function tooLargeDetails (request: FastifyRequest, maxCarBytes: number, bodyLimit: number | undefined): string {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type === CAR_TYPE) return `The CAR is larger than ${maxCarBytes} bytes: send it in smaller parts (see GET /pinning/capabilities).`
+  return `The request body is larger than ${bodyLimit ?? 'the'} bytes this endpoint takes. A Pin object is small JSON ({ "cid": "…", "name": "…", "origins": […], "meta": {…} }): send less in name, origins or meta.`
+}
+
 /** Registers the API under `/pinning` on `app` (before it listens). */
 export async function registerPinningApi (app: FastifyInstance, init: PinningApiInit): Promise<void> {
   const maxCarBytes = init.maxCarBytes ?? DEFAULT_MAX_CAR_BYTES
   await app.register(async (api) => {
     api.addContentTypeParser(CAR_TYPE, { parseAs: 'buffer', bodyLimit: maxCarBytes }, (_request, body, done) => { done(null, body) })
-    api.setErrorHandler(async (error: Error & { statusCode?: number }, _request, reply) => {
+    api.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
       if (error instanceof ApiError) return reply.code(error.status).send({ error: { reason: error.reason, details: error.message } })
       const status = error.statusCode ?? 500
       const reason = status === 413 ? 'CONTENT_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR'
-      const details = status === 413 ? `The upload is larger than ${maxCarBytes} bytes: send the CAR in smaller parts (see GET /pinning/capabilities).` : error.message
+      const details = status === 413 ? tooLargeDetails(request, maxCarBytes, api.initialConfig.bodyLimit) : error.message
       return reply.code(status).send({ error: { reason, details } })
     })
     api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -211,18 +218,20 @@ export async function registerPinningApi (app: FastifyInstance, init: PinningApi
     api.post('/car', async (request, reply) => {
       if (!Buffer.isBuffer(request.body)) throw new ApiError(415, 'BAD_REQUEST', `Send the CAR with Content-Type: ${CAR_TYPE}`)
       const body = new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength)
-      let blocks = 0
-      let bytes = 0
+      // All or nothing: every block is verified before the first is stored (the body is in memory
+      // already, at most maxCarBytes), so a rejected CAR leaves no blocks behind.
+      const verified: Array<{ cid: CID, bytes: Uint8Array }> = []
       try {
-        for await (const block of await readCar([body])) {
-          await init.blockstore.put(block.cid, block.bytes)
-          blocks++
-          bytes += block.bytes.byteLength
-        }
+        for await (const block of await readCar([body])) verified.push(block)
       } catch (err) {
-        throw new ApiError(400, 'BAD_REQUEST', `The CAR was not accepted: ${(err as Error).message}`)
+        throw new ApiError(400, 'BAD_REQUEST', `The CAR was not accepted, and none of its blocks was stored: ${(err as Error).message}`)
       }
-      return reply.code(200).send({ blocks, bytes })
+      let bytes = 0
+      for (const block of verified) {
+        await init.blockstore.put(block.cid, block.bytes)
+        bytes += block.bytes.byteLength
+      }
+      return reply.code(200).send({ blocks: verified.length, bytes })
     })
 
     api.post('/pins', async (request, reply) => {

@@ -3,6 +3,7 @@
  * repository's network is (--routing, --peer), which key publishes it (--key, --pass-file), and
  * the Cairn home for blocks, pins and keys ($CAIRN_HOME, default ~/.cairn).
  */
+import { parsePeerAddrs } from '../dial-peers.js'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -46,6 +47,7 @@ export async function ipfsRepoOptions (
   io: CommandIO,
   extra: Partial<OpenIpfsRepoOptions> = {}
 ): Promise<OpenIpfsRepoOptions> {
+  parsePeerAddrs(values.peer ?? [])
   return {
     routingUrl: values.routing,
     relayAddrs: values.peer ?? [],

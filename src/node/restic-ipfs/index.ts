@@ -6,7 +6,8 @@
  */
 import '../polyfill-node20.js'
 import '../network/websocket-node20.js'
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
+import { open, readdir, rename, rm, stat } from 'node:fs/promises'
+import { makeDir, makeDirs } from '../files/mkdirs.js'
 import { join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import { InvalidInputError } from '../../core/errors.js'
@@ -114,9 +115,9 @@ async function stores (home: string | undefined): Promise<{ blockstore: Blocksto
   }
   const { FsBlockstore } = await import('blockstore-fs')
   const { FsDatastore } = await import('datastore-fs')
-  await mkdir(join(home, 'blocks'), { recursive: true })
-  await mkdir(join(home, 'datastore'), { recursive: true })
-  await mkdir(join(home, 'ipns'), { recursive: true, mode: 0o700 })
+  await makeDirs(join(home, 'blocks'))
+  await makeDirs(join(home, 'datastore'))
+  await makeDirs(join(home, 'ipns'), 0o700)
   const blockstore = new FsBlockstore(join(home, 'blocks'))
   const datastore = new FsDatastore(join(home, 'datastore'))
   const ipns = new FsDatastore(join(home, 'ipns'))
@@ -224,8 +225,9 @@ export async function exportRepo (backend: Backend, dir: string, options: Export
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENOENT') throw err
   }
-  for (const t of ['keys', 'locks', 'snapshots', 'index']) await mkdir(join(dir, t), { recursive: true })
-  for (let i = 0; i < 256; i++) await mkdir(join(dir, 'data', i.toString(16).padStart(2, '0')), { recursive: true })
+  for (const t of ['keys', 'locks', 'snapshots', 'index']) await makeDirs(join(dir, t))
+  await makeDirs(join(dir, 'data'))
+  for (let i = 0; i < 256; i++) await makeDir(join(dir, 'data', i.toString(16).padStart(2, '0')))
   const result: ExportResult = { files: 0, bytes: 0 }
   const copy = async (type: FileType, name: string, size: number): Promise<void> => {
     options.signal?.throwIfAborted()

@@ -6,12 +6,15 @@
 import { lstat, open, readdir, readlink } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
 import { resolve, sep } from 'node:path'
+import { goLossyString, isValidUtf8 } from '../../restic/util/go-utf8.js'
 import { userInfo } from 'node:os'
 import type { AbortOptions } from '../../core/options.js'
+import { NoBackupTargetError } from '../files/errors.js'
 import type { BackupSource, SourceEntry } from '../../restic/archiver/source.js'
 import { readPieces } from '../../restic/archiver/pieces.js'
 import type { NodeType } from '../../restic/repofile/tree.js'
 
+const SLASH = Buffer.from('/')
 const READ_SIZE = 1 << 20
 /** Pieces read ahead of the chunker. */
 const READ_AHEAD = 4
@@ -38,7 +41,14 @@ export class FsSource implements BackupSource {
     this.#targets = this.paths.map(p => p.split(sep).filter(s => s !== ''))
   }
 
-  #real (path: string[]): string { return '/' + path.join('/') }
+  /**
+   * The path's bytes. A segment is a name, or (for a name that is not valid UTF-8) `\0` and the
+   * name's bytes in hex: no file name contains a NUL, and a JS string cannot hold the raw bytes.
+   */
+  #real (path: string[]): Buffer {
+    if (path.length === 0) return SLASH
+    return Buffer.concat(path.flatMap(s => [SLASH, s.startsWith('\0') ? Buffer.from(s.slice(1), 'hex') : Buffer.from(s)]))
+  }
 
   /** True when `path` is at or below one of the targets. */
   #inside (path: string[]): boolean {
@@ -53,12 +63,14 @@ export class FsSource implements BackupSource {
     return n === '' ? undefined : n
   }
 
-  async #entry (path: string[]): Promise<SourceEntry> {
+  async #entry (path: string[], raw?: Buffer): Promise<SourceEntry> {
     const real = this.#real(path)
     const st = await lstat(real, { bigint: true })
     const type = typeOf(st)
     const e: SourceEntry = {
-      name: path[path.length - 1] as string,
+      name: raw === undefined ? path[path.length - 1] as string : goLossyString(raw),
+      nameBytes: raw,
+      key: raw === undefined ? undefined : path[path.length - 1],
       type,
       mode: Number(st.mode & 0o7777n),
       mtimeNs: st.mtimeNs,
@@ -73,15 +85,22 @@ export class FsSource implements BackupSource {
       links: Number(st.nlink)
     }
     if (type === 'file') e.size = Number(st.size)
-    if (type === 'symlink') e.linktarget = await readlink(real)
+    // restic 0.14 writes a target that is not valid UTF-8 through encoding/json: U+FFFD per bad byte.
+    if (type === 'symlink') e.linktarget = goLossyString(await readlink(real, { encoding: 'buffer' }))
     if (type === 'dev' || type === 'chardev') e.device = Number(st.rdev)
     return e
   }
 
   async list (dir: string[], _options?: AbortOptions): Promise<SourceEntry[]> {
     if (this.#inside(dir)) {
-      const names = await readdir(this.#real(dir))
-      const entries = await Promise.all(names.map(async n => await this.#entry([...dir, n]).catch((err: unknown) => {
+      // Raw names: a name that is not valid UTF-8 would come back mangled as text, and lstat of the
+      // mangled name would fail (ENOENT), leaving the file out without a word.
+      const names = await readdir(this.#real(dir), { encoding: 'buffer' })
+      const entries = await Promise.all(names.map(async raw => {
+        const valid = isValidUtf8(raw)
+        const segment = valid ? raw.toString('utf8') : '\0' + raw.toString('hex')
+        return await this.#entry([...dir, segment], valid ? undefined : raw)
+      }).map(async p => await p.catch((err: unknown) => {
         if ((err as { code?: string }).code === 'ENOENT') return undefined // removed since readdir
         throw err
       })))
@@ -112,4 +131,24 @@ export class FsSource implements BackupSource {
       await fh.close()
     }
   }
+}
+
+/**
+ * restic's check before a backup: targets that do not exist (ENOENT) are left out with a warning
+ * (`<target> does not exist, skipping`, the target as given); if none is left, the backup is
+ * refused (`Fatal: all target directories/files do not exist`, exit 1, no snapshot).
+ */
+export async function existingTargets (targets: string[], cwd: string, options: { onMissing?: (target: string) => void } = {}): Promise<string[]> {
+  const existing: string[] = []
+  for (const t of targets) {
+    try {
+      await lstat(resolve(cwd, t))
+      existing.push(t)
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') { existing.push(t); continue } // reported by the backup itself
+      options.onMissing?.(t)
+    }
+  }
+  if (existing.length === 0) throw new NoBackupTargetError(`all target directories/files do not exist (${targets.join(', ')}): check the paths to back up.`)
+  return existing
 }

@@ -1,8 +1,9 @@
 /** restic's local-folder layout on disk (Node): data/xx/<id>, atomic writes via rename, read-only files. */
-import { mkdir, open, readdir, rename, stat, unlink, writeFile, chmod } from 'node:fs/promises'
+import { open, readdir, rename, stat, unlink, writeFile, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
 import { handlePath } from '../../restic/backend/backend.js'
+import { makeDir, makeDirs } from '../files/mkdirs.js'
 import { BackendError, NotFoundError, RepositoryExistsError } from '../../restic/errors.js'
 import { removeLeftoverTemps, tempName } from './temp-files.js'
 
@@ -29,8 +30,9 @@ export class LocalBackend implements Backend {
     try { await stat(join(this.root, 'config')); throw new RepositoryExistsError(`a repository already exists at ${this.root}. Use another location.`) } catch (err) {
       if ((err as { code?: string }).code !== 'ENOENT') throw err
     }
-    for (const d of ['keys', 'locks', 'snapshots', 'index', 'data']) await mkdir(join(this.root, d), { recursive: true, mode: 0o700 })
-    for (let i = 0; i < 256; i++) await mkdir(join(this.root, 'data', i.toString(16).padStart(2, '0')), { recursive: true, mode: 0o700 })
+    await makeDirs(this.root, 0o700)
+    for (const d of ['keys', 'locks', 'snapshots', 'index', 'data']) await makeDir(join(this.root, d), 0o700)
+    for (let i = 0; i < 256; i++) await makeDir(join(this.root, 'data', i.toString(16).padStart(2, '0')), 0o700)
   }
 
   async list (type: Exclude<FileType, 'config'>): Promise<FileInfo[]> {
@@ -95,7 +97,7 @@ export class LocalBackend implements Backend {
     const dir = final.slice(0, final.lastIndexOf('/'))
     const tmp = join(dir, tempName())
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 })
+      await makeDirs(dir, 0o700)
       await writeFile(tmp, data, { mode: 0o600, flush: true })
       await chmod(tmp, 0o400)
       await rename(tmp, final)

@@ -52,7 +52,15 @@ export async function startStaticServer (init: StaticServerInit): Promise<Static
         res.end(url.pathname === base.slice(0, -1) ? '' : 'Not found')
         return
       }
-      const rel = decodeURIComponent(url.pathname.slice(base.length))
+      let rel: string
+      try {
+        rel = decodeURIComponent(url.pathname.slice(base.length))
+      } catch {
+        // A broken %-escape (`/%E0%A4%A`) is the client's mistake, not the server's.
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+        res.end('Bad request: the path has an invalid %-escape. Check the link.')
+        return
+      }
       if (rel === 'cairn-local.json' && init.localInfo !== undefined) {
         res.writeHead(200, { 'content-type': MIME['.json']!, 'cache-control': 'no-store' })
         res.end(JSON.stringify(init.localInfo))

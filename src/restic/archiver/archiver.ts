@@ -21,6 +21,7 @@ import { listSnapshots, saveSnapshot } from '../ops/snapshots.js'
 import { loadTree } from '../ops/tree-walk.js'
 import { formatTime, parseTime } from '../util/go-json.js'
 import { isAbortError } from '../../core/errors.js'
+import { utf8 } from '../util/bytes.js'
 import type { BackupSource, SourceEntry } from './source.js'
 
 export type BackupProgressEvents =
@@ -85,7 +86,7 @@ export async function backup (repo: Repository, source: BackupSource, options: B
     const a = new Archiver(repo, source, saver, options)
     let tree: string
     try {
-      tree = await (await a.saveDir([], parent?.tree)).id
+      tree = await (await a.saveDir([], [], parent?.tree)).id
     } catch (err) {
       // Nothing may write to the repository once the lock is released.
       await a.settle()
@@ -182,7 +183,7 @@ class Archiver {
    * Save a directory recursively. Returns once every entry was read and chunked; `id` resolves to
    * the tree blob ID once its blobs and subtrees are stored.
    */
-  async saveDir (path: string[], parentTree: string | undefined): Promise<{ id: Promise<string> }> {
+  async saveDir (path: string[], shownPath: string[], parentTree: string | undefined): Promise<{ id: Promise<string> }> {
     const opts = this.#options
     opts.signal?.throwIfAborted()
     const entries = await readSource(async () => await this.#source.list(path, opts))
@@ -201,17 +202,18 @@ class Archiver {
       opts.signal?.throwIfAborted()
       const node = this.#baseNode(e)
       const previous = parentNodes.get(e.name)
+      const key = e.key ?? e.name
       try {
         if (e.type === 'dir') {
-          const sub = await this.saveDir([...path, e.name], previous?.type === 'dir' ? previous.subtree : undefined)
+          const sub = await this.saveDir([...path, key], [...shownPath, e.name], previous?.type === 'dir' ? previous.subtree : undefined)
           waits.push(sub.id.then(id => { node.subtree = id; this.stats.dirs++ }))
         } else if (e.type === 'file') {
-          waits.push((await this.#saveFile([...path, e.name], e, node, previous)).done)
+          waits.push((await this.#saveFile([...path, key], '/' + [...shownPath, e.name].join('/'), e, node, previous)).done)
         }
       } catch (err) {
         // Like restic: an unreadable entry is reported and left out; the backup goes on.
         if (!(err instanceof SourceReadError) || path.length === 0) throw err
-        const shown = '/' + [...path, e.name].join('/')
+        const shown = '/' + [...shownPath, e.name].join('/')
         const message = (err as Error).message
         this.errors.push({ path: shown, message })
         emit(opts, 'restic:backup:error', { path: shown, message })
@@ -234,6 +236,7 @@ class Archiver {
     const mtime = formatTime(e.mtimeNs)
     const node: Node = {
       name: e.name,
+      nameBytes: e.nameBytes,
       type: e.type,
       mode: goFileMode(e.type, e.mode),
       mtime,
@@ -257,9 +260,8 @@ class Archiver {
    * Read and chunk a file, handing its blobs to the pool. Returns once the file was read; the
    * returned promise resolves once all its blobs are stored and `node` is complete.
    */
-  async #saveFile (path: string[], e: SourceEntry, node: Node, previous: Node | undefined): Promise<{ done: Promise<void> }> {
+  async #saveFile (path: string[], shown: string, e: SourceEntry, node: Node, previous: Node | undefined): Promise<{ done: Promise<void> }> {
     const opts = this.#options
-    const shown = '/' + path.join('/')
     if (previous !== undefined && unchanged(previous, node, e) && (previous.content ?? []).every(id => this.#saver.has('data', id))) {
       node.content = previous.content ?? []
       node.size = previous.size ?? 0
@@ -303,7 +305,9 @@ function unchanged (previous: Node, node: Node, e: SourceEntry): boolean {
   return (previous.inode ?? 0) === (e.inode ?? 0)
 }
 
+/** In tree order (name bytes). Entries are kept apart by index: two names that are not valid UTF-8 may read the same. */
 function sortEntries (entries: SourceEntry[]): SourceEntry[] {
-  const byName = new Map(entries.map(e => [e.name, e]))
-  return sortNodes(entries.map(e => ({ name: e.name } as Node))).map(n => byName.get(n.name) as SourceEntry)
+  const keyed = entries.map((e, i) => ({ name: String(i), nameBytes: e.nameBytes ?? utf8(e.name), e }))
+  const sorted = sortNodes(keyed.map(k => ({ name: k.name, nameBytes: k.nameBytes } as Node)))
+  return sorted.map(n => (keyed[Number(n.name)] as { e: SourceEntry }).e)
 }

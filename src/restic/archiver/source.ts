@@ -3,7 +3,12 @@ import type { AbortOptions } from '../../core/options.js'
 import type { NodeType } from '../repofile/tree.js'
 
 export interface SourceEntry {
+  /** The name as text. For a name that is not valid UTF-8: Go's lossy form (see `nameBytes`). */
   name: string
+  /** The name's bytes, only when they are not valid UTF-8 (restic stores them as `\xNN`). */
+  nameBytes?: Uint8Array | undefined
+  /** The path segment that names this entry in `list` and `open`, when it is not `name`. */
+  key?: string | undefined
   type: NodeType
   /** Unix permission bits, including setuid (0o4000), setgid (0o2000) and sticky (0o1000). */
   mode: number

@@ -3,12 +3,17 @@
  * The URL may carry `user:pass@` credentials; they are sent as HTTP Basic and never shown.
  */
 import type { AbortOptions } from '../../core/options.js'
+import { MAX_ERROR_BYTES, readBody, readJson, readText } from '../../core/http-body.js'
 import { BackendError, InvalidFileNameError, NotFoundError, RepositoryExistsError } from '../errors.js'
 import { asBufferSource } from '../util/bytes.js'
 import type { Backend, FileInfo, FileType, Handle } from './backend.js'
 import { isFileName } from './backend.js'
 
 const V2 = 'application/vnd.x.restic.rest.v2'
+/** A file list: about 100 bytes per file; 64 MiB is over half a million packs. */
+const MAX_LIST_BYTES = 64 << 20
+/** restic's packs are at most 128 MiB (--pack-size); other files are far smaller. */
+const MAX_FILE_BYTES = 160 << 20
 
 export interface RestBackendInit {
   /** Repository URL, e.g. `http://127.0.0.1:8000/repo/`. */
@@ -56,7 +61,8 @@ export class RestBackend implements Backend {
   #describe (url: URL): string { return url.href }
 
   async #fail (res: Response, method: string, url: URL): Promise<never> {
-    const text = await res.text().catch(() => '')
+    if (res.status === 404) await res.body?.cancel().catch(() => {})
+    const text = await readText(res, { maxBytes: MAX_ERROR_BYTES }).catch(() => '')
     if (res.status === 404) throw new NotFoundError(`${this.#describe(url)} not found`)
     throw new BackendError(`${method} ${this.#describe(url)}: HTTP ${res.status} ${res.statusText} ${text.slice(0, 200)}`.trim() + '. Check the server log and your credentials.')
   }
@@ -75,7 +81,13 @@ export class RestBackend implements Backend {
     const res = await this.#req('GET', url, options)
     if (res.status === 404) return []
     if (!res.ok) await this.#fail(res, 'GET', url)
-    const body = await res.json() as unknown
+    let body: unknown
+    try {
+      body = await readJson(res, { maxBytes: MAX_LIST_BYTES, signal: options?.signal, what: `The list of ${type} files from ${url.href}` })
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err
+      throw new BackendError(`the list of ${type} files from ${url.href} is not JSON. Check that the URL is a restic REST server.`, { cause: err })
+    }
     if (!Array.isArray(body)) throw new BackendError(`unexpected list response from ${url.href}`)
     // Only restic file names: the server's listing is not trusted to name paths.
     if (res.headers.get('Content-Type')?.startsWith(V2) === true) return (body as FileInfo[]).filter(f => typeof f?.name === 'string' && isFileName(f.name))
@@ -101,7 +113,9 @@ export class RestBackend implements Backend {
     }
     const res = await this.#req('GET', url, options, { headers })
     if (!res.ok) await this.#fail(res, 'GET', url)
-    let data = new Uint8Array(await res.arrayBuffer())
+    // A ranged read needs at most its length (a server that ignores Range sends the offset too).
+    const max = range?.length !== undefined ? range.offset + range.length : MAX_FILE_BYTES
+    let data = await readBody(res, { maxBytes: max, signal: options?.signal, what: `${url.href}` })
     // A server that ignores Range answers 200 with the whole file.
     if (res.status === 200 && headers.Range !== undefined) data = data.slice(range?.offset ?? 0, range?.length === undefined ? undefined : (range.offset + range.length))
     return data

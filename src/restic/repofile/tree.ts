@@ -1,12 +1,19 @@
 /** Tree blobs: a sorted list of nodes, serialised byte-for-byte as restic 0.14 does. */
 import { compareBytes, utf8 } from '../util/bytes.js'
-import { goJsonString, goQuote, goUnquote } from '../util/go-json.js'
+import { goJsonString, goQuote, goUnquote, goUnquoteBytes } from '../util/go-json.js'
+import { goLossyString, goQuoteBytes, isValidUtf8 } from '../util/go-utf8.js'
 
 export type NodeType = 'file' | 'dir' | 'symlink' | 'dev' | 'chardev' | 'fifo' | 'socket' | 'irregular'
 
 /** A tree node with its real (unquoted) name. Times are RFC 3339 strings with nanoseconds. */
 export interface Node {
   name: string
+  /**
+   * The name's bytes, when they are not valid UTF-8 (a Linux file name can be any bytes); `name`
+   * then holds Go's lossy form (U+FFFD per invalid byte). Not a field of the blob: the name is
+   * written from these bytes, quoted as restic does (`\xNN` per invalid byte).
+   */
+  nameBytes?: Uint8Array | undefined
   type: NodeType
   mode?: number | undefined
   mtime: string
@@ -80,7 +87,9 @@ export function parseTree (bytes: Uint8Array): Tree {
   if (typeof json !== 'object' || json === null || !Array.isArray(json.nodes)) throw new TypeError('not a tree: no "nodes" array')
   const nodes = (json.nodes as Node[]).map(n => {
     if (typeof n !== 'object' || n === null || typeof n.name !== 'string' || typeof n.type !== 'string') throw new TypeError('tree node without name or type')
-    return { ...n, name: goUnquote(n.name) }
+    if (!n.name.includes('\\')) return n
+    const bytes = goUnquoteBytes(n.name)
+    return isValidUtf8(bytes) ? { ...n, name: goUnquote(n.name) } : { ...n, name: goLossyString(bytes), nameBytes: bytes }
   })
   return { nodes }
 }
@@ -94,7 +103,8 @@ function optStr (key: string, v: string | undefined): string {
 
 /** One node as compact Go JSON in restic's field order. */
 export function encodeNode (n: Node): string {
-  let s = `{"name":${goJsonString(goQuote(n.name))},"type":${goJsonString(n.type)}`
+  const quoted = n.nameBytes === undefined ? goQuote(n.name) : goQuoteBytes(n.nameBytes)
+  let s = `{"name":${goJsonString(quoted)},"type":${goJsonString(n.type)}`
   s += optNum('mode', n.mode)
   s += `,"mtime":${goJsonString(n.mtime)},"atime":${goJsonString(n.atime)},"ctime":${goJsonString(n.ctime)}`
   s += `,"uid":${n.uid},"gid":${n.gid}`
@@ -112,7 +122,7 @@ export function encodeNode (n: Node): string {
 
 /** Sort nodes by name bytes (Go string order); throws on duplicates. */
 export function sortNodes (nodes: Node[]): Node[] {
-  const keyed = nodes.map(n => ({ n, k: utf8(n.name) }))
+  const keyed = nodes.map(n => ({ n, k: n.nameBytes ?? utf8(n.name) }))
   keyed.sort((a, b) => compareBytes(a.k, b.k))
   for (let i = 1; i < keyed.length; i++) {
     if (compareBytes((keyed[i - 1] as { k: Uint8Array }).k, (keyed[i] as { k: Uint8Array }).k) === 0) throw new RangeError(`duplicate name "${(keyed[i] as { n: Node }).n.name}" in tree`)

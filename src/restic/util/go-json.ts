@@ -52,6 +52,11 @@ export function goQuote (s: string): string {
 /** Inverse of `goQuote` (Go `strconv.Unquote` of `"` + s + `"`); `\x` escapes may produce raw bytes. */
 export function goUnquote (s: string): string {
   if (!s.includes('\\')) return s
+  return fromUtf8(goUnquoteBytes(s))
+}
+
+/** `goUnquote` to bytes: a name stored with `\x` escapes may not be valid UTF-8. */
+export function goUnquoteBytes (s: string): Uint8Array {
   const bytes: number[] = []
   const pushStr = (t: string): void => { for (const b of utf8(t)) bytes.push(b) }
   for (let i = 0; i < s.length; i++) {
@@ -82,7 +87,7 @@ export function goUnquote (s: string): string {
         if (e !== undefined && e >= '0' && e <= '7') { bytes.push(parseInt(s.slice(i, i + 3), 8) & 0xff); i += 2 } else pushStr('\\' + (e ?? ''))
     }
   }
-  return fromUtf8(new Uint8Array(bytes))
+  return new Uint8Array(bytes)
 }
 
 /**

@@ -92,7 +92,7 @@ describe('IPNS over Routing V1', () => {
     const r2 = marshalIPNSRecord(await createIPNSRecord(key, second.cid, 2n, 60_000))
     const r1 = marshalIPNSRecord(await createIPNSRecord(key, first.cid, 1n, 60_000))
     expect((await putRecord(bafz, r2)).status).toBe(200)
-    expect((await putRecord(k51, r1)).status).toBe(200) // older: accepted but not selected
+    expect((await putRecord(k51, r1)).status).toBe(409) // older: refused, as over libp2p
     const res = await fetch(`${net.httpUrl}/routing/v1/ipns/${k51}`)
     expect(unmarshalIPNSRecord(new Uint8Array(await res.arrayBuffer())).value).toBe(`/ipfs/${second.cid.toString()}`)
   })

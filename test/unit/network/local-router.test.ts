@@ -52,7 +52,8 @@ describe('LocalRouter IPNS records', () => {
     const seq3 = marshalIPNSRecord(await createIPNSRecord(key, b.cid, 3n, 60_000))
     const router = new LocalRouter({ blockstore: new MemoryBlockstore() })
     await router.put(routingKey, seq5)
-    await router.put(routingKey, seq3)
+    // The older one is refused (as over libp2p), not silently dropped.
+    await expect(router.put(routingKey, seq3)).rejects.toMatchObject({ name: 'RecordRefusedError' })
     expect(await router.get(routingKey)).toEqual(seq5)
     expect(router.describeRecord(key.publicKey)).toBe(`/ipfs/${a.cid.toString()}`)
   })

@@ -59,14 +59,14 @@ async function readPassphrase (passFile: string | undefined, io: CommandIO): Pro
 }
 
 async function openContext (io: CommandIO, passFile: string | undefined): Promise<Context> {
-  const { mkdir } = await import('node:fs/promises')
+  const { makeDirs } = await import('../../files/mkdirs.js')
   const { homedir } = await import('node:os')
   const { join, resolve } = await import('node:path')
   const { FsDatastore } = await import('datastore-fs')
   const { KeyStore, NameStateStore } = await import('../../../ipfs/ipns/index.js')
   const home = resolve(io.cwd, io.env.CAIRN_HOME ?? join(homedir(), '.cairn'))
   const dir = join(home, 'ipns')
-  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await makeDirs(dir, 0o700)
   const datastore = new FsDatastore(dir)
   await datastore.open()
   const passphrase = await readPassphrase(passFile, io)

@@ -264,9 +264,11 @@ type Repo = ResticModule.Repository
 
 async function runBackup (r: Restic, repo: Repo, paths: string[], values: Values, io: CommandIO, host: string, user: string): Promise<number> {
   if (paths.length === 0) throw new InvalidInputError('backup needs at least one path.')
-  const { FsSource } = await import('../../restic/fs-source.js')
+  const { FsSource, existingTargets } = await import('../../restic/fs-source.js')
   const hostName = values.host?.[0] ?? host
-  const summary = await r.backup(repo, new FsSource(paths, io.cwd), {
+  // As restic 0.14: a missing target is skipped with a warning (the exit code stays 0); none left is fatal.
+  const targets = await existingTargets(paths, io.cwd, { onMissing: (t) => { io.err(`${t} does not exist, skipping\n`) } })
+  const summary = await r.backup(repo, new FsSource(targets, io.cwd), {
     hostname: hostName,
     username: user,
     tags: splitTags(values.tag),
