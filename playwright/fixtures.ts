@@ -3,7 +3,7 @@
  * to any host that is not loopback is aborted and recorded, and fails the test.
  */
 import { test as base, expect } from '@playwright/test'
-import type { Browser, BrowserContext, Page } from '@playwright/test'
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from '@playwright/test'
 
 export function isLoopbackUrl (raw: string): boolean {
   let url: URL
@@ -19,8 +19,8 @@ export interface GuardedContext {
   violations: string[]
 }
 
-export async function newGuardedContext (browser: Browser): Promise<GuardedContext> {
-  const context = await browser.newContext()
+export async function newGuardedContext (browser: Browser, options: BrowserContextOptions = {}): Promise<GuardedContext> {
+  const context = await browser.newContext(options)
   const violations: string[] = []
   await context.route(url => !isLoopbackUrl(url.toString()), async route => {
     violations.push(route.request().url())
