@@ -73,17 +73,20 @@ test('with service workers blocked, previews and downloads of SVG/HTML never run
         // Markup is shown as text, never rendered.
         await expect(preview.getByTestId('preview-text')).toContainText('<script>')
       }
+      // Each URL is opened while the preview shows it (what "open image in new tab" does).
+      const urls: string[] = []
       for (const el of await preview.locator('[src], [href]').all()) {
-        exposed.push(await el.getAttribute('src') ?? await el.getAttribute('href') ?? '')
+        urls.push(await el.getAttribute('src') ?? await el.getAttribute('href') ?? '')
       }
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()])
-      exposed.push(download.url())
+      urls.push(download.url())
+      for (const url of urls) await visit(g.context, url)
+      exposed.push(...urls)
       await page.getByTestId('crumb-root').click()
       await expect(page.getByTestId('entries')).toBeVisible()
     }
     // Two URLs per image (preview, download), one per text file (download).
     expect(exposed.length).toBe(2 + 2 + 1 + 1)
-    for (const url of exposed) await visit(g.context, url)
     expect(await marker(page), `script ran on the app origin; exposed: ${exposed.join(' ')}`).toBeNull()
     // The SVG is shown from a data: URL (an opaque origin), never a same-origin one.
     expect(exposed.filter(u => u.startsWith('data:image/svg+xml'))).toHaveLength(1)
