@@ -5,10 +5,10 @@
  */
 import 'fake-indexeddb/auto'
 import { openDB } from 'idb'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { PUBLIC_SETTINGS } from '../../../src/core/settings.js'
 import { openSettingsStore } from '../../../src/platform/settings-store.js'
-import type { StoredSettings } from '../../../src/platform/settings-store.js'
+import type { SettingsStore, StoredSettings } from '../../../src/platform/settings-store.js'
 
 const NO_LOCAL_NETWORK = new URL('http://127.0.0.1:9/cairn-local.json')
 const TOKEN = 'tok-' + 'x'.repeat(40)
@@ -32,6 +32,15 @@ async function deleteDb (name: string): Promise<void> {
   await new Promise<void>((resolve, reject) => { const r = indexedDB.deleteDatabase(name); r.onsuccess = () => { resolve() }; r.onerror = () => { reject(r.error) } })
 }
 
+// Closed after each test, so a failed one cannot block the next one's deleteDatabase.
+const opened: SettingsStore[] = []
+async function open (): Promise<SettingsStore> {
+  const store = await openSettingsStore(NO_LOCAL_NETWORK)
+  opened.push(store)
+  return store
+}
+afterEach(() => { for (const s of opened.splice(0)) s.close() })
+
 beforeEach(async () => {
   await deleteDb('cairn/settings/v1')
   await deleteDb('cairn/device-key/v1')
@@ -39,7 +48,7 @@ beforeEach(async () => {
 
 describe('pinning-service tokens at rest', () => {
   it('are stored sealed, never in plain text, and read back as they were', async () => {
-    const store = await openSettingsStore(NO_LOCAL_NETWORK)
+    const store = await open()
     await store.save(settingsWith([service]))
     const record = await raw()
     expect(containsText(record, TOKEN)).toBe(false)
@@ -48,27 +57,27 @@ describe('pinning-service tokens at rest', () => {
     expect(stored.sealedToken).toMatchObject({ iv: expect.any(Uint8Array), data: expect.any(Uint8Array) })
     expect((await store.load()).profiles.public.pinningServices).toEqual([service])
     store.close()
-    const again = await openSettingsStore(NO_LOCAL_NETWORK)
+    const again = await open()
     expect((await again.load()).profiles.public.pinningServices).toEqual([service])
     again.close()
   })
 
   it('migrates a plain-text record on first load: rewritten sealed, the token kept', async () => {
     await putRaw(settingsWith([service, { name: 'two', endpoint: 'https://two.example', token: 'second-token' }]))
-    const store = await openSettingsStore(NO_LOCAL_NETWORK)
+    const store = await open()
     const loaded = await store.load()
     expect(loaded.profiles.public.pinningServices.map(s => s.token)).toEqual([TOKEN, 'second-token'])
     const record = await raw()
     expect(containsText(record, TOKEN)).toBe(false)
     expect(containsText(record, 'second-token')).toBe(false)
     store.close()
-    const again = await openSettingsStore(NO_LOCAL_NETWORK)
+    const again = await open()
     expect((await again.load()).profiles.public.pinningServices.map(s => s.token)).toEqual([TOKEN, 'second-token'])
     again.close()
   })
 
   it('binds a token to its endpoint, and keeps a ciphertext it cannot open instead of dropping it', async () => {
-    const store = await openSettingsStore(NO_LOCAL_NETWORK)
+    const store = await open()
     await store.save(settingsWith([service]))
     // The same ciphertext under another endpoint does not decrypt: the token never goes elsewhere.
     const record = await raw() as unknown as StoredSettings
