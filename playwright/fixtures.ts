@@ -4,7 +4,7 @@
  * rejection in its pages (`pageerror`): either fails the test.
  */
 import { test as base, expect } from '@playwright/test'
-import type { Browser, BrowserContext, Page } from '@playwright/test'
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from '@playwright/test'
 
 export function isLoopbackUrl (raw: string): boolean {
   let url: URL
@@ -20,8 +20,8 @@ export interface GuardedContext {
   violations: string[]
 }
 
-export async function newGuardedContext (browser: Browser): Promise<GuardedContext> {
-  const context = await browser.newContext()
+export async function newGuardedContext (browser: Browser, options: BrowserContextOptions = {}): Promise<GuardedContext> {
+  const context = await browser.newContext(options)
   const violations: string[] = []
   await context.route(url => !isLoopbackUrl(url.toString()), async route => {
     violations.push(route.request().url())

@@ -129,7 +129,8 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     const { startRestServer } = await import('../../src/node/restic-ipfs/index.js')
     const { LocalBackend } = await import('../../src/node/restic/local-backend.js')
     const restDir = join(work, 'rest-repo')
-    const rest = await startRestServer(new LocalBackend(restDir))
+    // Only the app's origin may use it from a page (no REST server answers other pages by default).
+    const rest = await startRestServer(new LocalBackend(restDir), { corsOrigins: [new URL(page.url()).origin] })
     try {
       await push.getByLabel('restic REST server').fill(rest.url)
       await push.getByTestId('start-push').click()

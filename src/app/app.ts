@@ -34,7 +34,8 @@ export type { BackupsService, PushStatus, PushTarget, RepoRow, SnapshotRow, Open
 export { passwordStrength } from './backups-service.js'
 export type { PickedEntry } from '../platform/file-sources.js'
 export { fromDataTransfer, fromDirectoryHandle, fromFileList } from '../platform/file-sources.js'
-export { copyText } from '../platform/save-file.js'
+export { copyText, saveBytes } from '../platform/save-file.js'
+export { previewKind, sandboxedContentUrl } from './content-kind.js'
 export { isAbortError } from '../core/errors.js'
 export { dropLockedStreamCancels } from '../platform/known-rejections.js'
 

@@ -686,7 +686,7 @@ export function createBackupsService (node: NodeService, names: NamesService, se
             yield value
           }
         }
-        await Promise.all([saveStream(zipName, pieces(), { mimeType: 'application/zip', ...(total !== undefined ? { size: total } : {}), ...(options.signal !== undefined ? { signal: options.signal } : {}) }), done])
+        await Promise.all([saveStream(zipName, pieces(), { ...(total !== undefined ? { size: total } : {}), ...(options.signal !== undefined ? { signal: options.signal } : {}) }), done])
         if (refused !== undefined) throw refused
       }, options)
     },

@@ -25,3 +25,19 @@ export class NameResolutionUnavailableError extends CairnError {
     super(message)
   }
 }
+
+/**
+ * Asked for a same-origin URL of content that could run script as the app (SVG, HTML, XML, PDF,
+ * anything not a known-passive image, audio, video or text type). See content-kind.ts.
+ */
+export class ActiveContentError extends CairnError {
+  static override readonly code = 'ERR_ACTIVE_CONTENT'
+  constructor (mimeType: string) {
+    super(`Cairn does not open "${mimeType}" content on its own origin, where its scripts would run as the app. Download the file and open it from your disk instead.`)
+  }
+}
+
+/** A file is too large for an in-page preview. */
+export class PreviewTooLargeError extends CairnError {
+  static override readonly code = 'ERR_PREVIEW_TOO_LARGE'
+}

@@ -4,7 +4,8 @@
  */
 import { createStore } from './store.js'
 import { createMeter } from './progress.js'
-import { NameResolutionUnavailableError, NodeNotReadyError } from './errors.js'
+import { ActiveContentError, NameResolutionUnavailableError, NodeNotReadyError, PreviewTooLargeError } from './errors.js'
+import { isPassiveType } from './content-kind.js'
 import { CairnError } from '../core/errors.js'
 import { openLibraryStore } from '../platform/library-store.js'
 import { saveStream } from '../platform/save-file.js'
@@ -47,6 +48,12 @@ export interface ShareLinks { ipfsUrl: string, pathUrl: string | undefined, subd
 
 let nextAddId = 1
 
+function toBase64 (bytes: Uint8Array): string {
+  let text = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(text)
+}
+
 /** A message for a failed add that says what happened and what to do, even for bare browser errors. */
 function addFailureMessage (e: { name: string, message: string }): string {
   if (e.name === 'QuotaExceededError') return 'Adding failed: the browser\'s storage for this site is full. Free space with garbage collection (Files page), unpin what you no longer need, or ask for persistent storage (Storage page).'
@@ -61,7 +68,13 @@ export interface FilesService {
   list: (cid: string, options?: AbortOptions) => Promise<BrowseEntry[]>
   stat: (address: string, options?: TransferOptions) => Promise<BrowseEntry & { path: string, root: string }>
   readText: (cid: string, maxBytes: number, options?: AbortOptions) => Promise<{ text: string, truncated: boolean }>
+  /**
+   * A same-origin `blob:` URL of the file, for a known-passive type only (raster images, audio,
+   * video, text): anything that could run script throws ActiveContentError.
+   */
   objectUrl: (cid: string, mimeType: string, options?: AbortOptions) => Promise<string>
+  /** A `data:image/svg+xml` URL of an SVG of at most `maxBytes`: an opaque origin wherever it is opened. */
+  svgDataUrl: (cid: string, maxBytes: number, options?: AbortOptions) => Promise<string>
   download: (cid: string, name: string, options?: TransferOptions) => Promise<void>
   downloadArchive: (cid: string, name: string, format: 'tar' | 'zip', options?: TransferOptions) => Promise<void>
   downloadCar: (cid: string, name: string, options?: TransferOptions) => Promise<void>
@@ -226,10 +239,26 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
     },
 
     async objectUrl (cid, mimeType, options = {}) {
+      if (!isPassiveType(mimeType)) throw new ActiveContentError(mimeType)
       const { browse, CID } = await mods()
       const parts: BlobPart[] = []
       for await (const c of browse.read(await content(), CID.parse(cid), { signal: options.signal ?? AbortSignal.timeout(120_000) })) parts.push(c as Uint8Array<ArrayBuffer>)
       return URL.createObjectURL(new Blob(parts, { type: mimeType }))
+    },
+
+    async svgDataUrl (cid, maxBytes, options = {}) {
+      const { browse, CID } = await mods()
+      const parts: Uint8Array[] = []
+      let size = 0
+      for await (const c of browse.read(helia(), CID.parse(cid), { length: maxBytes + 1, signal: options.signal ?? AbortSignal.timeout(120_000) })) {
+        parts.push(c); size += c.byteLength
+        if (size > maxBytes) throw new PreviewTooLargeError(`This SVG is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, too large to preview. Download it instead.`)
+      }
+      const bytes = new Uint8Array(size)
+      let o = 0
+      for (const c of parts) { bytes.set(c, o); o += c.byteLength }
+      // A data: URL has an opaque origin: opened in a tab, its scripts cannot reach the app's storage.
+      return `data:image/svg+xml;base64,${toBase64(bytes)}`
     },
 
     async download (cid, name, options = {}) {
@@ -248,14 +277,14 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       const source = format === 'tar'
         ? archive.tarStream(await content(), root, name, walk)
         : archive.zipStream(await content(), root, name, walk) as unknown as AsyncIterable<Uint8Array>
-      await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), { mimeType: format === 'tar' ? 'application/x-tar' : 'application/zip', ...(options.signal !== undefined ? { signal: options.signal } : {}) })
+      await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), options.signal !== undefined ? { signal: options.signal } : {})
       if (refused.length > 0) throw new archive.ArchiveIncompleteError(`${name}.${format}`, refused)
     },
 
     async downloadCar (cid, name, options = {}) {
       const { car, CID } = await mods()
       const source = car.exportCar((await content()).blockstore, CID.parse(cid), { signal: options.signal })
-      await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`), { mimeType: 'application/vnd.ipld.car', ...(options.signal !== undefined ? { signal: options.signal } : {}) })
+      await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`), options.signal !== undefined ? { signal: options.signal } : {})
     },
 
     async importCar (file, options = {}) {

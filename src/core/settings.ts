@@ -30,7 +30,7 @@ export interface PinningServiceSettings {
   name: string
   /** The API base URL: requests go to `<endpoint>/pins`. */
   endpoint: string
-  /** Sent as `Authorization: Bearer <token>`. */
+  /** Sent as `Authorization: Bearer <token>`. Plain in memory only: stored sealed (platform/settings-secrets.ts). */
   token: string
 }
 
@@ -78,8 +78,8 @@ export interface LocalNetworkInfo {
   gatewayUrl: string
   /**
    * The local network's IPFS Pinning Service API (absent from older local networks). The token is
-   * a development token: it is published here, next to the app, so it keeps out nothing that can
-   * read this file; it only makes the push path send and check a real bearer token.
+   * readable only by the app's own pages (the network's CORS allow-list) and clients that are not
+   * pages; the settings store keeps it sealed under the device key, like every token.
    */
   pinningService?: { endpoint: string, token: string } | undefined
 }

@@ -5,7 +5,8 @@
  * can ask the browser to decrypt it, but the key itself can never be read or copied off the device.
  */
 import { openDB } from 'idb'
-import { deviceKey } from './device-key.js'
+import { seal, unseal } from './device-key.js'
+import type { Sealed } from './device-key.js'
 import type { IDBPDatabase } from 'idb'
 
 const DB_NAME = 'cairn/backups/v1'
@@ -24,7 +25,7 @@ export interface RepoRecord {
   createdAt: number
   lastUsedAt: number
   /** The password, encrypted with the device key ("Remember on this device"). */
-  password?: { iv: Uint8Array, data: Uint8Array } | undefined
+  password?: Sealed | undefined
 }
 
 /** What a backup made on this device reported (restic snapshot files carry no statistics). */
@@ -69,10 +70,7 @@ export async function openBackupStore (): Promise<BackupStore> {
     async rememberPassword (id, password) {
       const rec = await store.get(id)
       if (rec === undefined) return
-      const key = await deviceKey(PASSWORD_KEY_PURPOSE)
-      const iv = crypto.getRandomValues(new Uint8Array(12))
-      const data = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(id) }, key, new TextEncoder().encode(password)))
-      await db.put('repos', { ...rec, password: { iv, data } })
+      await db.put('repos', { ...rec, password: await seal(PASSWORD_KEY_PURPOSE, password, id) })
     },
     async forgetPassword (id) {
       const rec = await store.get(id)
@@ -84,9 +82,7 @@ export async function openBackupStore (): Promise<BackupStore> {
       const rec = await store.get(id)
       if (rec?.password === undefined) return undefined
       try {
-        const key = await deviceKey(PASSWORD_KEY_PURPOSE)
-        const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: rec.password.iv as Uint8Array<ArrayBuffer>, additionalData: new TextEncoder().encode(id) }, key, rec.password.data as Uint8Array<ArrayBuffer>)
-        return new TextDecoder().decode(plain)
+        return await unseal(PASSWORD_KEY_PURPOSE, rec.password, id)
       } catch {
         return undefined
       }

@@ -2,6 +2,10 @@
  * Save a stream as a download. Large files go through the File System Access API where the
  * browser has it (written as they stream, so memory stays flat); otherwise the bytes are collected
  * into a Blob and handed to the browser's download manager.
+ *
+ * That Blob is always typed `application/octet-stream`, whatever the file is: a `blob:` URL is
+ * same-origin with the app, and one typed `image/svg+xml` or `text/html` would run the file's
+ * scripts as the app if the URL were ever opened in a tab. Octet-stream is only ever saved.
  */
 import { downloadName } from '../core/names.js'
 
@@ -10,8 +14,10 @@ export interface SaveOptions {
   /** Size hint: above `streamAbove` bytes the save picker is used when available. */
   size?: number
   streamAbove?: number
-  mimeType?: string
 }
+
+/** The only type a download's Blob gets (see above). */
+export const DOWNLOAD_TYPE = 'application/octet-stream'
 
 const DEFAULT_STREAM_ABOVE = 256 * 1024 * 1024
 
@@ -29,7 +35,7 @@ export async function saveStream (rawName: string, source: AsyncIterable<Uint8Ar
     options.signal?.throwIfAborted()
     parts.push(chunk as Uint8Array<ArrayBuffer>)
   }
-  const url = URL.createObjectURL(new Blob(parts, { type: options.mimeType ?? 'application/octet-stream' }))
+  const url = URL.createObjectURL(new Blob(parts, { type: DOWNLOAD_TYPE }))
   try {
     const a = document.createElement('a')
     a.href = url
@@ -41,6 +47,11 @@ export async function saveStream (rawName: string, source: AsyncIterable<Uint8Ar
   } finally {
     setTimeout(() => { URL.revokeObjectURL(url) }, 60_000)
   }
+}
+
+/** Save bytes already in memory as a download (through saveStream, so typed as above). */
+export async function saveBytes (name: string, bytes: Uint8Array): Promise<void> {
+  await saveStream(name, (async function * () { yield bytes })(), { size: bytes.byteLength })
 }
 
 /** Write a stream into a file handle piece by piece; on failure the file is left as it was. */

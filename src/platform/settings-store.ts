@@ -1,11 +1,14 @@
 /**
  * Settings persisted in IndexedDB (`cairn/settings/v1`). Two profiles exist: `public` (defaults for
  * real use) and `local` (the local network from `npm start` and the tests, discovered at
- * `./cairn-local.json`). The active profile and any edits survive reloads.
+ * `./cairn-local.json`). The active profile and any edits survive reloads. Pinning-service tokens
+ * are stored sealed under the device key (settings-secrets.ts), never in plain text.
  */
 import { MAX_JSON_BYTES, readJson } from '../core/http-body.js'
 import { openDB } from 'idb'
 import type { IDBPDatabase } from 'idb'
+import type { SettingsRecord, Unreadable } from './settings-secrets.js'
+import { openSettings, sealSettings } from './settings-secrets.js'
 import { LOCAL_PINNING_SERVICE_NAME, PUBLIC_SETTINGS, localPinningService, localSettings } from '../core/settings.js'
 import type { LocalNetworkInfo, NetworkSettings, SettingsProfileName } from '../core/settings.js'
 
@@ -52,9 +55,19 @@ export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: Sett
     openDB(DB_NAME, 1, { upgrade (d) { d.createObjectStore(STORE) } }),
     fetchLocalInfo(localInfoUrl)
   ])
+  // Ciphertexts of tokens this device cannot open: kept as they are until the user replaces them.
+  let unreadable: Unreadable = new Map()
   return {
     async load () {
-      const stored = await db.get(STORE, 'current') as StoredSettings | undefined
+      const record = await db.get(STORE, 'current') as SettingsRecord | undefined
+      let stored: StoredSettings | undefined
+      if (record !== undefined) {
+        const opened = await openSettings(record)
+        stored = opened.settings
+        unreadable = opened.unreadable
+        // A record from before tokens were sealed: rewrite it sealed, as it was read.
+        if (opened.plaintext) await db.put(STORE, await sealSettings(stored, unreadable), 'current')
+      }
       const result: StoredSettings = stored ?? {
         profile: localInfo !== undefined ? 'local' : 'public',
         profiles: { public: structuredClone(PUBLIC_SETTINGS), local: localInfo !== undefined ? localSettings(localInfo) : structuredClone(PUBLIC_SETTINGS) }
@@ -84,7 +97,7 @@ export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: Sett
       return result
     },
     async save (settings) {
-      await db.put(STORE, settings, 'current')
+      await db.put(STORE, await sealSettings(settings, unreadable), 'current')
     },
     close () { db.close() }
   }

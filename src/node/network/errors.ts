@@ -19,3 +19,8 @@ export class UnsupportedRecordError extends CairnError {
 export class RecordRefusedError extends CairnError {
   static override readonly code = 'ERR_RECORD_REFUSED'
 }
+
+/** An origin given for the CORS allow-list is not `http(s)://host[:port]`. */
+export class InvalidOriginError extends CairnError {
+  static override readonly code = 'ERR_INVALID_ORIGIN'
+}

@@ -2,6 +2,9 @@
  * The local network's HTTP server (fastify): the Routing V1 API from
  * `@helia/delegated-routing-v1-http-api-server`, a trustless gateway for raw blocks, and
  * `/cairn-local.json` so a page in the "local" profile can find everything else.
+ *
+ * CORS (cors.ts): the gateway and routing answer any origin; `/cairn-local.json` (it holds the
+ * pinning token) and the pinning API answer only the origins in `allowedOrigins`.
  */
 import { Readable } from 'node:stream'
 import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
@@ -10,7 +13,8 @@ import { peerIdFromCID } from '@libp2p/peer-id'
 import fastify from 'fastify'
 import { CID } from 'multiformats/cid'
 import { readBlock } from './car.js'
-import { registerPinningApi } from './pinning-api.js'
+import { OriginAllowList, registerCors } from './cors.js'
+import { PINNING_API_PREFIX, registerPinningApi } from './pinning-api.js'
 import type { PinningApiInit } from './pinning-api.js'
 import type { Routing } from '@helia/interface'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
@@ -24,8 +28,8 @@ export interface LocalNetworkInfo {
   routingUrl: string
   gatewayUrl: string
   /**
-   * The IPFS Pinning Service API on this server (`<httpUrl>/pinning`), and its bearer token. The
-   * token is a development token: anyone who can read this file has it.
+   * The IPFS Pinning Service API on this server (`<httpUrl>/pinning`), and its bearer token. Only
+   * the app's own origins (and clients that send no Origin, such as the CLI) can read this file.
    */
   pinningService: { endpoint: string, token: string }
 }
@@ -53,11 +57,15 @@ export interface LocalHttpServerInit {
   exportCar?: (cid: CID, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>
   /** The Pinning Service API under `/pinning`. Without it, there is none. */
   pinning?: PinningApiInit
+  /**
+   * Page origins that may read `/cairn-local.json` and use the pinning API from a browser (the
+   * app's own). Others are refused. Default: none.
+   */
+  allowedOrigins?: OriginAllowList
 }
 
 const RAW = 'application/vnd.ipld.raw'
 const CAR = 'application/vnd.ipld.car'
-const ALLOWED_METHODS = 'GET, HEAD, PUT, POST, DELETE, OPTIONS'
 
 /**
  * `@helia/delegated-routing-v1-http-api-server` 5.x was written against `@helia/interface` 6,
@@ -90,26 +98,6 @@ function routingForServer ({ routing, records = routing, blockstore, pull }: Pic
       }
     }
   }
-}
-
-/** CORS for every response, and preflights answered here (the server package only allows GET). */
-function addCors (app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('Access-Control-Allow-Origin', '*')
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-      const requested = request.headers['access-control-request-headers']
-      void reply
-        .header('Access-Control-Allow-Methods', ALLOWED_METHODS)
-        .header('Access-Control-Allow-Headers', typeof requested === 'string' && requested !== '' ? requested : 'Content-Type, Accept')
-        .header('Access-Control-Max-Age', '600')
-        .header('Vary', 'Access-Control-Request-Headers')
-      if (request.headers['access-control-request-private-network'] === 'true') {
-        void reply.header('Access-Control-Allow-Private-Network', 'true')
-      }
-      return reply.code(204).send()
-    }
-    void reply.header('Access-Control-Expose-Headers', 'Content-Length, Content-Type, ETag, X-Ipfs-Path, X-Ipfs-Roots')
-  })
 }
 
 /** IPNS PUT failures are the client's fault (bad record); report them as 400 with the reason. */
@@ -183,18 +171,24 @@ function addGateway (app: FastifyInstance, { blockstore, exportCar }: Pick<Local
   })
 }
 
+/** Paths that reveal or use the pinning token. */
+function isPrivatePath (path: string): boolean {
+  return path === '/cairn-local.json' || path === PINNING_API_PREFIX || path.startsWith(`${PINNING_API_PREFIX}/`)
+}
+
 /** Builds the app and listens on `host:port`. The caller owns `close()`. */
 export async function startHttpServer (init: LocalHttpServerInit, listen: { host: string, port: number }): Promise<FastifyInstance> {
   const app = fastify({ logger: false, forceCloseConnections: true })
-  addCors(app)
+  registerCors(app, init.allowedOrigins ?? new OriginAllowList(), isPrivatePath)
   addErrorHandler(app)
   app.get('/cairn-local.json', async (_request, reply) => {
     return reply.header('Cache-Control', 'no-store').send(init.info())
   })
   addGateway(app, init)
   if (init.pinning !== undefined) await registerPinningApi(app, init.pinning)
-  // The package registers its routes, its own CORS plugin (GET only: our hook answers preflights
-  // first), the IPNS record body parser, and then listens.
+  // The package registers its routes, its own CORS plugin (any origin, GET only: our hooks answer
+  // preflights first and have the last word on every response's CORS headers), the IPNS record
+  // body parser, and then listens.
   await createDelegatedRoutingV1HttpApiServer(
     { routing: routingForServer(init) } as unknown as Parameters<typeof createDelegatedRoutingV1HttpApiServer>[0],
     { fastify: app, listen }

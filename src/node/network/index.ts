@@ -27,6 +27,7 @@ import { emit } from '../../core/options.js'
 import { exportCar } from './car.js'
 import { NetworkStartError, RecordRefusedError } from './errors.js'
 import { startHttpServer } from './http-server.js'
+import { OriginAllowList } from './cors.js'
 import { serveRecords } from '../../ipfs/ipns/libp2p.js'
 import { servePinRequests } from '../../ipfs/push/peer-pin.js'
 import { LocalRouter, REFUSED } from './local-router.js'
@@ -49,7 +50,8 @@ export { LocalRouter } from './local-router.js'
 export { PinJobs } from './pin-jobs.js'
 export type { PinJob, PinJobRequest, PinJobState } from './pin-jobs.js'
 export { DEFAULT_MAX_CAR_BYTES, PINNING_API_PREFIX } from './pinning-api.js'
-export { KeyFileError, NetworkStartError, RecordRefusedError, UnsupportedRecordError } from './errors.js'
+export { OriginAllowList, appOrigins, normalizeOrigin } from './cors.js'
+export { InvalidOriginError, KeyFileError, NetworkStartError, RecordRefusedError, UnsupportedRecordError } from './errors.js'
 export type { LocalNetworkInfo } from './http-server.js'
 
 export type LocalNetworkServices = {
@@ -99,9 +101,15 @@ export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents
   acceptPinRequests?: boolean
   /**
    * Bearer token of the Pinning Service API at `<httpUrl>/pinning`. Default: a random one per
-   * start. It is published in cairn-local.json, so it is a development token, not a secret.
+   * start. It is published in cairn-local.json, which only `allowedOrigins` can read from a page.
    */
   pinningToken?: string
+  /**
+   * Origins of the app's pages (`http://127.0.0.1:8080`): only these may read cairn-local.json
+   * (the pinning token) and use the pinning API from a browser. More can be added once known with
+   * `allowOrigin`. Default: none (the gateway and routing answer every origin regardless).
+   */
+  allowedOrigins?: string[]
   /** Largest CAR accepted per upload by the pinning service. Default 8 MiB. */
   maxCarBytes?: number
   /** A block no connected peer sends within this long fails a pin request. Default 60 s. */
@@ -126,6 +134,8 @@ export interface LocalNetwork {
   pins: PinJobs
   /** The Pinning Service API endpoint (`<httpUrl>/pinning`) and its bearer token. */
   pinningService: { endpoint: string, token: string }
+  /** Lets pages from `origin` read cairn-local.json and use the pinning API; returns it normalised. */
+  allowOrigin: (origin: string) => string
   /** Turns answering pin-protocol requests on or off (declined with a reason when off). */
   setAcceptPinRequests: (accept: boolean) => void
   /** Closes the HTTP server, then Helia and libp2p. Safe to call twice. */
@@ -194,6 +204,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
   checkPort('wsPort', wsPort)
   checkPort('httpPort', httpPort)
   checkAborted(options.signal)
+  const allowedOrigins = new OriginAllowList(options.allowedOrigins ?? [])
 
   const privateKey = options.privateKey ?? (options.keyFile !== undefined ? await loadOrCreateKeyFile(options.keyFile) : undefined)
   const blockstore = options.blockstore ?? new MemoryBlockstore()
@@ -272,6 +283,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
         records: router,
         blockstore,
         exportCar: (cid, opts) => exportCar(cid, { blockstore, getCodec: helia.getCodec, signal: opts.signal }),
+        allowedOrigins,
         ...(options.pullOnLookup !== false ? { pull: puller(helia, router, options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS) } : {}),
         pinning: {
           jobs: pins,
@@ -308,6 +320,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
       router,
       pins,
       pinningService,
+      allowOrigin: (origin) => allowedOrigins.add(origin),
       setAcceptPinRequests: (accept) => { acceptPins = accept },
       stop
     }

@@ -14,7 +14,7 @@
  *   POST   /pinning/car                a CARv1 of at most maxBytes: every block verified and stored
  *
  * Every request needs `Authorization: Bearer <token>`; errors are `{ error: { reason, details } }`.
- * CORS (any origin, preflights included) comes from the server's shared hook.
+ * CORS comes from the server's hooks (cors.ts): only the app's own origins may call it from a page.
  */
 import { timingSafeEqual } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'

@@ -14,10 +14,11 @@
  * After a write session (a lock removed, or `idleMs` with no request after a write) it calls
  * `onSession` (the IPFS server flushes and republishes there).
  *
- * CORS: a page on another origin may use the server when `corsOrigins` allows its origin (by
- * default any loopback origin: `http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`).
- * Preflights are answered, `Authorization` (HTTP Basic from `rest:http://user:pass@…`) is allowed,
- * and `Content-Length`/`Content-Range` are exposed so the page can stat and read ranges.
+ * CORS: a page on another origin may use the server only when its origin is in `corsOrigins`
+ * (none by default: any page on the machine could otherwise read and overwrite the repository).
+ * For those, preflights are answered, `Authorization` (HTTP Basic from `rest:http://user:pass@…`)
+ * is allowed, and `Content-Length`/`Content-Range` are exposed so the page can stat and read
+ * ranges. Every other origin's preflight is refused, and its requests get no CORS grant.
  */
 import { createServer } from 'node:http'
 import { InvalidInputError, isAbortError } from '../../core/errors.js'
@@ -41,35 +42,30 @@ export interface RestServerOptions {
   maxUploadBytes?: number | undefined
   onError?: ((err: Error) => void) | undefined
   /**
-   * Page origins allowed to call the server from a browser: `'loopback'` (default: any
-   * `http://127.0.0.1`, `localhost` or `[::1]` port), `'*'` (any origin), a list of exact origins
-   * (`http://host:port`), or `false` (none: same-origin only).
+   * Exact page origins (`http://host:port`) allowed to call the server from a browser (the app's).
+   * Default: none. `cairn serve restic --allow-origin` fills it.
    */
-  corsOrigins?: 'loopback' | '*' | string[] | false | undefined
+  corsOrigins?: readonly string[] | undefined
 }
 
 const CORS_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS'
 const CORS_HEADERS = 'Authorization, Content-Type, Accept, Range'
 const CORS_EXPOSE = 'Content-Length, Content-Range, Content-Type, Accept-Ranges'
-const LOOPBACK_ORIGIN = /^https?:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d{1,5})?$/
 
 /** The value for Access-Control-Allow-Origin, or undefined when the origin is not allowed. */
-function allowedOrigin (origin: string | undefined, allow: RestServerOptions['corsOrigins']): string | undefined {
-  if (origin === undefined || allow === false) return undefined
-  if (allow === '*') return '*'
-  if (Array.isArray(allow)) return allow.includes(origin) ? origin : undefined
-  return LOOPBACK_ORIGIN.test(origin) ? origin : undefined
+function allowedOrigin (origin: string | undefined, allow: readonly string[]): string | undefined {
+  return origin !== undefined && allow.includes(origin) ? origin : undefined
 }
 
 /** Adds CORS headers; answers a preflight and returns true when it was one. */
-function cors (req: IncomingMessage, res: ServerResponse, allow: RestServerOptions['corsOrigins']): boolean {
+function cors (req: IncomingMessage, res: ServerResponse, allow: readonly string[]): boolean {
   const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
   const allowed = allowedOrigin(origin, allow)
   const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined
-  if (allow !== '*') res.setHeader('Vary', 'Origin')
+  res.setHeader('Vary', 'Origin')
   if (allowed === undefined) {
     if (preflight) {
-      res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`origin ${origin ?? '(none)'} may not use this server; start it with a CORS origin list that includes it\n`)
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`Pages from ${origin ?? '(no origin)'} may not use this server: start it with --allow-origin ${origin ?? '<the page\'s origin>'} (cairn serve restic) to let that page in.\n`)
       return true
     }
     return false
@@ -228,7 +224,7 @@ export async function startRestServer (backend: Backend, options: RestServerOpti
   }
 
   const server = createServer((req, res) => {
-    if (cors(req, res, options.corsOrigins ?? 'loopback')) return
+    if (cors(req, res, options.corsOrigins ?? [])) return
     inFlight++
     if (timer !== undefined) { clearTimeout(timer); timer = undefined }
     handle(req, res).catch((err: unknown) => {

@@ -1,30 +1,23 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorBox } from './error-box.js'
+import { previewKind, sandboxedContentUrl } from '../../app/app.js'
 import type { App, BrowseEntry } from '../../app/app.js'
 
 const TEXT_LIMIT = 64 * 1024
 const MEDIA_LIMIT = 64 * 1024 * 1024
-
-const MEDIA: Record<string, string> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', svg: 'image/svg+xml',
-  mp3: 'audio/mpeg', ogg: 'audio/ogg', wav: 'audio/wav', flac: 'audio/flac', m4a: 'audio/mp4',
-  mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime'
-}
-
-function kindOf (name: string): { kind: 'image' | 'audio' | 'video' | 'text', mime: string } {
-  const ext = name.split('.').pop()?.toLowerCase() ?? ''
-  const mime = MEDIA[ext]
-  if (mime === undefined) return { kind: 'text', mime: 'text/plain' }
-  return { kind: mime.split('/')[0] as 'image' | 'audio' | 'video', mime }
-}
+const SVG_LIMIT = 8 * 1024 * 1024
 
 /**
- * Preview a file. Text is shown as text (never as HTML), up to 64 KiB. Images, audio and video
- * play from the service worker's /ipfs/ route when it is active (range reads, so video can seek),
- * otherwise from a Blob for files up to 64 MiB. SVG is shown as an <img>, where scripts never run.
+ * Preview a file without ever letting it run as the app (see app/content-kind.ts). Text, and
+ * anything that is not a known-passive type (HTML, XML, PDF, …), is shown as text (never as
+ * markup), up to 64 KiB. Raster images, audio and video play from the service worker's sandboxed
+ * /ipfs/ route when it controls the page (range reads, so video can seek), otherwise from a Blob
+ * of their passive type for files up to 64 MiB. SVG is an <img> (where scripts never run) of the
+ * worker's sandboxed URL, or else of a `data:` URL, whose origin is opaque even opened in a tab:
+ * never a same-origin `blob:` URL.
  */
 export function Preview ({ app, entry }: { app: App, entry: BrowseEntry }) {
-  const { kind, mime } = kindOf(entry.name)
+  const { kind, mime } = previewKind(entry.name)
   const [text, setText] = useState<{ text: string, truncated: boolean, binary: boolean } | undefined>(undefined)
   const [url, setUrl] = useState<string | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)
@@ -35,11 +28,14 @@ export function Preview ({ app, entry }: { app: App, entry: BrowseEntry }) {
     setText(undefined); setUrl(undefined); setError(undefined)
     void (async () => {
       try {
+        const sandboxed = sandboxedContentUrl(`/ipfs/${entry.cid}`, `?filename=${encodeURIComponent(entry.name)}`)
         if (kind === 'text') {
           const t = await app.files.readText(entry.cid, TEXT_LIMIT, { signal: c.signal })
           setText({ ...t, binary: t.text.slice(0, 1024).includes('\u0000') })
-        } else if (navigator.serviceWorker?.controller != null) {
-          setUrl(new URL(`./ipfs/${entry.cid}?filename=${encodeURIComponent(entry.name)}`, location.href).toString())
+        } else if (sandboxed !== undefined) {
+          setUrl(sandboxed)
+        } else if (kind === 'svg') {
+          setUrl(await app.files.svgDataUrl(entry.cid, SVG_LIMIT, { signal: c.signal }))
         } else if (entry.size <= MEDIA_LIMIT) {
           revoke = await app.files.objectUrl(entry.cid, mime, { signal: c.signal })
           setUrl(revoke)
@@ -59,7 +55,7 @@ export function Preview ({ app, entry }: { app: App, entry: BrowseEntry }) {
       {text !== undefined && (text.binary
         ? <p class="muted">Binary file: download it to open it.</p>
         : <><pre data-testid="preview-text">{text.text}</pre>{text.truncated && <p class="muted">Showing the first 64 KiB.</p>}</>)}
-      {url !== undefined && kind === 'image' && <img src={url} alt={entry.name} />}
+      {url !== undefined && (kind === 'image' || kind === 'svg') && <img src={url} alt={entry.name} />}
       {url !== undefined && kind === 'audio' && <audio src={url} controls />}
       {url !== undefined && kind === 'video' && <video src={url} controls />}
     </div>

@@ -1,16 +1,14 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
-import { copyText } from '../../app/app.js'
+import { copyText, sandboxedContentUrl, saveBytes } from '../../app/app.js'
 import type { App, InspectOutcome, PublishOutcome, ResolveOutcome } from '../../app/app.js'
 
-function download (name: string, bytes: Uint8Array, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  a.click()
-  setTimeout(() => { URL.revokeObjectURL(url) }, 30_000)
+/** A link to the content, only where the service worker serves it sandboxed (see sandboxedContentUrl). */
+function OpenLink ({ path }: { path: string }) {
+  const url = sandboxedContentUrl(path)
+  if (url === undefined) return null
+  return <> <a href={url} target="_blank" rel="noopener noreferrer">Open</a></>
 }
 
 function when (ms: number | undefined): string {
@@ -41,8 +39,8 @@ export function NamesView ({ app }: { app: App }) {
               <td>{r.expiresAt !== undefined ? <span class={r.expiresSoon ? 'warning' : ''} data-testid={r.expiresSoon ? 'expires-soon' : undefined}>{when(r.expiresAt)}{r.expiresSoon ? ' (expires soon: republish)' : ''}</span> : '–'}</td>
               <td class="row wrap">
                 <button type="button" class="secondary" onClick={() => { void copyText(`/ipns/${r.k51}`) }}>Copy</button>
-                <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { download(`${r.keyName}.key`, await app.names.exportKey(r.keyName), 'application/octet-stream') }) }}>Export key</button>
-                {r.value !== undefined && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { download(`${r.k51}.ipns-record`, await app.names.exportRecord(r.k51), 'application/vnd.ipfs.ipns-record') }) }}>Export record</button>}
+                <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { await saveBytes(`${r.keyName}.key`, await app.names.exportKey(r.keyName)) }) }}>Export key</button>
+                {r.value !== undefined && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { await saveBytes(`${r.k51}.ipns-record`, await app.names.exportRecord(r.k51)) }) }}>Export record</button>}
                 <button type="button" class="secondary" onClick={() => { const to = prompt(`Rename key "${r.keyName}" to:`, r.keyName); if (to !== null && to !== r.keyName) void rowAction.run(async () => app.names.rename(r.keyName, to.trim())) }}>Rename</button>
                 <button type="button" class="secondary" onClick={() => { if (confirm(`Delete key "${r.keyName}"? Without an exported copy, the name ${r.k51} can never be updated again.`)) void rowAction.run(async () => app.names.remove(r.keyName)) }}>Delete</button>
               </td>
@@ -126,7 +124,7 @@ function ResolveForm ({ app }: { app: App }) {
       <ErrorBox message={res.error} onClose={res.clear} />
       {result !== undefined && (
         <dl class="facts" data-testid="resolve-result">
-          <dt>Value</dt><dd><code data-testid="resolved-value">{result.value}</code>{result.value.startsWith('/ipfs/') && <> <a href={`.${result.value}`} target="_blank" rel="noopener noreferrer">Open</a></>}</dd>
+          <dt>Value</dt><dd><code data-testid="resolved-value">{result.value}</code>{result.value.startsWith('/ipfs/') && <OpenLink path={result.value} />}</dd>
           <dt>Sequence</dt><dd>{result.sequence ?? '–'}</dd>
           <dt>Valid until</dt><dd>{result.validity ?? '–'}</dd>
           <dt>TTL</dt><dd>{result.ttlMs !== undefined ? `${Math.round(result.ttlMs / 1000)} s` : '–'}</dd>

@@ -21,7 +21,7 @@ const IPNS_RECORD = 'application/vnd.ipfs.ipns-record'
 let net: LocalNetwork
 
 beforeAll(async () => {
-  net = await startLocalNetwork()
+  net = await startLocalNetwork({ allowedOrigins: [ORIGIN] })
 })
 
 afterAll(async () => {
@@ -43,10 +43,10 @@ async function putRecord (name: string, body: Uint8Array): Promise<Response> {
 }
 
 describe('cairn-local.json', () => {
-  it('describes the peer, its relay addresses and the URLs, with CORS *', async () => {
+  it('describes the peer, its relay addresses and the URLs, to the app\'s origin', async () => {
     const res = await fetch(`${net.httpUrl}/cairn-local.json`, { headers: { origin: ORIGIN } })
     expect(res.status).toBe(200)
-    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN)
     const body = await res.json() as Record<string, unknown>
     expect(body).toEqual({
       peerId: net.peerId.toString(),

@@ -29,7 +29,7 @@ let service: PinningServiceClient
 const peers: TestPeer[] = []
 
 beforeAll(async () => {
-  net = await startLocalNetwork({ pinBlockTimeoutMs: 2000, maxCarBytes: MAX_CAR })
+  net = await startLocalNetwork({ pinBlockTimeoutMs: 2000, maxCarBytes: MAX_CAR, allowedOrigins: [ORIGIN] })
   connected = await createTestPeer()
   peers.push(connected)
   await connected.libp2p.dial(multiaddr(net.relayAddrs[0] ?? ''), { signal: AbortSignal.timeout(10_000) })
@@ -178,12 +178,12 @@ describe('the Pinning Service API over HTTP', () => {
       headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
     })
     expect(res.status).toBe(204)
-    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN)
     expect(res.headers.get('access-control-allow-methods')?.split(/,\s*/)).toEqual(expect.arrayContaining(['POST', 'DELETE', 'GET']))
     expect(res.headers.get('access-control-allow-headers')).toMatch(/authorization/i)
     const get = await fetch(`${net.pinningService.endpoint}/pins`, { headers: auth() })
     expect(get.status).toBe(200)
-    expect(get.headers.get('access-control-allow-origin')).toBe('*')
+    expect(get.headers.get('access-control-allow-origin')).toBe(ORIGIN)
   })
 
   it('gives errors in the API format', async () => {

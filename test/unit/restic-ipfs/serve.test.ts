@@ -191,7 +191,7 @@ describe.skipIf(SKIP)('cairn serve restic with real restic', () => {
     // The command once as a subprocess, on the same home (the blocks are on disk there), read-only
     // by root CID and without the key passphrase (nothing is published).
     const child = spawn(process.execPath, ['bin/cairn.mjs', 'serve', 'restic', '--repo', `ipfs://${last?.root ?? ''}`, '--routing', net.routingUrl,
-      '--peer', net.relayAddrs[0] ?? '', '--listen', '127.0.0.1:0', '--json'], {
+      '--peer', net.relayAddrs[0] ?? '', '--listen', '127.0.0.1:0', '--allow-origin', 'http://127.0.0.1:5173/', '--json'], {
       cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_HOME: home, CAIRN_KEY_PASSPHRASE: '' }
     })
     children.push(child)
@@ -206,9 +206,21 @@ describe.skipIf(SKIP)('cairn serve restic with real restic', () => {
     expect(sub.name).toBeNull()
     const snaps = JSON.parse((await resticAsync(['snapshots', '--json', '--no-lock'], { repo: `rest:${sub.url}` })).stdout) as Array<{ id: string }>
     expect(snaps.map(s => s.id.slice(0, 8))).toEqual([summary?.snapshot_id?.slice(0, 8)])
+    // --allow-origin lets that page in, and no other (loopback pages included).
+    const preflight = async (origin: string): Promise<Response> => await fetch(new URL('snapshots/', sub.url), { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } })
+    expect((await preflight('http://127.0.0.1:5173')).headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173')
+    expect((await preflight('http://127.0.0.1:5174')).status).toBe(403)
     child.kill('SIGTERM')
     expect(await exited, stderr).toBe(0)
   }, 240_000)
+
+  it('refuses an --allow-origin that is not an origin, saying how to write one', async () => {
+    const io: CommandIO & { stdout: string, stderr: string } = {
+      stdout: '', stderr: '', out: (t) => { io.stdout += t }, err: (t) => { io.stderr += t }, signal: AbortSignal.timeout(60_000), cwd: process.cwd(), env: { CAIRN_HOME: tempDir('serve-home4') }
+    }
+    expect(await main(['serve', 'restic', '--repo', 'ipfs://bafkqaaa', '--allow-origin', 'localhost:8080'], io)).toBe(1)
+    expect(io.stderr).toMatch(/"localhost:8080" is not an (http\(s\) )?origin: write it as http:\/\/host:port/)
+  })
 
   it('fails with advice when the name has no record and --init is not given', async () => {
     const keys = new KeyStore({ datastore: new MemoryDatastore(), protection: { passphrase: 'x' }, scryptLogN: 10 })

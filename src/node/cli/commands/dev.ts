@@ -5,7 +5,8 @@ import type { Command } from '../command.js'
 const usage = `Usage: cairn dev [--port 5173] [--ws-port 9090] [--http-port 9091]
 
 Runs the Vite dev server (hot reload) together with a local network peer. The page finds the
-local network at ./cairn-local.json, as with \`cairn start\`.
+local network at ./cairn-local.json, as with \`cairn start\`; only the dev server's origin may read
+the network's pinning token and use its pinning API from a page.
 `
 
 const command: Command = {
@@ -22,7 +23,7 @@ const command: Command = {
         'key-file': { type: 'string', default: '.cairn-network.key' }
       }
     })
-    const { startLocalNetwork } = await import('../../network/index.js')
+    const { appOrigins, startLocalNetwork } = await import('../../network/index.js')
     const { createServer } = await import('vite')
     const network = await startLocalNetwork({ wsPort: Number(values['ws-port']), httpPort: Number(values['http-port']), keyFile: values['key-file'] })
     const server = await createServer({
@@ -32,6 +33,10 @@ const command: Command = {
         configureServer (s) {
           s.middlewares.use((req, res, next) => {
             if (req.url?.split('?')[0]?.endsWith('/cairn-local.json') === true) {
+              // It holds the pinning token: same-origin only. (Vite's CORS middleware, which runs
+              // first, lets every loopback origin read what it serves.)
+              for (const h of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-private-network']) res.removeHeader(h)
+              res.setHeader('vary', 'Origin')
               res.setHeader('content-type', 'application/json')
               res.setHeader('cache-control', 'no-store')
               res.end(JSON.stringify(network.info))
@@ -43,6 +48,8 @@ const command: Command = {
       }]
     })
     await server.listen()
+    // Only the app's own pages may read the pinning token and use the pinning API.
+    for (const url of server.resolvedUrls?.local ?? []) for (const origin of appOrigins(url)) network.allowOrigin(origin)
     io.out(`Cairn dev server: ${server.resolvedUrls?.local[0] ?? ''}\nrelay: ${network.relayAddrs.join(' ')}\n`)
     await untilAborted(io.signal)
     await server.close()

@@ -4,7 +4,8 @@ import { InvalidInputError } from '../../../core/errors.js'
 import { untilAborted } from '../command.js'
 import type { Command } from '../command.js'
 
-const usage = `Usage: cairn network [--host 127.0.0.1] [--ws-port N] [--http-port N] [--key-file FILE] [--json]
+const usage = `Usage: cairn network [--host 127.0.0.1] [--ws-port N] [--http-port N] [--key-file FILE]
+                     [--allow-origin ORIGIN]... [--json]
 
 Runs a local network peer until Ctrl-C: a WebSockets circuit relay, a bitswap peer, a delegated
 routing (Routing V1) server that stores IPNS records and lists providers, a trustless gateway
@@ -16,6 +17,12 @@ each other through it, with no internet.
   --http-port N     routing/gateway HTTP port (default: 0, a free port)
   --key-file FILE   keep the peer identity in FILE (created if missing), so the peer ID and relay
                     address survive restarts (default: a new identity each run)
+  --allow-origin ORIGIN
+                    a page origin of the app, e.g. http://127.0.0.1:8080 (repeatable). Only these
+                    pages may read /cairn-local.json (it holds the pinning token) and use the
+                    pinning API at /pinning; pages from any other origin are refused. The gateway
+                    and routing answer every origin. (\`cairn start\` and \`cairn dev\` allow
+                    the app's own origin by themselves.)
   --json            print one JSON line {peerId, relayAddrs, routingUrl, gatewayUrl} once ready,
                     and nothing else on standard output
 `
@@ -40,14 +47,17 @@ const command: Command = {
         'ws-port': { type: 'string', default: '0' },
         'http-port': { type: 'string', default: '0' },
         'key-file': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true, default: [] },
         json: { type: 'boolean', default: false }
       }
     })
     const wsPort = port('ws-port', values['ws-port'])
     const httpPort = port('http-port', values['http-port'])
     const json = values.json
-    const { startLocalNetwork } = await import('../../network/index.js')
+    const { normalizeOrigin, startLocalNetwork } = await import('../../network/index.js')
+    const allowedOrigins = values['allow-origin'].map(normalizeOrigin)
     const network = await startLocalNetwork({
+      allowedOrigins,
       host: values.host,
       wsPort,
       httpPort,
@@ -72,6 +82,7 @@ const command: Command = {
           `  routing      ${network.routingUrl}`,
           `  gateway      ${network.gatewayUrl}/ipfs/<cid>?format=raw`,
           `  discovery    ${network.httpUrl}/cairn-local.json`,
+          `  pages        ${allowedOrigins.length > 0 ? allowedOrigins.join(' ') : 'none may read the pinning token (add --allow-origin <app origin>)'}`,
           '',
           'Press Ctrl-C to stop.',
           ''

@@ -5,7 +5,7 @@ import type { Command, CommandIO } from '../command.js'
 
 const usage = `Usage: cairn serve restic --repo ipns://<name>|ipfs://<cid> --routing URL --peer MULTIADDR
                           [--listen 127.0.0.1:8000] [--key NAME] [--pass-file FILE] [--idle MS]
-                          [--init] [--json]
+                          [--init] [--allow-origin ORIGIN]... [--json]
 
 Serves a restic repository stored on IPFS over restic's REST protocol, so that real restic can use
 it:  restic -r rest:http://127.0.0.1:8000/ snapshots
@@ -19,6 +19,10 @@ it:  restic -r rest:http://127.0.0.1:8000/ snapshots
   --pass-file FILE  passphrase of the IPNS key store (else $CAIRN_KEY_PASSPHRASE)
   --idle MS         end a write session after MS without requests (default 5000)
   --init            the name has no record yet (a new repository): start empty, for "restic init"
+  --allow-origin ORIGIN
+                    let pages from ORIGIN (e.g. the app at http://127.0.0.1:8080) use the server
+                    from a browser, to push a backup to it (repeatable). Without it no page can:
+                    restic and other programs are not pages and need no flag.
   --json            print one JSON line {url, repo, root, name, peerId} once serving, then one JSON line
                     {root, published} per write session
 
@@ -45,6 +49,7 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
       listen: { type: 'string', default: '127.0.0.1:8000' },
       idle: { type: 'string', default: '5000' },
       init: { type: 'boolean', default: false },
+      'allow-origin': { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false }
     }
   })
@@ -52,6 +57,8 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
   const idleMs = Number(values.idle)
   if (!Number.isInteger(idleMs) || idleMs < 0) throw new InvalidInputError(`--idle must be a whole number of milliseconds; got "${values.idle}".`)
   const { host, port } = listenAddr(values.listen)
+  const { normalizeOrigin } = await import('../../network/cors.js')
+  const corsOrigins = values['allow-origin'].map(normalizeOrigin)
   const { openIpfsRepoBackend, startRestServer } = await import('../../restic-ipfs/index.js')
   const repo = await openIpfsRepoBackend(values.repo, await ipfsRepoOptions(values, io, { createIfMissing: values.init }))
   const json = values.json
@@ -65,6 +72,7 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
       host,
       port,
       idleMs,
+      corsOrigins,
       onError: (err) => { io.err(`cairn serve restic: ${err.message}\n`) },
       onSession: async () => {
         if (repo.publishName !== undefined) {

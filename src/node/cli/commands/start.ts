@@ -13,7 +13,8 @@ const usage = `Usage: cairn start [--dist dist] [--host 127.0.0.1] [--port 8080]
 
 Serves the built app (dist/) together with a local network peer (relay, bitswap, delegated
 routing, trustless gateway), so that two tabs find each other with no internet. The page finds
-the local network at ./cairn-local.json and uses the "local" settings profile.
+the local network at ./cairn-local.json and uses the "local" settings profile. Only the app's
+own origin may read the network's pinning token and use its pinning API from a page.
 
   --dist DIR        built app folder (default: dist; build it with \`npm run build\`)
   --host HOST       interface for every server (default: 127.0.0.1)
@@ -45,7 +46,7 @@ const command: Command = {
     if (!existsSync(resolve(dist, 'index.html'))) {
       throw new AppNotBuiltError(`No built app in ${dist}. Run \`npm run build\` first (or use \`npm start\`, which builds).`)
     }
-    const { startLocalNetwork } = await import('../../network/index.js')
+    const { appOrigins, startLocalNetwork } = await import('../../network/index.js')
     const { startStaticServer } = await import('../../serve/static-server.js')
     const network = await startLocalNetwork({
       host: values.host,
@@ -54,6 +55,8 @@ const command: Command = {
       keyFile: resolve(io.cwd, values['key-file'])
     })
     const site = await startStaticServer({ root: dist, host: values.host, port: Number(values.port), basePath: values.base, localInfo: network.info })
+    // Only the app's own pages may read the pinning token and use the pinning API.
+    for (const origin of appOrigins(site.url)) network.allowOrigin(origin)
     io.out([
       `Cairn is running at ${site.url}`,
       '',
