@@ -250,7 +250,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       const { browse, CID } = await mods()
       const parts: Uint8Array[] = []
       let size = 0
-      for await (const c of browse.read(helia(), CID.parse(cid), { length: maxBytes + 1, signal: options.signal ?? AbortSignal.timeout(120_000) })) {
+      for await (const c of browse.read(await content(), CID.parse(cid), { length: maxBytes + 1, signal: options.signal ?? AbortSignal.timeout(120_000) })) {
         parts.push(c); size += c.byteLength
         if (size > maxBytes) throw new PreviewTooLargeError(`This SVG is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, too large to preview. Download it instead.`)
       }
