@@ -35,10 +35,20 @@ async function useOnly (page: Page, addrs: string[]): Promise<void> {
 async function waitForReservation (page: Page, relayId: string, timeout: number): Promise<void> {
   await page.waitForFunction((id) => {
     return globalThis.cairn!.node.state.get().addresses.some(a => a.includes(`/p2p/${id}/p2p-circuit`))
-  }, relayId, { timeout, polling: 250 })
+  }, relayId, { timeout, polling: 250 }).catch(async (err: unknown) => {
+    const state = await page.evaluate(() => globalThis.cairn!.node.state.get())
+    throw new Error(`no relay slot on ${relayId} within ${timeout} ms; addresses: ${state.addresses.join(' ')}; connections: ${state.connections.map(c => c.remoteAddr).join(' ')}`, { cause: err })
+  })
 }
 
-test('a relay that restarts with the same key is dialled again and a relay slot reserved again, without user action', async ({ guarded }) => {
+/** Waits until the page is (or is no longer) connected to `peerId`. */
+async function waitForConnection (page: Page, peerId: string, connected: boolean, timeout: number): Promise<void> {
+  await page.waitForFunction(([id, want]) => {
+    return globalThis.cairn!.node.state.get().connections.some(c => c.peerId === id) === want
+  }, [peerId, connected] as const, { timeout, polling: 250 })
+}
+
+test('a relay that restarts with the same key is dialled again without user action', async ({ guarded }) => {
   const privateKey = await generateKeyPair('Ed25519')
   const wsPort = await freePort()
   let relay = await startLocalNetwork({ privateKey, wsPort })
@@ -46,21 +56,22 @@ test('a relay that restarts with the same key is dialled again and a relay slot 
   try {
     const page = await openApp(guarded.context, 'node')
     await useOnly(page, relay.relayAddrs)
-    await expect(page.getByTestId('node-status')).toHaveText('online · 1 peer', { timeout: 30_000 })
-    await waitForReservation(page, relayId, 30_000)
+    // libp2p may also redial a relay it remembers from the page's first start (the shared local
+    // network) and keep its slot there, so this test watches this relay's own connection; the
+    // other two tests wait for a relay slot after the network comes back.
+    await waitForConnection(page, relayId, true, 30_000)
 
     await relay.stop()
-    await expect(page.getByTestId('node-status')).toHaveText('offline', { timeout: 15_000 })
+    await waitForConnection(page, relayId, false, 15_000)
     // Down for a while: the backoff grows meanwhile.
     await page.waitForTimeout(8_000)
-    await expect(page.getByTestId('node-status')).toHaveText('offline')
+    expect(await page.evaluate((id) => globalThis.cairn!.node.state.get().connections.some(c => c.peerId === id), relayId)).toBe(false)
 
     relay = await startLocalNetwork({ privateKey, wsPort })
     expect(relay.peerId.toString()).toBe(relayId)
     const back = Date.now()
-    await expect(page.getByTestId('node-status')).toHaveText('online · 1 peer', { timeout: 30_000 })
-    await waitForReservation(page, relayId, 30_000 - (Date.now() - back))
-    console.log(`reconnected with a relay slot ${Date.now() - back} ms after the relay came back`)
+    await waitForConnection(page, relayId, true, 30_000)
+    console.log(`reconnected ${Date.now() - back} ms after the relay came back`)
   } finally {
     await relay.stop()
   }
