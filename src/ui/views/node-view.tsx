@@ -5,6 +5,8 @@ import type { App } from '../../app/app.js'
 
 export function NodeView ({ app }: { app: App }) {
   const state = useStore(app.node.state)
+  // A running node with no connection is offline to the user (it reconnects by itself).
+  const shown = state.status === 'online' && state.connections.length === 0 ? 'offline' : state.status
   const [addr, setAddr] = useState('')
   const dial = useAction(async (a: string) => { await app.node.dial(a.trim()); setAddr('') })
   const hangUp = useAction(async (peer: string) => { await app.node.hangUp(peer) })
@@ -14,7 +16,7 @@ export function NodeView ({ app }: { app: App }) {
       <h2 id="node-title">Node</h2>
       <dl class="facts">
         <dt>Status</dt>
-        <dd><span class={`status status-${state.status}`} data-testid="node-view-status">{state.status}</span>{state.error !== undefined && <ErrorBox message={`The node could not start: ${state.error}. Check the addresses in Settings.`} />}</dd>
+        <dd><span class={`status status-${shown}`} data-testid="node-view-status">{shown === 'offline' ? 'offline: reconnecting to the peers in Settings' : shown}</span>{state.error !== undefined && <ErrorBox message={`The node could not start: ${state.error}. Check the addresses in Settings.`} />}</dd>
         <dt>Peer ID</dt>
         <dd><code data-testid="peer-id">{state.peerId ?? '…'}</code></dd>
       </dl>
