@@ -38,6 +38,7 @@ export { copyText, saveBytes } from '../platform/save-file.js'
 export { previewKind, sandboxedContentUrl } from './content-kind.js'
 export { isAbortError } from '../core/errors.js'
 export { dropLockedStreamCancels } from '../platform/known-rejections.js'
+export { shownStatus } from './node-service.js'
 
 export interface AppInit {
   /** Where a local network describes itself; default `./cairn-local.json` next to the page. */

@@ -25,6 +25,14 @@ export interface NodeState {
   readyAt?: number
 }
 
+/**
+ * The status to show: a running node with no connection is offline to the user (it reconnects by
+ * itself).
+ */
+export function shownStatus (state: Pick<NodeState, 'status' | 'connections'>): NodeStatus | 'offline' {
+  return state.status === 'online' && state.connections.length === 0 ? 'offline' : state.status
+}
+
 export interface NodeStores {
   blockstoreName: string
   datastoreName: string
@@ -90,7 +98,7 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
       void preload()
       state.set({ status: 'starting', addresses: [], connections: [] })
       try {
-        const [{ createNode }, { IDBBlockstore }, { IDBDatastore }, { keepConnected }] = await Promise.all([
+        const [{ createNode, peersToDial }, { IDBBlockstore }, { IDBDatastore }, { keepConnected }] = await Promise.all([
           import('../ipfs/node.js'),
           import('blockstore-idb'),
           import('datastore-idb'),
@@ -128,7 +136,7 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
         for (const e of events) node.libp2p.addEventListener(e, refresh)
         // Bootstrap peers and relays are dialled again after any loss (sleep, network change,
         // a restarted relay), with backoff; coming back online or to the tab tries at once.
-        keeper.current = keepConnected(node.libp2p, { addrs: [...settings.bootstrap, ...settings.relays] })
+        keeper.current = keepConnected(node.libp2p, { addrs: peersToDial(settings) })
         if (typeof window !== 'undefined') {
           window.addEventListener('online', kick)
           document.addEventListener('visibilitychange', onVisible)

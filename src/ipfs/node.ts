@@ -64,15 +64,25 @@ function iceServers (urls: string[]): RTCIceServer[] {
   return urls.map(u => ({ urls: u }))
 }
 
+/** The relays' own addresses (a trailing `/p2p-circuit` dropped). */
+function relayAddrs (settings: Pick<NetworkSettings, 'relays'>): string[] {
+  return settings.relays.map(r => r.replace(/\/p2p-circuit$/, ''))
+}
+
+/** What the node dials and keeps connected: the bootstrap peers and the relays. */
+export function peersToDial (settings: Pick<NetworkSettings, 'bootstrap' | 'relays'>): string[] {
+  return [...new Set([...settings.bootstrap, ...relayAddrs(settings)])]
+}
+
 /** Build a node (not started). Call `await node.start()`. */
 export function createNode (init: CreateNodeInit): CairnNode {
   const { settings } = init
   const useWebRTC = init.webrtc ?? true
-  const relays = settings.relays.map(r => r.replace(/\/p2p-circuit$/, ''))
+  const relays = relayAddrs(settings)
   // Relays are dialled like bootstrap peers; one `/p2p-circuit` listener per relay then finds a
   // relay among the connected peers and reserves a slot on it. (Listening on a specific relay's
   // address instead would hold up start() until the reservation completes.)
-  const dialList = [...new Set([...settings.bootstrap, ...relays])]
+  const dialList = peersToDial(settings)
   const peerDiscovery: Array<ReturnType<typeof bootstrap>> = []
   if (dialList.length > 0) {
     peerDiscovery.push(bootstrap({ list: dialList, timeout: 0 }))

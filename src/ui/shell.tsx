@@ -6,6 +6,7 @@ import { NamesView } from './views/names-view.js'
 import { BackupsView } from './views/backups-view.js'
 import { SettingsView } from './views/settings-view.js'
 import { StorageView } from './views/storage-view.js'
+import { shownStatus } from '../app/app.js'
 import type { App } from '../app/app.js'
 import type { JSX } from 'preact'
 
@@ -36,8 +37,7 @@ export function Shell ({ app }: { app: App }) {
     return () => { removeEventListener('hashchange', onHash) }
   }, [])
   const route = ROUTES.find(r => r.path === path) ?? ROUTES[0]!
-  // A running node with no connection is offline to the user: it reconnects by itself.
-  const shown = node.status === 'online' && node.connections.length === 0 ? 'offline' : node.status
+  const shown = shownStatus(node)
   const View = route.view
   return (
     <>

@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
+import { shownStatus } from '../../app/app.js'
 import type { App } from '../../app/app.js'
 
 export function NodeView ({ app }: { app: App }) {
   const state = useStore(app.node.state)
-  // A running node with no connection is offline to the user (it reconnects by itself).
-  const shown = state.status === 'online' && state.connections.length === 0 ? 'offline' : state.status
+  const shown = shownStatus(state)
   const [addr, setAddr] = useState('')
   const dial = useAction(async (a: string) => { await app.node.dial(a.trim()); setAddr('') })
   const hangUp = useAction(async (peer: string) => { await app.node.hangUp(peer) })
