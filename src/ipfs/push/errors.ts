@@ -50,3 +50,29 @@ export class RemotePinFailedError extends CairnError {
 export class MirrorConflictError extends CairnError {
   static override readonly code = 'ERR_MIRROR_CONFLICT'
 }
+
+/** A keeper (Kubo, Cluster, pinning service, bucket, peer) refused the credentials (HTTP 401/403). */
+export class KeeperAuthError extends CairnError {
+  static override readonly code = 'ERR_KEEPER_AUTH'
+}
+
+/** A keeper could not be reached at all (DNS, connection refused, CORS, offline). */
+export class KeeperUnreachableError extends CairnError {
+  static override readonly code = 'ERR_KEEPER_UNREACHABLE'
+}
+
+/** A keeper answered with an error, or with something that is not the API it was configured as. */
+export class KeeperError extends CairnError {
+  static override readonly code = 'ERR_KEEPER'
+  /** The HTTP status, when there was a response. */
+  readonly status: number | undefined
+  constructor (message: string, options?: ErrorOptions & { status?: number | undefined }) {
+    super(message, options)
+    this.status = options?.status
+  }
+}
+
+/** The keeper's kind cannot do what was asked (e.g. hold an IPNS record). */
+export class KeeperUnsupportedError extends CairnError {
+  static override readonly code = 'ERR_KEEPER_UNSUPPORTED'
+}
