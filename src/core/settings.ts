@@ -82,6 +82,35 @@ export interface LocalNetworkInfo {
    * pages; the settings store keeps it sealed under the device key, like every token.
    */
   pinningService?: { endpoint: string, token: string } | undefined
+  /**
+   * The local network's Kubo RPC subset (`<endpoint>/api/v0/…`: dag/import, pin/ls, routing/put, …)
+   * and IPFS Cluster REST subset (`<endpoint>/add?format=car`, `<endpoint>/pins/<cid>`), with the
+   * token they take (`Authorization: Bearer <token>`). Absent from older local networks.
+   */
+  kuboRpc?: { endpoint: string, token: string } | undefined
+  cluster?: { endpoint: string, token: string } | undefined
+}
+
+/**
+ * A keeper configured in Settings: an engine people already run that holds data (and, for Kubo,
+ * IPNS records) after the tab closes. See src/ipfs/push/keeper.ts.
+ * - `kubo`: Kubo RPC API base (`http://127.0.0.1:5001`); `/api/v0/…` is appended.
+ * - `cluster`: IPFS Cluster REST API base (`http://127.0.0.1:9094`).
+ * - `psa`: IPFS Pinning Service API endpoint (requests go to `<endpoint>/pins`).
+ * - `s3`: S3-compatible endpoint that imports CARs (Filebase: `https://s3.filebase.com`), with
+ *   `bucket`, `region` and `accessKeyId`; `token` is the secret access key.
+ * `token` is sent as HTTP Basic when it is `user:password` (kubo, cluster), else as a Bearer token.
+ * Plain in memory only: stored sealed (platform/settings-secrets.ts).
+ */
+export interface KeeperSettings {
+  kind: 'kubo' | 'cluster' | 'psa' | 's3'
+  /** Shown in the UI and in messages. Unique within a profile. */
+  name: string
+  endpoint: string
+  token: string
+  bucket?: string | undefined
+  region?: string | undefined
+  accessKeyId?: string | undefined
 }
 
 /** The local network's pinning service as a Settings entry, when it offers one. */
