@@ -6,6 +6,7 @@
  * Windows and for many zip and tar extractors; POSIX file systems take it as an ordinary character
  * (restic restores such names on Linux, and so does `cairn restic restore` there).
  */
+import { hasRawBytes } from './raw-names.js'
 
 export interface NameRuleOptions {
   /** Refuse "\" too (archive entries, browser folders, Windows paths). @default false */
@@ -26,8 +27,18 @@ export function isSafeName (name: string, options: NameRuleOptions = {}): boolea
   return unsafeNameReason(name, options) === undefined
 }
 
-/** A name as shown in messages: quoted when it would read as something else. */
+/**
+ * A name as shown in messages: quoted when it would read as something else. Bytes of a name that
+ * is not UTF-8 (escaped by `rawNameSegment`, core/raw-names.ts) are shown as `\xNN`, as restic does.
+ */
 export function showName (name: string): string {
+  if (hasRawBytes(name)) {
+    return '"' + [...name].map(c => {
+      const code = c.charCodeAt(0)
+      if (c.length === 1 && code >= 0xdc80 && code <= 0xdcff) return '\\x' + (code - 0xdc00).toString(16).padStart(2, '0')
+      return JSON.stringify(c).slice(1, -1)
+    }).join('') + '"'
+  }
   const plain = name !== '' && name !== '.' && name !== '..' && ![...name].some(c => c < ' ' || c === '\x7f' || c === '"' || c === '\\' || c === '/')
   return plain ? name : JSON.stringify(name)
 }

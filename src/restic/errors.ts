@@ -119,3 +119,13 @@ export class InvalidFileNameError extends BackendError {
 export class LockLostError extends CairnError {
   static override readonly code = 'ERR_RESTIC_LOCK_LOST'
 }
+
+/** A FIFO or device node could not be created (no permission, a missing tool); the rest is restored. */
+export class SpecialFileError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_SPECIAL_FILE'
+  readonly path: string
+  constructor (path: string, why: string, options?: ErrorOptions) {
+    super(`${path} was not created: ${why}. Everything else was restored. Device nodes need root (run the restore as root); FIFOs need mkfifo.`, options)
+    this.path = path
+  }
+}

@@ -35,7 +35,7 @@ export { listSnapshots, findSnapshot, loadSnapshot, matches } from './ops/snapsh
 export type { SnapshotFilter } from './ops/snapshots.js'
 export { walk, findNode, loadTree, splitPath } from './ops/tree-walk.js'
 export type { Node, NodeType, Tree } from './repofile/tree.js'
-export { unixPermissions, MODE } from './repofile/tree.js'
+export { goModeString, unixPermissions, MODE } from './repofile/tree.js'
 export type { Snapshot, SnapshotFile } from './repofile/snapshot.js'
 export * from './errors.js'
 export { check } from './ops/check.js'

@@ -4,21 +4,42 @@
  * way is checked with lstat to be a real directory (created by this restore or already there),
  * temporary files are opened with O_EXCL | O_NOFOLLOW, and each path segment must pass the name
  * rule of `core/names.ts` (the restorer checks it too; this sink does not rely on that).
+ *
+ * Paths are built as bytes: a name that is not UTF-8 (escaped by core/raw-names.ts) is restored
+ * with its original bytes, as restic does. Times are set to the microsecond (Node's fs, through
+ * libuv, takes no finer time), dates before 1970 included; a missing mode is mode 0, as restic
+ * stores it. FIFOs and device nodes are made with `mkfifo`/`mknod`, as restic's mknod does.
  */
 import { constants } from 'node:fs'
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, rename, symlink, unlink, utimes } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { UnsafeNameError } from '../../core/errors.js'
 import { showName, unsafeNameReason } from '../../core/names.js'
-import { RestoreTargetError } from '../../restic/errors.js'
+import { rawNameBytes } from '../../core/raw-names.js'
+import { RestoreTargetError, SpecialFileError } from '../../restic/errors.js'
 import type { RestoreSink } from '../../restic/restorer/sink.js'
 import type { Node } from '../../restic/repofile/tree.js'
 import { unixPermissions } from '../../restic/repofile/tree.js'
 import { parseTime } from '../../restic/util/go-json.js'
 
-function seconds (t: string): number {
-  return Number(parseTime(t)) / 1e9
+const run = promisify(execFile)
+const SLASH = Buffer.from('/')
+
+/**
+ * A time for `utimes` that lands on the right microsecond. libuv truncates what it is given to
+ * whole microseconds (towards zero, then borrows for negative times), so the value passed is the
+ * floor microsecond plus (or, before 1970, minus) half a microsecond; a numeric string is the only
+ * form Node accepts for a time before 1970 (a negative number becomes "now").
+ */
+export function fsTime (t: string): string {
+  const ns = parseTime(t)
+  const us = ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n)
+  const tenths = us * 10n + (us >= 0n ? 5n : -5n) // units of 100 ns
+  const neg = tenths < 0n
+  const abs = neg ? -tenths : tenths
+  return `${neg ? '-' : ''}${abs / 10_000_000n}.${(abs % 10_000_000n).toString().padStart(7, '0')}`
 }
 
 /** O_NOFOLLOW is missing on Windows, where the segment check and lstat walk still apply. */
@@ -26,6 +47,14 @@ const CREATE_TMP = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (
 
 function shown (path: string[]): string {
   return '/' + path.map(showName).join('/')
+}
+
+/** Linux dev_t → major, minor (glibc's gnu_dev_major/minor). */
+function devNumbers (dev: number): [number, number] {
+  const d = BigInt(dev)
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn)
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn)
+  return [Number(major), Number(minor)]
 }
 
 export class FsSink implements RestoreSink {
@@ -40,16 +69,18 @@ export class FsSink implements RestoreSink {
     this.#chown = typeof process.getuid === 'function' && process.getuid() === 0
   }
 
-  #p (path: string[]): string {
+  #p (path: string[]): Buffer {
+    const parts: Buffer[] = [Buffer.from(this.target)]
     for (let i = 0; i < path.length; i++) {
       const reason = unsafeNameReason(path[i] as string, { backslash: this.#backslash })
       if (reason !== undefined) throw new UnsafeNameError(shown(path.slice(0, i)), showName(path[i] as string), reason)
+      parts.push(SLASH, Buffer.from(rawNameBytes(path[i] as string)))
     }
-    return join(this.target, ...path)
+    return Buffer.concat(parts)
   }
 
   /** Makes `dir` and each directory above it (below the target) a real directory, never a link. */
-  async #realDir (dir: string[]): Promise<string> {
+  async #realDir (dir: string[]): Promise<Buffer> {
     if (!this.#realDirs.has('')) {
       await mkdir(this.target, { recursive: true, mode: 0o700 })
       this.#realDirs.add('')
@@ -79,7 +110,7 @@ export class FsSink implements RestoreSink {
     const dir = await this.#realDir(path.slice(0, -1))
     // A fresh name, created exclusively and never through a link: a node named like the temporary
     // file cannot redirect the write.
-    const tmp = join(dir, `.cairn-restore-${randomBytes(8).toString('hex')}.tmp`)
+    const tmp = Buffer.concat([dir, Buffer.from(`/.cairn-restore-${randomBytes(8).toString('hex')}.tmp`)])
     const fh = await open(tmp, CREATE_TMP, 0o600)
     try {
       for await (const piece of content) await fh.write(piece)
@@ -107,16 +138,44 @@ export class FsSink implements RestoreSink {
     await link(this.#p(existing), p)
   }
 
+  /**
+   * A FIFO, or (as root) a block or character device; a socket is skipped, as restic does. The
+   * node is made under a fresh ASCII name in the target (the tools take text paths), then renamed
+   * into place, so a name that is not UTF-8 keeps its bytes.
+   */
+  async special (path: string[], node: Node): Promise<void> {
+    if (node.type === 'socket') return
+    const p = this.#p(path)
+    await this.#realDir(path.slice(0, -1))
+    const tmp = `${this.target}/.cairn-restore-${randomBytes(8).toString('hex')}.tmp`
+    const args = node.type === 'fifo'
+      ? ['mkfifo', ['-m', '600', tmp]] as const
+      : node.type === 'dev' || node.type === 'chardev'
+        ? ['mknod', ['-m', '600', tmp, node.type === 'dev' ? 'b' : 'c', ...devNumbers(node.device ?? 0).map(String)]] as const
+        : undefined
+    if (args === undefined) throw new SpecialFileError(shown(path), `its type "${node.type}" cannot be restored`)
+    try {
+      await run(args[0], [...args[1]])
+    } catch (err) {
+      const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim()
+      const why = (err as { code?: unknown }).code === 'ENOENT' ? `${args[0]} is not installed` : stderr !== '' ? stderr : (err as Error).message
+      throw new SpecialFileError(shown(path), why, { cause: err })
+    }
+    await unlink(p).catch(() => {})
+    await rename(tmp, p).catch(async (err: unknown) => { await unlink(tmp).catch(() => {}); throw err })
+  }
+
   async setMetadata (path: string[], node: Node): Promise<void> {
     const p = this.#p(path)
     if (this.#chown) await lchown(p, node.uid, node.gid).catch(() => {})
     if (node.type === 'symlink') {
-      await lutimes(p, seconds(node.atime), seconds(node.mtime)).catch(() => {})
+      await lutimes(p, fsTime(node.atime), fsTime(node.mtime)).catch(() => {})
       return
     }
     // chmod and utimes follow links: never apply them to one.
     if ((await lstat(p)).isSymbolicLink()) throw new RestoreTargetError(shown(path), 'a symbolic link')
-    if (node.mode !== undefined) await chmod(p, unixPermissions(node.mode))
-    await utimes(p, seconds(node.atime), seconds(node.mtime))
+    // restic leaves `mode` out when it is 0 (a file with no permission bits): that is mode 0.
+    await chmod(p, unixPermissions(node.mode ?? 0))
+    await utimes(p, fsTime(node.atime), fsTime(node.mtime))
   }
 }

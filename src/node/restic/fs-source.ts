@@ -1,11 +1,11 @@
 /**
  * A backup source over the local filesystem. Like restic, backing up `/a/b/c` produces a root tree
  * with `a` → `b` → `c`, the intermediate directories carrying their real metadata, and only the
- * named children listed.
+ * named children listed; a relative `c` (or `../c`) is stored as `/c`.
  */
 import { lstat, open, readdir, readlink } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
-import { resolve, sep } from 'node:path'
+import { isAbsolute, normalize, resolve, sep } from 'node:path'
 import { goLossyString, isValidUtf8 } from '../../restic/util/go-utf8.js'
 import { userInfo } from 'node:os'
 import type { AbortOptions } from '../../core/options.js'
@@ -30,15 +30,37 @@ function typeOf (st: BigIntStats): NodeType {
   return 'irregular'
 }
 
+/** A backup target: where it is in the snapshot's tree, and where that tree path is on disk. */
+interface Target {
+  /** Tree segments, e.g. ['srv','fixture','src'] for /srv/fixture/src, or ['src'] for ../src. */
+  tree: string[]
+  /** The real directory the tree segments are joined to: "/" for an absolute target. */
+  base: string
+}
+
+/**
+ * restic 0.14's rule: an absolute target is stored under its full path; a relative one under its
+ * cleaned path with leading ".." dropped (`src` and `../src` are both `/src`), while the
+ * snapshot's `paths` still record the absolute path.
+ */
+function targetOf (target: string, cwd: string): Target {
+  const absolute = resolve(cwd, target)
+  const segments = absolute.split(sep).filter(s => s !== '')
+  if (isAbsolute(target)) return { tree: segments, base: sep }
+  const rel = normalize(target).split(sep).filter(s => s !== '' && s !== '.')
+  while (rel[0] === '..') rel.shift()
+  const tree = rel.length > 0 ? rel : segments.slice(-1)
+  return { tree, base: sep + segments.slice(0, segments.length - tree.length).join(sep) }
+}
+
 export class FsSource implements BackupSource {
   readonly paths: string[]
-  /** Segment paths of the targets, e.g. [['srv','fixture','src']]. */
-  readonly #targets: string[][]
+  readonly #targets: Target[]
   readonly #names = new Map<number, string>()
 
   constructor (targets: string[], cwd = process.cwd()) {
     this.paths = targets.map(t => resolve(cwd, t))
-    this.#targets = this.paths.map(p => p.split(sep).filter(s => s !== ''))
+    this.#targets = targets.map(t => targetOf(t, cwd))
   }
 
   /**
@@ -46,13 +68,15 @@ export class FsSource implements BackupSource {
    * name's bytes in hex: no file name contains a NUL, and a JS string cannot hold the raw bytes.
    */
   #real (path: string[]): Buffer {
-    if (path.length === 0) return SLASH
-    return Buffer.concat(path.flatMap(s => [SLASH, s.startsWith('\0') ? Buffer.from(s.slice(1), 'hex') : Buffer.from(s)]))
+    const t = this.#targets.find(t => t.tree.every((s, i) => i >= path.length || path[i] === s)) ?? { base: sep }
+    const base = Buffer.from(t.base === sep ? '' : t.base)
+    if (path.length === 0) return t.base === sep ? SLASH : Buffer.from(t.base)
+    return Buffer.concat([base, ...path.flatMap(s => [SLASH, s.startsWith('\0') ? Buffer.from(s.slice(1), 'hex') : Buffer.from(s)])])
   }
 
   /** True when `path` is at or below one of the targets. */
   #inside (path: string[]): boolean {
-    return this.#targets.some(t => t.length <= path.length && t.every((s, i) => path[i] === s))
+    return this.#targets.some(t => t.tree.length <= path.length && t.tree.every((s, i) => path[i] === s))
   }
 
   #user (uid: number): string | undefined {
@@ -108,7 +132,7 @@ export class FsSource implements BackupSource {
     }
     // Above the targets: only the next component of each target below `dir`.
     const next = new Set<string>()
-    for (const t of this.#targets) {
+    for (const { tree: t } of this.#targets) {
       if (t.length > dir.length && dir.every((s, i) => t[i] === s)) next.add(t[dir.length] as string)
     }
     return await Promise.all([...next].map(async n => await this.#entry([...dir, n])))

@@ -1,5 +1,6 @@
 /** Listing, filtering and resolving snapshots (`ID`, short ID prefix, or `latest`). */
 import type { AbortOptions } from '../../core/options.js'
+import { isAbortError } from '../../core/errors.js'
 import { DamagedFileError, SnapshotNotFoundError } from '../errors.js'
 import { encodeSnapshot, parseSnapshot } from '../repofile/snapshot.js'
 import type { Snapshot, SnapshotFile } from '../repofile/snapshot.js'
@@ -22,11 +23,27 @@ export async function loadSnapshot (repo: Repository, id: string, options?: Abor
   }
 }
 
-/** All snapshots, oldest first. Damaged snapshot files fail the listing with the file named. */
-export async function listSnapshots (repo: Repository, filter: SnapshotFilter = {}, options?: AbortOptions): Promise<Snapshot[]> {
+export interface ListSnapshotsOptions extends AbortOptions {
+  /** Told about each snapshot file that could not be loaded (damaged, unreadable); it is left out. */
+  onSkipped?: ((id: string, err: Error) => void) | undefined
+}
+
+/**
+ * All snapshots, oldest first. As restic does, a snapshot file that cannot be loaded (damaged,
+ * unreadable) is left out and reported to `onSkipped` ("could not load snapshot …"), so one bad
+ * file never hides the others; only a cancel, or a failure to list the folder, fails the listing.
+ */
+export async function listSnapshots (repo: Repository, filter: SnapshotFilter = {}, options?: ListSnapshotsOptions): Promise<Snapshot[]> {
   const out: Snapshot[] = []
   for (const f of await repo.backend.list('snapshots', options)) {
-    const s = await loadSnapshot(repo, f.name, options)
+    let s: Snapshot
+    try {
+      s = await loadSnapshot(repo, f.name, options)
+    } catch (err) {
+      if (isAbortError(err) || options?.signal?.aborted === true) throw err
+      options?.onSkipped?.(f.name, err as Error)
+      continue
+    }
     if (matches(s, filter)) out.push(s)
   }
   return out.sort(compareTime)
@@ -51,7 +68,7 @@ export function matches (s: SnapshotFile, f: SnapshotFilter): boolean {
 }
 
 /** Resolve a full ID, a unique ID prefix, or `latest` (newest matching the filter). */
-export async function findSnapshot (repo: Repository, ref: string, filter: SnapshotFilter = {}, options?: AbortOptions): Promise<Snapshot> {
+export async function findSnapshot (repo: Repository, ref: string, filter: SnapshotFilter = {}, options?: ListSnapshotsOptions): Promise<Snapshot> {
   if (ref === 'latest') {
     const all = await listSnapshots(repo, filter, options)
     const last = all[all.length - 1]

@@ -62,6 +62,19 @@ export function unixPermissions (mode: number): number {
   return perm
 }
 
+/** Go's `FileMode.String()`: type letters ("dalTLDpSugct?" for bits 31…19, or "-"), then rwxrwxrwx. */
+export function goModeString (mode: number): string {
+  const letters = 'dalTLDpSugct?'
+  let out = ''
+  for (let i = 0; i < letters.length; i++) {
+    if (Math.floor(mode / 2 ** (31 - i)) % 2 === 1) out += letters[i] as string
+  }
+  if (out === '') out = '-'
+  const rwx = 'rwxrwxrwx'
+  for (let i = 0; i < 9; i++) out += (mode & (1 << (8 - i))) !== 0 ? rwx[i] as string : '-'
+  return out
+}
+
 /** A Go FileMode from a node type and Unix st_mode permission bits. */
 export function goFileMode (type: NodeType, unixMode: number): number {
   let m = unixMode & 0o777

@@ -7,6 +7,7 @@ import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import { emit } from '../../core/options.js'
 import { UnsafeNameError, isAbortError } from '../../core/errors.js'
 import { showName, unsafeNameReason } from '../../core/names.js'
+import { hasRawBytes, rawNameSegment } from '../../core/raw-names.js'
 import { RestoreIncompleteError } from '../errors.js'
 import type { IndexProgressEvents } from '../repository/events.js'
 import type { Node } from '../repofile/tree.js'
@@ -74,8 +75,10 @@ export async function restore (repo: Repository, snapshot: Snapshot, sink: Resto
 async function restoreNodes (repo: Repository, nodes: Node[], prefix: string[], sink: RestoreSink, result: RestoreResult, links: Map<string, string[]>, options: RestoreOptions): Promise<void> {
   for (const node of nodes) {
     options.signal?.throwIfAborted()
-    const path = [...prefix, node.name]
-    const shown = '/' + path.join('/')
+    // A name that is not UTF-8 travels as escaped bytes, so a file-system sink restores the
+    // original bytes (as restic does) and two such names never collide.
+    const path = [...prefix, node.nameBytes !== undefined ? rawNameSegment(node.nameBytes) : node.name]
+    const shown = '/' + path.map(s => hasRawBytes(s) ? showName(s) : s).join('/')
     // restic's rule: a node name is one path segment, never "", ".", "..", or one with a
     // separator (or NUL). Such a node is reported and skipped, with its subtree; the rest is restored.
     const unsafe = unsafeNameReason(node.name)

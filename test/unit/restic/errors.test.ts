@@ -106,7 +106,13 @@ describe('damaged repositories: clear errors naming the file', () => {
     const dir = copyRepo()
     const snap = join(dir, 'snapshots', FIRST.id)
     flipByte(snap, 50)
-    const err = await listSnapshots(await open(dir)).catch((e: unknown) => e)
+    // As restic does: the damaged one is left out and reported, and the rest are listed.
+    const skipped: Array<[string, Error]> = []
+    const listed = await listSnapshots(await open(dir), {}, { onSkipped: (id, e) => { skipped.push([id, e]) } })
+    expect(listed.map(s => s.id)).not.toContain(FIRST.id)
+    expect(listed.length).toBe(m.snapshots.length - 1)
+    expect(skipped.map(([id]) => id)).toEqual([FIRST.id])
+    const err = skipped[0]?.[1]
     expect(err).toBeInstanceOf(DamagedFileError)
     expect((err as Error).message).toContain(`snapshots/${FIRST.id}`)
     // The other snapshot still restores.

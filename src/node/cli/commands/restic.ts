@@ -10,7 +10,7 @@ import { InvalidInputError } from '../../../core/errors.js'
 import { showName } from '../../../core/names.js'
 import { IPFS_REPO_FLAGS, IPFS_REPO_USAGE, ipfsRepoOptions, isIpfsRepoUrl } from '../../restic-ipfs/cli-options.js'
 import type { Command, CommandIO } from '../command.js'
-import type { Backend } from '../../../restic/index.js'
+import type { Backend, Node } from '../../../restic/index.js'
 import type * as ResticModule from '../../../restic/index.js'
 
 const USAGE = `Usage: cairn restic <command> [options]
@@ -90,6 +90,29 @@ async function readPassword (file: string | undefined, io: CommandIO, what = 'pa
   throw new InvalidInputError(`no ${what} given: use --password-file <file>, or set RESTIC_PASSWORD_FILE or RESTIC_PASSWORD.`)
 }
 
+/** One node as restic 0.14's `ls --json` prints it: size for regular files only (0 included), mode and permissions when set. */
+function lsNodeJson (node: Node, path: string, modeString: (mode: number) => string): Record<string, unknown> {
+  return {
+    name: node.name,
+    type: node.type,
+    path,
+    uid: node.uid,
+    gid: node.gid,
+    ...(node.type === 'file' ? { size: node.size ?? 0 } : {}),
+    ...(node.mode !== undefined && node.mode !== 0 ? { mode: node.mode } : {}),
+    permissions: modeString(node.mode ?? 0),
+    mtime: node.mtime,
+    atime: node.atime,
+    ctime: node.ctime,
+    struct_type: 'node'
+  }
+}
+
+/** restic's warning for a snapshot file it leaves out of a listing. */
+function skipped (io: CommandIO): (id: string, err: Error) => void {
+  return (id, err) => { io.err(`could not load snapshot ${id.slice(0, 8)}: ${err.message}\n`) }
+}
+
 function int (v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
@@ -163,7 +186,7 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
     switch (sub) {
       case 'backup': return await runBackup(r, repo, args, values, io, host, user)
       case 'snapshots': {
-        const snaps = await r.listSnapshots(repo, filter, { signal })
+        const snaps = await r.listSnapshots(repo, filter, { signal, onSkipped: skipped(io) })
         if (json) { io.out(JSON.stringify(snaps.map(s => ({ ...s, short_id: s.id.slice(0, 8) }))) + '\n'); return 0 }
         io.out('ID        Time                 Host        Tags        Paths\n' + '-'.repeat(70) + '\n')
         for (const s of snaps) io.out(`${s.id.slice(0, 8)}  ${s.time.slice(0, 19).replace('T', ' ')}  ${(s.hostname ?? '').padEnd(10)}  ${(s.tags ?? []).join(',').padEnd(10)}  ${s.paths.join('\n' + ' '.repeat(59))}\n`)
@@ -172,7 +195,7 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
       }
       case 'ls': {
         if (args[0] === undefined) throw new InvalidInputError('ls needs a snapshot: an ID, a prefix, or "latest".')
-        const snap = await r.findSnapshot(repo, args[0], filter, { signal })
+        const snap = await r.findSnapshot(repo, args[0], filter, { signal, onSkipped: skipped(io) })
         await repo.loadIndex({ signal })
         if (json) io.out(JSON.stringify({ ...snap, short_id: snap.id.slice(0, 8), struct_type: 'snapshot' }) + '\n')
         else io.out(`snapshot ${snap.id.slice(0, 8)} of [${snap.paths.join(' ')}] at ${snap.time}:\n`)
@@ -180,7 +203,7 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
           // Names are shown quoted when they would read as something else ("..", "a/b", a newline):
           // restic 0.14 prints such a node as the path it would clean to (/evil for "../../evil").
           const path = '/' + e.path.map(showName).join('/')
-          if (json) io.out(JSON.stringify({ name: e.node.name, type: e.node.type, path, uid: e.node.uid, gid: e.node.gid, size: e.node.size, mode: e.node.mode, mtime: e.node.mtime, atime: e.node.atime, ctime: e.node.ctime, struct_type: 'node' }) + '\n')
+          if (json) io.out(JSON.stringify(lsNodeJson(e.node, path, r.goModeString)) + '\n')
           else io.out(path + '\n')
         }
         return 0
@@ -190,7 +213,7 @@ async function runWithBackend (r: Restic, backend: Backend, sub: string, args: s
         if (ref === undefined) throw new InvalidInputError('restore needs a snapshot: an ID, a prefix, or "latest" (optionally ID:subfolder).')
         if (values.target === undefined) throw new InvalidInputError('restore needs --target <dir>.')
         const [id, ...rest] = ref.split(':')
-        const snap = await r.findSnapshot(repo, id as string, filter, { signal })
+        const snap = await r.findSnapshot(repo, id as string, filter, { signal, onSkipped: skipped(io) })
         const { FsSink } = await import('../../restic/fs-sink.js')
         const target = resolve(io.cwd, values.target)
         // Like restic: each failure is reported as it happens and the rest is restored; at the end
