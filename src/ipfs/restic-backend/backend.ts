@@ -12,125 +12,33 @@
  * an IPNS key, republishes the repository's name to the new root.
  */
 import { unixfs } from '@helia/unixfs'
-import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
-import { emit, withTimeout } from '../../core/options.js'
+import { emit } from '../../core/options.js'
 import { isAbortError } from '../../core/errors.js'
 import { NotFoundError, RepositoryExistsError, RepositoryNotFoundError } from '../../restic/errors.js'
 import { handlePath, isFileName } from '../../restic/backend/backend.js'
 import { importerOptions, PROFILES } from '../add/profiles.js'
 import { pin, unpin, isPinned } from '../pins/pins.js'
 import { withSharedLock } from '../pins/lock.js'
-import { readBlock } from '../car/walk.js'
-import { nameFromPublicKey, parseIPNSPath } from '../ipns/names.js'
+import { nameFromPublicKey } from '../ipns/names.js'
 import { publishWithKey } from '../ipns/publish.js'
-import { resolve } from '../ipns/resolve.js'
-import {
-  BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError,
-  RepoNameUnresolvableError, RepoNameValueError, RepoPublishError, RepoRootUnreachableError
-} from './errors.js'
+import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoPublishError } from './errors.js'
+import { isMissing, mapLimit, parentOf } from './paths.js'
+import { readRange } from './read-range.js'
+import type { IpfsBackendComponents, IpfsBackendEvents, IpfsBackendInit } from './init.js'
 import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
-import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { AbortOptions, OperationOptions } from '../../core/options.js'
 import type { Profile } from '../add/profiles.js'
 import type { IPNSComponents, PublishResult } from '../ipns/publish.js'
 import type { IPNSName } from '../ipns/names.js'
-import type { KeyStore } from '../ipns/keys.js'
-import type { Helia } from '@helia/interface'
 import type { UnixFS } from '@helia/unixfs'
 import type { PrivateKey } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
 import type { ImporterOptions } from 'ipfs-unixfs-importer'
 
-/** What the backend needs from a node (a whole Helia fits; `routing` only for IPNS over libp2p). */
-export interface IpfsBackendComponents {
-  helia: Pick<Helia, 'blockstore' | 'pins'> & Partial<Pick<Helia, 'routing'>>
-}
-
-export type IpfsBackendEvents =
-  | ProgressEvent<'restic-ipfs:flush:root', { root: CID, previous: CID | undefined }>
-  | ProgressEvent<'restic-ipfs:flush:unpinned', { root: CID }>
-  | ProgressEvent<'restic-ipfs:publish:done', { name: string, root: CID, sequence: bigint }>
-  | ProgressEvent<'restic-ipfs:open:resolved', { name: string, root: CID }>
-  | ProgressEvent<'restic-ipfs:read:stalled', { path: string, attempt: number, bytesRead: number }>
-
-/** IPNS settings: where to resolve and publish, and (to publish) the repository's own key. */
-export interface IpfsBackendIPNS extends Omit<IPNSComponents, 'helia'> {
-  /** The signing key directly… */
-  privateKey?: PrivateKey | undefined
-  /** …or a key store and the key's name in it (generated on `create()` when absent). */
-  keys?: KeyStore | undefined
-  keyName?: string | undefined
-  /** Also publish/resolve through the Helia node's routing. @default false */
-  useHeliaRouting?: boolean | undefined
-}
-
-export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
-  /** Open this root (`CID` or its string). */
-  root?: CID | string | undefined
-  /** Open the root an IPNS name points at (`k51…`, `/ipns/k51…`); needs `ipns.routers`. */
-  name?: string | undefined
-  /** Resolving and publishing. Without it the backend never publishes. */
-  ipns?: IpfsBackendIPNS | undefined
-  /** Pin each new root (and unpin the previous one once the new one is pinned). @default true */
-  pin?: boolean | undefined
-  /** Overrides of the import profile, e.g. a lower `shardSplitThresholdBytes` in tests. */
-  profile?: Partial<Profile> | undefined
-  /** Called after a new root is pinned (and the old one unpinned). */
-  onRootChange?: ((root: CID, previous: CID | undefined) => void | Promise<void>) | undefined
-  /** How long opening waits for the root block, ms. @default 30 000 */
-  openTimeoutMs?: number | undefined
-  /**
-   * Blocks of one file fetched at a time by a read (the exporter's `blockReadConcurrency`).
-   * @default 1: blocks that come through a relay which pulls them on provider lookups (the local
-   * network peer) fail to load when several of one file are wanted at once; one at a time works.
-   */
-  readConcurrency?: number | undefined
-  /** A read with no block arriving for this long asks again. @default 30 000 ms */
-  readStallTimeoutMs?: number | undefined
-  /** Tries per read before a stalled read fails. @default 3 */
-  readAttempts?: number | undefined
-  /** Parallel block lookups when listing `data/` sizes. @default 16 */
-  listConcurrency?: number | undefined
-  /** `location` for messages. @default `ipns://<name>` or `ipfs://<root>` */
-  location?: string | undefined
-}
-
-const DEFAULT_READ_STALL_MS = 30_000
-const DEFAULT_READ_ATTEMPTS = 3
+export type { IpfsBackendComponents, IpfsBackendEvents, IpfsBackendInit, IpfsBackendIPNS } from './init.js'
 
 const DIRS: ReadonlyArray<Exclude<FileType, 'config'>> = ['keys', 'locks', 'snapshots', 'index', 'data']
-
-function parentOf (path: string): { dir: string, name: string } {
-  const i = path.lastIndexOf('/')
-  return i < 0 ? { dir: '', name: path } : { dir: path.slice(0, i), name: path.slice(i + 1) }
-}
-
-function errName (err: unknown): string {
-  return (err as { name?: string } | null)?.name ?? ''
-}
-
-function isMissing (err: unknown): boolean {
-  const n = errName(err)
-  const code = (err as { code?: string } | null)?.code
-  return n === 'DoesNotExistError' || n === 'NotFoundError' || code === 'ERR_NOT_FOUND'
-}
-
-function toCID (value: CID | string): CID {
-  return typeof value === 'string' ? CID.parse(value) : value
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimit<T, R> (items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}
 
 export class IpfsBackend implements Backend {
   readonly location: string
@@ -331,46 +239,15 @@ export class IpfsBackend implements Backend {
     const length = Math.max(0, Math.min(range?.length ?? f.size - offset, f.size - offset))
     const out = new Uint8Array(length)
     if (length === 0) return out
-    const stallMs = this.#init.readStallTimeoutMs ?? DEFAULT_READ_STALL_MS
-    const attempts = Math.max(1, this.#init.readAttempts ?? DEFAULT_READ_ATTEMPTS)
-    let pos = 0
-    for (let attempt = 1; ; attempt++) {
-      // A block request that no peer answers would wait forever: when no block arrives for
-      // `stallMs`, ask again from where the read got to (a fresh request means fresh provider
-      // lookups and wants). The wait is raced, so a source that ignores its signal cannot hold
-      // the read.
-      const stall = new AbortController()
-      const signal = options.signal === undefined ? stall.signal : AbortSignal.any([options.signal, stall.signal])
-      const stalled = new Promise<'stalled'>((resolve) => { stall.signal.addEventListener('abort', () => { resolve('stalled') }, { once: true }) })
-      const chunks = this.#fs.cat(f.cid, { offset: offset + pos, length: length - pos, signal, blockReadConcurrency: this.#init.readConcurrency ?? 1 } as Parameters<UnixFS['cat']>[1])[Symbol.asyncIterator]()
-      let timer: ReturnType<typeof setTimeout> | undefined
-      try {
-        while (pos < length) {
-          timer = setTimeout(() => { stall.abort() }, stallMs)
-          const next = await Promise.race([chunks.next(), stalled])
-          clearTimeout(timer)
-          if (next === 'stalled') break
-          if (next.done === true) break
-          out.set(next.value.subarray(0, length - pos), pos)
-          pos += next.value.byteLength
-        }
-      } catch (err) {
-        if (options.signal?.aborted === true) throw err
-        if (!stall.signal.aborted) {
-          if (isAbortError(err)) throw err
-          throw new RepoBlockUnreachableError(`Could not read ${handlePath(h)} (${f.cid.toString()}) of ${this.location}: ${(err as Error).message}. Make sure a peer holding the repository is connected, then retry.`, { cause: err })
-        }
-      } finally {
-        clearTimeout(timer)
-        if (pos >= length || stall.signal.aborted) void chunks.return?.().catch(() => {})
-      }
-      options.signal?.throwIfAborted()
-      if (!stall.signal.aborted) break
-      if (attempt >= attempts) {
-        throw new RepoBlockUnreachableError(`Reading ${handlePath(h)} (${f.cid.toString()}) of ${this.location} stalled: no block arrived for ${stallMs < 1000 ? `${stallMs} ms` : `${Math.round(stallMs / 1000)} s`}, ${attempts} times. Make sure a peer holding the repository is connected, then retry.`)
-      }
-      emit(this.#init, 'restic-ipfs:read:stalled', { path: handlePath(h), attempt, bytesRead: pos })
-    }
+    const pos = await readRange(this.#fs, f.cid, offset, out, {
+      path: handlePath(h),
+      location: this.location,
+      stallMs: this.#init.readStallTimeoutMs,
+      attempts: this.#init.readAttempts,
+      readConcurrency: this.#init.readConcurrency,
+      events: this.#init,
+      signal: options.signal
+    })
     if (pos < length) throw new RepoBlockUnreachableError(`${handlePath(h)} of ${this.location} ended after ${pos} of ${length} bytes; its DAG is damaged. Run "restic check --read-data".`)
     return out
   }
@@ -511,56 +388,4 @@ export class IpfsBackend implements Backend {
     }
     return root
   }
-}
-
-/** Resolves `name` to the root CID it points at. */
-export async function resolveRepoRoot (components: IpfsBackendComponents, name: string, ipns: IpfsBackendIPNS | undefined, options: OperationOptions<IpfsBackendEvents> = {}): Promise<CID> {
-  if (ipns === undefined || (ipns.routers.length === 0 && ipns.libp2p === undefined && ipns.useHeliaRouting !== true)) {
-    throw new RepoNameUnresolvableError(`Cannot resolve ${name}: no delegated router is configured and no peer connection was given. Give a routing URL (Delegated Routing V1) to resolve IPNS names.`)
-  }
-  let value: string
-  try {
-    const routing = components.helia.routing
-    const res = await resolve({ state: ipns.state, routers: ipns.routers, libp2p: ipns.libp2p, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }, name, { signal: options.signal })
-    value = res.value
-  } catch (err) {
-    if (options.signal?.aborted === true) throw err
-    throw new RepoNameUnresolvableError(`The repository name ${name} could not be resolved: ${(err as Error).message}. Check the name and the routing URL, or ask the repository's owner to republish (closing the repository in Cairn does).`, { cause: err })
-  }
-  const m = /^\/ipfs\/([^/]+)\/?$/.exec(value)
-  let root: CID | undefined
-  try { root = m?.[1] === undefined ? undefined : CID.parse(m[1]) } catch { root = undefined }
-  if (root === undefined) {
-    throw new RepoNameValueError(`${name} points at "${value}", not at a repository root "/ipfs/<cid>". Publish the repository's root CID under this name.`)
-  }
-  emit(options, 'restic-ipfs:open:resolved', { name, root })
-  return root
-}
-
-/**
- * Opens (or prepares to create) a repository on IPFS. With `root` or `name` the root block is
- * fetched first (locally or from connected peers), so an unreachable repository fails here.
- */
-export async function createIpfsBackend (components: IpfsBackendComponents, init: IpfsBackendInit = {}): Promise<IpfsBackend> {
-  let root: CID | undefined
-  if (init.root !== undefined) {
-    root = toCID(init.root)
-  } else if (init.name !== undefined) {
-    parseIPNSPath(init.name) // throws InvalidNameError for garbage
-    root = await resolveRepoRoot(components, init.name, init.ipns, init)
-  }
-  if (root !== undefined) {
-    const { signal, clear } = withTimeout(init.signal, init.openTimeoutMs ?? 30_000)
-    try {
-      await readBlock(components.helia.blockstore, root, { signal })
-    } catch (err) {
-      if (init.signal?.aborted === true) throw err
-      throw new RepoRootUnreachableError(`The repository root ${root.toString()} could not be fetched${signal.aborted ? ` within ${init.openTimeoutMs ?? 30_000} ms` : ''}: ${(err as Error).message}. Connect to a peer that holds the repository (a relay or the device that wrote it) and try again.`, { cause: err })
-    } finally {
-      clear()
-    }
-  }
-  // An opened root is not pinned here (that would fetch the whole repository); this node pins
-  // the repository with the first flush after a write.
-  return new IpfsBackend(components, init, root)
 }
