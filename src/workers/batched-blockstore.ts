@@ -14,6 +14,7 @@
  */
 import { openDB } from 'idb'
 import { base32upper } from 'multiformats/bases/base32'
+import { ownBuffer } from '../core/bytes.js'
 import type { IDBPDatabase } from 'idb'
 import type { CID } from 'multiformats/cid'
 import type { AbortOptions } from '../core/options.js'
@@ -48,7 +49,8 @@ export class IdbWriteSession {
   async put (cid: CID, bytes: Uint8Array, options: AbortOptions = {}): Promise<CID> {
     options.signal?.throwIfAborted()
     this.throwIfFailed()
-    this.pending.push({ key: keyOf(cid), bytes })
+    // Only the block's own bytes: IndexedDB would store a view's whole underlying buffer.
+    this.pending.push({ key: keyOf(cid), bytes: ownBuffer(bytes) })
     this.pendingBytes += bytes.byteLength
     if (this.pending.length >= this.limits.maxBatch || this.pendingBytes >= this.limits.maxBatchBytes) {
       this.flush()

@@ -2,17 +2,15 @@
  * The restic worker's message handling, apart from the worker global so tests can run it in-thread.
  * Each job runs the same per-blob functions as the in-thread pool (`src/restic/repository/blob-pool.ts`).
  */
+import { ownBuffer } from '../core/bytes.js'
 import { errorToObject } from '../core/errors.js'
 import { Key } from '../restic/crypto/key.js'
 import { decodeBlobWith, encodeBlobWith } from '../restic/repository/blob-pool.js'
 import { zstdReady } from '../restic/util/zstd.js'
 import type { ResticWorkerRequest, ResticWorkerResponse } from './restic-protocol.js'
 
-/** The bytes as a view of a whole ArrayBuffer of their own, so the buffer can be transferred. */
-export function ownBuffer (b: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength) return b as Uint8Array<ArrayBuffer>
-  return new Uint8Array(b) as Uint8Array<ArrayBuffer>
-}
+
+export { ownBuffer }
 
 export type Post = (msg: ResticWorkerResponse, transfer?: Transferable[]) => void
 

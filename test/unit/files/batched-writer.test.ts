@@ -57,4 +57,33 @@ describe('BatchedIdbWriter', () => {
     await other.put(b.cid, b.bytes)
     await other.drain()
   })
+
+  it('stores each block\'s own bytes, not the larger buffer a view points into', async () => {
+    const name = 'writer-test/views'
+    const writer = await BatchedIdbWriter.open(name)
+    const session = writer.session()
+    // An importer hands out blocks as views into one big chunk buffer.
+    const chunk = new Uint8Array(1024 * 1024).map((_, i) => i * 7)
+    const views = [chunk.subarray(0, 1000), chunk.subarray(4096, 8192), chunk.subarray(500_000, 700_000)]
+    const cids = await Promise.all(views.map(async v => CID.createV1(raw.code, await sha256.digest(v))))
+    for (let i = 0; i < views.length; i++) await session.put(cids[i] as CID, views[i] as Uint8Array)
+    await session.drain()
+    writer.close()
+    // Read the raw values back: each is exactly its block's size, buffer included.
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name, 1)
+      req.onsuccess = () => { resolve(req.result) }
+      req.onerror = () => { reject(req.error ?? new Error('open failed')) }
+    })
+    const values = await new Promise<unknown[]>((resolve, reject) => {
+      const req = db.transaction(name).objectStore(name).getAll()
+      req.onsuccess = () => { resolve(req.result as unknown[]) }
+      req.onerror = () => { reject(req.error ?? new Error('read failed')) }
+    })
+    db.close()
+    const stored = values.map(v => (v as Uint8Array).buffer.byteLength).sort((a, b) => a - b)
+    const sizes = views.map(v => v.byteLength).sort((a, b) => a - b)
+    expect(stored).toEqual(sizes)
+    expect(stored.reduce((a, b) => a + b, 0)).toBe(sizes.reduce((a, b) => a + b, 0))
+  })
 })
