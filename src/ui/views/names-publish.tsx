@@ -5,13 +5,22 @@ import type { App, PublishOutcome } from '../../app/app.js'
 
 /** Record lifetimes offered on publish: how long the signature stays valid. */
 const LIFETIMES = [
-  { value: '48h', label: '48 hours (default)', words: '48 hours' },
-  { value: '168h', label: '7 days', words: '7 days' },
-  { value: '720h', label: '30 days', words: '30 days' },
-  { value: '8760h', label: '1 year', words: '1 year' }
+  { value: '48h', label: '48 hours (default)', words: '48 hours', adjective: '48-hour' },
+  { value: '168h', label: '7 days', words: '7 days', adjective: '7-day' },
+  { value: '720h', label: '30 days', words: '30 days', adjective: '30-day' },
+  { value: '8760h', label: '1 year', words: '1 year', adjective: 'one-year' }
 ] as const
 
 function when (ms: number): string { return new Date(ms).toLocaleString() }
+
+/** `2 s`, `5 min`, `1 h 30 min`: a TTL in words. */
+function span (ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000))
+  if (s < 60) return `${s} s`
+  const h = Math.floor(s / 3600)
+  const m = Math.round((s % 3600) / 60)
+  return [h > 0 ? `${h} h` : '', m > 0 ? `${m} min` : ''].filter(x => x !== '').join(' ')
+}
 
 function LifetimeAdvice ({ lifetime }: { lifetime: string }) {
   const choice = LIFETIMES.find(l => l.value === lifetime) ?? LIFETIMES[0]
@@ -20,7 +29,7 @@ function LifetimeAdvice ({ lifetime }: { lifetime: string }) {
   }
   return (
     <p class="warning" data-testid="lifetime-advice" data-long="true">
-      A {choice.words} lifetime keeps the name working for {choice.words} even if no device or keeper republishes it. The price: anyone holding this record can hand it out again until it expires, so if you later point the name elsewhere, an old copy can make it point back to this value for up to {choice.words}. Choose it for names that rarely move.
+      A {choice.adjective} lifetime keeps the name working for {choice.words} even if no device or keeper republishes it. The price: anyone holding this record can hand it out again until it expires, so if you later point the name elsewhere, an old copy can make it point back to this value for up to {choice.words}. Choose it for names that rarely move.
     </p>
   )
 }
@@ -33,7 +42,7 @@ function PublishResult ({ result }: { result: PublishOutcome }) {
       <div role="status" data-testid="publish-result">
         <p>Published <code>{result.name}</code> → <code>{result.value}</code> (sequence {result.sequence})</p>
         <p data-testid="published-validity" data-expires-at={String(result.expiresAt)} data-validity={result.validity}>
-          Valid until {when(result.expiresAt)}; resolvers check again after {Math.max(1, Math.round(result.ttlMs / 1000))} s.
+          Valid until {when(result.expiresAt)}; resolvers check again after {span(result.ttlMs)}.
         </p>
         <ul>{result.results.map(r => (
           <li key={r.target} data-ok={String(r.ok)} data-via={via(r.target)}>
@@ -63,11 +72,11 @@ export function PublishForm ({ app, keys }: { app: App, keys: string[] }) {
   return (
     <form class="card" onSubmit={(e) => { e.preventDefault(); void pub.run() }} data-testid="publish-form">
       <h3>Publish</h3>
-      <div class="row wrap">
-        <label>Key <select name="key" value={key} onChange={(e) => { setKey((e.target as HTMLSelectElement).value) }}>{keys.map(k => <option key={k} value={k}>{k}</option>)}</select></label>
-        <label class="grow">Value <input name="value" value={value} placeholder="/ipfs/bafy… or a CID" onInput={(e) => { setValue((e.target as HTMLInputElement).value) }} /></label>
+      <div class="row wrap stack">
+        <label>Key <select name="key" value={key !== '' ? key : keys[0] ?? ''} onChange={(e) => { setKey((e.target as HTMLSelectElement).value) }}>{keys.map(k => <option key={k} value={k}>{k}</option>)}</select></label>
+        <label class="grow" style={{ minWidth: '14rem' }}>Value <input name="value" value={value} placeholder="/ipfs/bafy… or a CID" onInput={(e) => { setValue((e.target as HTMLInputElement).value) }} /></label>
       </div>
-      <div class="row wrap">
+      <div class="row wrap stack">
         <label>Lifetime <select name="lifetime" value={lifetime} onChange={(e) => { setLifetime((e.target as HTMLSelectElement).value) }}>
           {LIFETIMES.map(l => <option key={l.value} value={l.value}>{l.label}</option>)}
         </select></label>

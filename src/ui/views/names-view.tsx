@@ -29,6 +29,7 @@ export function NamesView ({ app }: { app: App }) {
       <h2 id="names-title">Names (IPNS)</h2>
       <p class="muted">Each key is a name you can point at any CID. Keys are encrypted with a key this browser keeps and never reveals. Published names are republished while Cairn is open, handed to the keepers in Settings, and, in the installed app, sent again in the background.</p>
 
+      <div class="scroll-x">
       <table data-testid="keys">
         <thead><tr><th>Key</th><th>Name</th><th>Value</th><th>Expires</th><th /></tr></thead>
         <tbody>
@@ -49,13 +50,14 @@ export function NamesView ({ app }: { app: App }) {
           ))}
         </tbody>
       </table>
+      </div>
       {rows.length === 0 && <p class="muted">No keys yet.</p>}
       <ErrorBox message={rowAction.error} onClose={rowAction.clear} />
 
-      <form class="row" onSubmit={(e) => { e.preventDefault(); void create.run() }}>
-        <input name="keyName" value={newKey} placeholder="New key name, e.g. my-site" onInput={(e) => { setNewKey((e.target as HTMLInputElement).value) }} />
-        <button type="submit" disabled={create.busy || newKey.trim() === ''}>Create key</button>
-        <label class="button secondary">Import key<input type="file" hidden onChange={(e) => {
+      <form class="row wrap" onSubmit={(e) => { e.preventDefault(); void create.run() }}>
+        <input class="grow" style={{ minWidth: '12rem', width: 'auto' }} name="keyName" value={newKey} placeholder="New key name, e.g. my-site" onInput={(e) => { setNewKey((e.target as HTMLInputElement).value) }} />
+        <button type="submit" class="nowrap" disabled={create.busy || newKey.trim() === ''}>Create key</button>
+        <label class="button secondary nowrap">Import key<input type="file" hidden onChange={(e) => {
           const t = e.target as HTMLInputElement
           const f = t.files?.[0]
           t.value = ''
