@@ -36,11 +36,15 @@ export interface BackgroundStatus {
 
 export interface RecordKeeping {
   /** Keeps `record` (and the current targets) for the service worker, and hands it to the keepers. */
-  keep: (name: string, record: Uint8Array, facts: { sequence: bigint, expiresAt: number }, options: AbortOptions) => Promise<KeeperRecordResult[]>
+  keep: (name: string, record: Uint8Array, facts: RecordFacts, options: AbortOptions) => Promise<KeeperRecordResult[]>
+  /** Keeps `record` for the service worker only (records other services sign, e.g. backups). */
+  remember: (name: string, record: Uint8Array, facts: RecordFacts) => Promise<void>
   forget: (name: string) => Promise<void>
   /** Registers periodic sync where the browser allows it, and reads what the worker last did. */
   status: () => Promise<BackgroundStatus>
 }
+
+export interface RecordFacts { sequence: bigint, expiresAt: number }
 
 export interface RecordKeepingInit {
   routers: () => string[]
@@ -61,18 +65,20 @@ export function createRecordKeeping (init: RecordKeepingInit): RecordKeeping {
     })))
     await s.putTargets({ routers: [...init.routers()], keepers, savedAt: Date.now() })
   }
+  const remember = async (name: string, record: Uint8Array, facts: RecordFacts): Promise<void> => {
+    try {
+      const s = await store()
+      await s.putRecord({ name, record, sequence: facts.sequence.toString(), expiresAt: facts.expiresAt, storedAt: Date.now() })
+      await saveTargets(s)
+    } catch (err) {
+      // The page still publishes; only the background round would miss this record.
+      console.warn('Cairn: the record could not be kept for background keep-alive', err)
+    }
+  }
   return {
+    remember,
     async keep (name, record, facts, options) {
-      const stored = (async () => {
-        try {
-          const s = await store()
-          await s.putRecord({ name, record, sequence: facts.sequence.toString(), expiresAt: facts.expiresAt, storedAt: Date.now() })
-          await saveTargets(s)
-        } catch (err) {
-          // The page still publishes; only the background round would miss this record.
-          console.warn('Cairn: the record could not be kept for background keep-alive', err)
-        }
-      })()
+      const stored = remember(name, record, facts)
       const handed = init.handRecord === undefined ? [] : await init.handRecord(name, record, options)
       await stored
       return handed

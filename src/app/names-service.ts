@@ -135,7 +135,19 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
       const datastore = new IDBDatastore('cairn/ipns/v1')
       await datastore.open()
       const keys = new ipns.KeyStore({ datastore, protection: { cryptoKey: await deviceKey('ipns-keys') } })
-      return { keys, state: new ipns.NameStateStore(datastore), ipns }
+      const state = new ipns.NameStateStore(datastore)
+      // Records other services sign with these keys (a backup's checkpoints) are kept for the
+      // background worker too: the newest record of every name this device holds the key of.
+      const observe = state.observe.bind(state)
+      state.observe = async (name, sequence, record, options) => {
+        const next = await observe(name, sequence, record, options)
+        if (record !== undefined && next.lastRecord === record && (await keys.list()).some(k => k.name.k51 === name.k51)) {
+          const v = await ipns.inspectRecord(record, { name, now: 0 })
+          if (v.valid) await keeping.remember(name.k51, record, v)
+        }
+        return next
+      }
+      return { keys, state, ipns }
     })()
     return parts
   }

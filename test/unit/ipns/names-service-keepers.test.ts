@@ -3,11 +3,14 @@
  * it for the service worker, and signs with the chosen lifetime; against a real local network.
  */
 import 'fake-indexeddb/auto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNamesService } from '../../../src/app/names-service.js'
 import { getIPNSRecord } from '../../../src/ipfs/ipns/delegated.js'
 import { validateRecord } from '../../../src/ipfs/ipns/inspect.js'
-import { parseName } from '../../../src/ipfs/ipns/names.js'
+import { nameFromPublicKey, parseName } from '../../../src/ipfs/ipns/names.js'
+import { publish } from '../../../src/ipfs/ipns/publish.js'
+import { createRecord } from '../../../src/ipfs/ipns/records.js'
 import { EMPTY_SETTINGS } from '../../../src/core/settings.js'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
 import { openKeepAliveStore } from '../../../src/platform/keepalive-store.js'
@@ -60,10 +63,23 @@ describe('publishing from the Names service', () => {
 
     // Without a service worker, the page says background keep-alive is off, and why.
     await names.checkBackground()
-    const state = names.background.get().state
-    expect(state?.active).toBe(false)
-    expect(state !== undefined && !state.active ? state.reason : '').toBe('no-service-worker')
+    const shown = names.background.get().state
+    expect(shown?.active).toBe(false)
+    expect(shown !== undefined && !shown.active ? shown.reason : '').toBe('no-service-worker')
     expect(names.background.get().validRecords).toBe(1)
+
+    // A record another service signs with this device's keys (as backups do, through stores())
+    // is kept for the worker too; a record of a name only followed here is not.
+    const { keys, state } = await names.stores()
+    const repoKey = await keys.generate('backup-repo')
+    await publish({ keys, state, routers: [net.routingUrl] }, 'backup-repo', `/ipfs/${CID_A}`, { lifetimeMs: DAY })
+    const stranger = await generateKeyPair('Ed25519')
+    const foreign = await createRecord(stranger, `/ipfs/${CID_A}`, { sequence: 4n, lifetimeMs: DAY, ttlMs: 1000 })
+    await state.observe(nameFromPublicKey(stranger.publicKey), 4n, foreign)
+    const withRepo = await openKeepAliveStore()
+    expect((await withRepo.records()).map(r => r.name).sort()).toEqual([out.name, repoKey.name.k51].sort())
+    withRepo.close()
+    await names.remove('backup-repo')
 
     // Deleting the key stops the background worker from keeping its name alive.
     await names.remove('site')
