@@ -5,7 +5,7 @@
  * the `periodic-background-sync` permission is granted; this says which of those is missing.
  */
 
-/** The tag the service worker listens for (src/sw/keepalive.ts keeps the same string). */
+/** The tag the service worker listens for (src/sw/keepalive.ts). */
 export const PERIODIC_SYNC_TAG = 'cairn-ipns-keepalive'
 export const DEFAULT_MIN_INTERVAL_MS = 12 * 60 * 60 * 1000
 

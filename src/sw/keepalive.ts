@@ -15,7 +15,7 @@ import { inspectRecord } from '../ipfs/ipns/inspect.js'
 import { unsealKeeperToken } from '../platform/keepalive-store.js'
 import type { HttpKeeperTarget, KeepAliveStore, LastRun, RunResult } from '../platform/keepalive-store.js'
 
-export const PERIODIC_SYNC_TAG = 'cairn-ipns-keepalive'
+export { PERIODIC_SYNC_TAG } from '../platform/periodic-sync.js'
 
 export interface ResendRecord {
   name: string
