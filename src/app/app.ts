@@ -21,14 +21,14 @@ import type { NamesService } from './names-service.js'
 import type { BackupsService } from './backups-service.js'
 import type { StoredSettings, SettingsStore } from '../platform/settings-store.js'
 import type { StorageStatus } from '../platform/storage.js'
-import type { SettingsProfileName } from '../core/settings.js'
+import type { KeeperSettings, SettingsProfileName } from '../core/settings.js'
 import type { AbortOptions, OperationOptions } from '../core/options.js'
 
 export type { NodeState, NodeStatus } from './node-service.js'
 export type { StoredSettings } from '../platform/settings-store.js'
 export type { StorageStatus } from '../platform/storage.js'
 export type { ConnectionInfo, TransportName } from '../ipfs/peers.js'
-export type { NamesService, NameRow, PublishOutcome, ResolveOutcome, InspectOutcome } from './names-service.js'
+export type { NamesService, NameRow, PublishOutcome, ResolveOutcome, InspectOutcome, BackgroundState, BackgroundStatus, KeeperRecordResult } from './names-service.js'
 export type { FilesService, LibraryRow, BrowseEntry, TransferProgress, ShareLinks } from './files-service.js'
 export type { BackupsService, PushStatus, PushTarget, RepoRow, SnapshotRow, OpenRepoView, TreeRow, BackupResult, ForgetResult, ForgetPolicy, PruneResult, PasswordStrength } from './backups-service.js'
 export { passwordStrength } from './backups-service.js'
@@ -83,6 +83,15 @@ export function createApp (init: AppInit): App {
   const files = createFilesService(node, stores, () => { void app.refreshStorage() }, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, async (name, options) => await names.resolve(name, options))
   const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => {
     try { return node.node().libp2p } catch { return undefined }
+  }, {
+    // Routers and connected record peers get every record through publish itself. To wire when
+    // the keepers service lands: handRecord: keepers.pushRecordToKeepers (one result per keeper).
+    // The Kubo keepers in Settings, for the service worker's background keep-alive:
+    httpKeepers: () => {
+      const s = settings.get()
+      const listed = s === undefined ? undefined : (s.profiles[s.profile] as { keepers?: KeeperSettings[] }).keepers
+      return (listed ?? []).flatMap(k => k.kind === 'kubo' ? [{ name: k.name, kind: k.kind, endpoint: k.endpoint, token: k.token }] : [])
+    }
   })
   // Each node the page starts holds records for the names this page follows.
   let served: unknown

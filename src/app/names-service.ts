@@ -5,6 +5,8 @@
 import { createStore } from './store.js'
 import { withWebLock } from '../platform/locks.js'
 import { deviceKey } from '../platform/device-key.js'
+import { createRecordKeeping } from './names-background.js'
+import type { BackgroundStatus, HandRecord, HttpRecordKeeper, KeeperRecordResult } from './names-background.js'
 import type { Store } from './store.js'
 import type { AbortOptions } from '../core/options.js'
 import type { NetworkSettings } from '../core/settings.js'
@@ -24,11 +26,20 @@ export interface NameRow {
   expiresSoon: boolean
 }
 
+export type { BackgroundState, BackgroundStatus, HandRecord, HttpRecordKeeper, KeeperRecordResult, LastRun, RunResult } from './names-background.js'
+
 export interface PublishOutcome {
   name: string
   value: string
   sequence: string
+  /** The signed validity (RFC 3339) and the same as a time. */
+  validity: string
+  expiresAt: number
+  ttlMs: number
+  /** Routers and record peers. */
   results: PublishTargetResult[]
+  /** Each keeper that holds records (empty when none is configured). */
+  keepers: KeeperRecordResult[]
 }
 
 export interface ResolveOutcome {
@@ -53,11 +64,27 @@ export interface KeepAliveStatus {
   resigned: number
   /** Names that no target accepted in the last round. */
   failed: number
+  /** Keepers that refused a record in the last round (`keeper: error`). */
+  keeperFailures: string[]
+}
+
+/** What the page wires in beyond settings and the node. */
+export interface NamesServiceInit {
+  /** Hands a record to every keeper that holds records (the app's keepers service). */
+  handRecord?: HandRecord | undefined
+  /** Keepers the service worker can reach with records over HTTP (Kubo RPC). */
+  httpKeepers?: (() => HttpRecordKeeper[]) | undefined
+  /** The service worker's registration, for periodic background sync. */
+  registration?: (() => Promise<ServiceWorkerRegistration | undefined>) | undefined
 }
 
 export interface NamesService {
   rows: Store<NameRow[]>
   keepAlive: Store<KeepAliveStatus>
+  /** Background keep-alive (periodic sync in an installed app): whether it runs, and its last round. */
+  background: Store<BackgroundStatus>
+  /** Registers periodic sync where the browser allows it and refreshes `background`. */
+  checkBackground: () => Promise<void>
   refresh: () => Promise<void>
   create: (keyName: string) => Promise<void>
   rename: (from: string, to: string) => Promise<void>
@@ -93,9 +120,11 @@ const EXPIRY_WARNING_MS = 12 * 60 * 60 * 1000
  * `libp2p` gives the running node (undefined while it starts): records then also go to, and come
  * from, the connected peers that hold records (the local network peer, DHT servers).
  */
-export function createNamesService (settings: () => NetworkSettings | undefined, libp2p: () => RecordNetwork | undefined = () => undefined): NamesService {
+export function createNamesService (settings: () => NetworkSettings | undefined, libp2p: () => RecordNetwork | undefined = () => undefined, init: NamesServiceInit = {}): NamesService {
   const rows = createStore<NameRow[]>([])
-  const keepAlive = createStore<KeepAliveStatus>({ rounds: 0, resent: 0, resigned: 0, failed: 0 })
+  const keepAlive = createStore<KeepAliveStatus>({ rounds: 0, resent: 0, resigned: 0, failed: 0, keeperFailures: [] })
+  const background = createStore<BackgroundStatus>({ records: 0, validRecords: 0 })
+  const keeping = createRecordKeeping({ routers: () => settings()?.delegatedRouters ?? [], ...init })
   interface Parts { keys: KeyStore, state: NameStateStore, ipns: typeof IpnsModule }
   let parts: Promise<Parts> | undefined
   let timer: ReturnType<typeof setInterval> | undefined
@@ -106,7 +135,19 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
       const datastore = new IDBDatastore('cairn/ipns/v1')
       await datastore.open()
       const keys = new ipns.KeyStore({ datastore, protection: { cryptoKey: await deviceKey('ipns-keys') } })
-      return { keys, state: new ipns.NameStateStore(datastore), ipns }
+      const state = new ipns.NameStateStore(datastore)
+      // Records other services sign with these keys (a backup's checkpoints) are kept for the
+      // background worker too: the newest record of every name this device holds the key of.
+      const observe = state.observe.bind(state)
+      state.observe = async (name, sequence, record, options) => {
+        const next = await observe(name, sequence, record, options)
+        if (record !== undefined && next.lastRecord === record && (await keys.list()).some(k => k.name.k51 === name.k51)) {
+          const v = await ipns.inspectRecord(record, { name, now: 0 })
+          if (v.valid) await keeping.remember(name.k51, record, v)
+        }
+        return next
+      }
+      return { keys, state, ipns }
     })()
     return parts
   }
@@ -115,6 +156,10 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
   const service: NamesService = {
     rows,
     keepAlive,
+    background,
+    async checkBackground () {
+      background.set(await keeping.status())
+    },
     async refresh () {
       const { keys, state, ipns } = await load()
       const now = Date.now()
@@ -137,7 +182,14 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
     },
     async create (keyName) { const { keys } = await load(); await keys.generate(keyName); await service.refresh() },
     async rename (from, to) { const { keys } = await load(); await keys.rename(from, to); await service.refresh() },
-    async remove (keyName) { const { keys } = await load(); await keys.remove(keyName); await service.refresh() },
+    async remove (keyName) {
+      const { keys } = await load()
+      const { name } = await keys.get(keyName)
+      await keys.remove(keyName)
+      // The background worker must not keep a name alive whose key is gone.
+      await keeping.forget(name.k51).catch((err: unknown) => { console.warn('Cairn: the kept record could not be removed', err) })
+      await service.refresh()
+    },
     async exportKey (keyName) { const { keys } = await load(); return keys.exportKey(keyName) },
     async importKey (keyName, protobuf) { const { keys } = await load(); await keys.importKey(keyName, protobuf); await service.refresh() },
 
@@ -150,8 +202,20 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
         ttlMs: ipns.parseDuration(options.ttl),
         ...(options.signal !== undefined ? { signal: options.signal } : {})
       }))
+      const signed = await ipns.validateRecord(result.record, { name: result.name })
+      const handed = await keeping.keep(result.name.k51, result.record, signed, options)
       await service.refresh()
-      return { name: result.name.k51, value: result.value, sequence: result.sequence.toString(), results: result.results }
+      void service.checkBackground().catch(() => {})
+      return {
+        name: result.name.k51,
+        value: result.value,
+        sequence: result.sequence.toString(),
+        validity: signed.validity,
+        expiresAt: signed.expiresAt,
+        ttlMs: signed.ttlMs,
+        results: result.results,
+        keepers: handed
+      }
     },
 
     async resolve (name, options = {}) {
@@ -181,7 +245,7 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
         const { keys, state, ipns } = await load()
         const where = targets()
         if (where.routers.length === 0 && where.libp2p === undefined) return
-        const round = { resent: 0, resigned: 0, failed: 0 }
+        const round = { resent: 0, resigned: 0, failed: 0, keeperFailures: [] as string[] }
         for (const k of await keys.list()) {
           const s = await state.get(k.name)
           if (s?.lastRecord === undefined) continue
@@ -189,6 +253,9 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
             const r = await withWebLock(`ipns:${k.name.k51}`, undefined, async () => ipns.republish({ keys, state, ...targets() }, k.keyName, { resignWithinMs: RESIGN_WITHIN_MS }))
             if (r.resent) round.resent++
             else round.resigned++
+            const signed = await ipns.validateRecord(r.record, { name: r.name })
+            const handed = await keeping.keep(r.name.k51, r.record, signed, { signal: AbortSignal.timeout(60_000) })
+            round.keeperFailures.push(...handed.filter(h => !h.ok).map(h => `${h.keeper}: ${h.error ?? 'failed'}`))
           } catch (err) {
             round.failed++
             console.warn(`Republishing ${k.keyName} failed:`, err)
@@ -198,6 +265,7 @@ export function createNamesService (settings: () => NetworkSettings | undefined,
         keepAlive.update(prev => ({ rounds: prev.rounds + 1, lastRoundAt: Date.now(), ...round }))
       }
       service.stopKeepAlive()
+      void service.checkBackground().catch((err: unknown) => { console.warn('Cairn: background keep-alive could not be checked', err) })
       void run()
       timer = setInterval(() => { void run() }, intervalMs)
     },

@@ -9,12 +9,17 @@
  *   and locked down with a sandbox CSP (see content.ts).
  * - Protocol handlers: a navigation to `<scope>?open=ipfs://<cid>/<path>` is redirected to
  *   `<scope>ipfs/<cid>/<path>`; `ipns://` launches are left to the app.
+ * - Keep-alive: on a `periodicsync` event (tag `cairn-ipns-keepalive`, registered by the page in
+ *   an installed app), the stored signed IPNS records are sent again to the delegated routers and
+ *   the HTTP keepers (see keepalive.ts). Never re-signed here: the keys stay in the page.
  * - Updates: a new worker waits until the page asks it to take over (`cairn:skip-waiting`), so the
  *   UI can offer "reload to update" instead of swapping code under a running node.
  */
 import { IDBBlockstore } from 'blockstore-idb'
 import { contentAddressFor, errorPage, protocolLaunchTarget, serveContent } from './content.js'
+import { PERIODIC_SYNC_TAG, runKeepAlive } from './keepalive.js'
 import { MSG_ACK, MSG_SET_GATEWAYS, MSG_SKIP_WAITING, isPageMessage } from './protocol.js'
+import { openKeepAliveStore } from '../platform/keepalive-store.js'
 
 // Injected by vite.sw.config.ts: the build's files (relative to the worker) and a hash of them.
 declare const __CAIRN_PRECACHE__: string[]
@@ -24,6 +29,7 @@ declare const __CAIRN_VERSION__: string
 interface ExtendableEvent extends Event { waitUntil: (p: Promise<unknown>) => void }
 interface FetchEvent extends ExtendableEvent { request: Request, respondWith: (r: Response | Promise<Response>) => void }
 interface ExtendableMessageEvent extends ExtendableEvent { data: unknown, ports: readonly MessagePort[] }
+interface PeriodicSyncEvent extends ExtendableEvent { tag: string }
 interface SWGlobal {
   location: Location
   registration: { scope: string }
@@ -31,7 +37,8 @@ interface SWGlobal {
   clients: { claim: () => Promise<void> }
   addEventListener: ((type: 'install' | 'activate', fn: (e: ExtendableEvent) => void) => void) &
     ((type: 'fetch', fn: (e: FetchEvent) => void) => void) &
-    ((type: 'message', fn: (e: ExtendableMessageEvent) => void) => void)
+    ((type: 'message', fn: (e: ExtendableMessageEvent) => void) => void) &
+    ((type: 'periodicsync', fn: (e: PeriodicSyncEvent) => void) => void)
 }
 const sw = globalThis as unknown as SWGlobal
 
@@ -95,6 +102,25 @@ sw.addEventListener('message', (event) => {
   } else if (data.type === MSG_SET_GATEWAYS) {
     event.waitUntil(saveGateways(data.gateways).then(ack))
   }
+})
+
+/** The browser gives a periodic sync event a few minutes at most; stop well before. */
+const KEEPALIVE_BUDGET_MS = 60_000
+
+async function keepAlive (): Promise<void> {
+  const store = await openKeepAliveStore()
+  try {
+    const run = await runKeepAlive(store, { signal: AbortSignal.timeout(KEEPALIVE_BUDGET_MS) })
+    const failed = run.results.filter(r => !r.ok)
+    if (failed.length > 0) console.warn('Cairn keep-alive: some targets refused or failed:', failed)
+  } finally {
+    store.close()
+  }
+}
+
+sw.addEventListener('periodicsync', (event) => {
+  if (event.tag !== PERIODIC_SYNC_TAG) return
+  event.waitUntil(keepAlive().catch((err: unknown) => { console.warn('Cairn keep-alive: the background round failed:', err) }))
 })
 
 async function navigation (request: Request): Promise<Response> {

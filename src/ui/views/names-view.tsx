@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
 import { copyText, sandboxedContentUrl, saveBytes } from '../../app/app.js'
-import type { App, InspectOutcome, PublishOutcome, ResolveOutcome } from '../../app/app.js'
+import { BackgroundKeepAlive, PublishForm } from './names-publish.js'
+import type { App, InspectOutcome, ResolveOutcome } from '../../app/app.js'
 
 /** A link to the content, only where the service worker serves it sandboxed (see sandboxedContentUrl). */
 function OpenLink ({ path }: { path: string }) {
@@ -26,8 +27,9 @@ export function NamesView ({ app }: { app: App }) {
   return (
     <section aria-labelledby="names-title">
       <h2 id="names-title">Names (IPNS)</h2>
-      <p class="muted">Each key is a name you can point at any CID. Keys are encrypted with a key this browser keeps and never reveals. Published names are republished while Cairn is open.</p>
+      <p class="muted">Each key is a name you can point at any CID. Keys are encrypted with a key this browser keeps and never reveals. Published names are republished while Cairn is open, handed to the keepers in Settings, and, in the installed app, sent again in the background.</p>
 
+      <div class="scroll-x">
       <table data-testid="keys">
         <thead><tr><th>Key</th><th>Name</th><th>Value</th><th>Expires</th><th /></tr></thead>
         <tbody>
@@ -48,13 +50,14 @@ export function NamesView ({ app }: { app: App }) {
           ))}
         </tbody>
       </table>
+      </div>
       {rows.length === 0 && <p class="muted">No keys yet.</p>}
       <ErrorBox message={rowAction.error} onClose={rowAction.clear} />
 
-      <form class="row" onSubmit={(e) => { e.preventDefault(); void create.run() }}>
-        <input name="keyName" value={newKey} placeholder="New key name, e.g. my-site" onInput={(e) => { setNewKey((e.target as HTMLInputElement).value) }} />
-        <button type="submit" disabled={create.busy || newKey.trim() === ''}>Create key</button>
-        <label class="button secondary">Import key<input type="file" hidden onChange={(e) => {
+      <form class="row wrap" onSubmit={(e) => { e.preventDefault(); void create.run() }}>
+        <input class="grow" style={{ minWidth: '12rem', width: 'auto' }} name="keyName" value={newKey} placeholder="New key name, e.g. my-site" onInput={(e) => { setNewKey((e.target as HTMLInputElement).value) }} />
+        <button type="submit" class="nowrap" disabled={create.busy || newKey.trim() === ''}>Create key</button>
+        <label class="button secondary nowrap">Import key<input type="file" hidden onChange={(e) => {
           const t = e.target as HTMLInputElement
           const f = t.files?.[0]
           t.value = ''
@@ -65,41 +68,10 @@ export function NamesView ({ app }: { app: App }) {
       <ErrorBox message={importKey.error} onClose={importKey.clear} />
 
       <PublishForm app={app} keys={rows.map(r => r.keyName)} />
+      <BackgroundKeepAlive app={app} />
       <ResolveForm app={app} />
       <Inspector app={app} />
     </section>
-  )
-}
-
-function PublishForm ({ app, keys }: { app: App, keys: string[] }) {
-  const [key, setKey] = useState('')
-  const [value, setValue] = useState('')
-  const [lifetime, setLifetime] = useState('48h')
-  const [ttl, setTtl] = useState('5m')
-  const [result, setResult] = useState<PublishOutcome | undefined>(undefined)
-  const pub = useAction(async () => { setResult(undefined); setResult(await app.names.publish(key !== '' ? key : keys[0]!, value.trim(), { lifetime, ttl, signal: AbortSignal.timeout(60_000) })) })
-  return (
-    <form class="card" onSubmit={(e) => { e.preventDefault(); void pub.run() }} data-testid="publish-form">
-      <h3>Publish</h3>
-      <div class="row wrap">
-        <label>Key <select name="key" value={key} onChange={(e) => { setKey((e.target as HTMLSelectElement).value) }}>{keys.map(k => <option key={k} value={k}>{k}</option>)}</select></label>
-        <label class="grow">Value <input name="value" value={value} placeholder="/ipfs/bafy… or a CID" onInput={(e) => { setValue((e.target as HTMLInputElement).value) }} /></label>
-        <label>Lifetime <input name="lifetime" value={lifetime} size={6} onInput={(e) => { setLifetime((e.target as HTMLInputElement).value) }} /></label>
-        <label>TTL <input name="ttl" value={ttl} size={6} onInput={(e) => { setTtl((e.target as HTMLInputElement).value) }} /></label>
-        <button type="submit" disabled={pub.busy || keys.length === 0 || value.trim() === ''}>{pub.busy ? 'Publishing…' : 'Publish'}</button>
-      </div>
-      <ErrorBox message={pub.error} onClose={pub.clear} />
-      {result !== undefined && (
-        <div role="status" data-testid="publish-result">
-          <p>Published <code>{result.name}</code> → <code>{result.value}</code> (sequence {result.sequence})</p>
-          <ul>{result.results.map(r => (
-            <li key={r.target} data-ok={String(r.ok)} data-via={r.target.startsWith('/p2p/') || r.target === 'libp2p' ? 'libp2p' : 'http'}>
-              {r.target.startsWith('/p2p/') ? <>peer <code title={r.target}>{r.target.slice(5, 14)}…{r.target.slice(-6)}</code> over libp2p</> : r.target === 'libp2p' ? 'libp2p peers' : r.target}: {r.ok ? 'stored' : `failed: ${r.error ?? ''}`}
-            </li>
-          ))}</ul>
-        </div>
-      )}
-    </form>
   )
 }
 
