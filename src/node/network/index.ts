@@ -286,17 +286,14 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
   let app: FastifyInstance | undefined
   let stopped = false
   const pins = new PinJobs({ helia, datastore, datastoreName, ...(options.pinBlockTimeoutMs !== undefined ? { blockTimeoutMs: options.pinBlockTimeoutMs } : {}) })
-  const keeper = new RecordKeeper({ router, routers: upstreamRouters, libp2p: helia.libp2p }, {
-    onProgress: options.onProgress,
-    ...(options.resendMinIntervalMs !== undefined ? { minIntervalMs: options.resendMinIntervalMs } : {})
-  })
+  let keeper: RecordKeeper | undefined
   let acceptPins = options.acceptPinRequests ?? true
   const token = options.pinningToken ?? randomBytes(24).toString('base64url')
   const stop = async (): Promise<void> => {
     if (stopped) return
     stopped = true
     pins.stop()
-    await keeper.stop()
+    await keeper?.stop()
     await app?.close()
     await helia.stop()
     await store?.close()
@@ -312,6 +309,10 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     router.attach(libp2p)
     await router.load({ signal: options.signal })
     await pins.load({ signal: options.signal })
+    keeper = new RecordKeeper({ router, routers: upstreamRouters, libp2p }, {
+      onProgress: options.onProgress,
+      ...(options.resendMinIntervalMs !== undefined ? { minIntervalMs: options.resendMinIntervalMs } : {})
+    })
     await keeper.start()
     const peerId = libp2p.peerId
     const relayAddrs = libp2p.getMultiaddrs().map(ma => ma.toString()).filter(a => a.includes('/ws/'))
