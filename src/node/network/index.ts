@@ -257,7 +257,9 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
   const blockstore = options.blockstore ?? store?.blockstore ?? new MemoryBlockstore()
   const datastore = store?.datastore ?? new MemoryDatastore()
   const datastoreName = store !== undefined ? `${store.dir}/datastore` : undefined
-  const router = new LocalRouter({ blockstore, datastore, datastoreName })
+  // in memory, Helia's datastore alone holds the pins: records and pinned requests are not copied
+  const kept = store !== undefined ? { datastore, datastoreName } : {}
+  const router = new LocalRouter({ blockstore, ...kept })
 
   const helia = withBitswap(withLibp2pLight(createHeliaLight({
     blockstore,
@@ -285,7 +287,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
 
   let app: FastifyInstance | undefined
   let stopped = false
-  const pins = new PinJobs({ helia, datastore, datastoreName, ...(options.pinBlockTimeoutMs !== undefined ? { blockTimeoutMs: options.pinBlockTimeoutMs } : {}) })
+  const pins = new PinJobs({ helia, ...kept, ...(options.pinBlockTimeoutMs !== undefined ? { blockTimeoutMs: options.pinBlockTimeoutMs } : {}) })
   let keeper: RecordKeeper | undefined
   let acceptPins = options.acceptPinRequests ?? true
   const token = options.pinningToken ?? randomBytes(24).toString('base64url')

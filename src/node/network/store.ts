@@ -86,7 +86,7 @@ async function lock (dir: string): Promise<() => Promise<void>> {
     }
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim())
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new NetworkStoreError(`Another local network peer (process ${pid}) is using ${dir}. Stop it first, or give this one another Cairn home with --home or CAIRN_HOME.`)
+      throw new NetworkStoreError(`Another local network peer (process ${pid}) is using ${dir}. Stop it first, or give this one another Cairn home with --home or CAIRN_HOME. (If no peer runs there, delete ${path}.)`)
     }
     if (pid === process.pid) {
       throw new NetworkStoreError(`A local network peer in this process is already using ${dir}. Stop it first, or give this one another home.`)

@@ -223,6 +223,15 @@ describe('the folder on disk', () => {
     await (await startLocalNetwork({ home })).stop()
   })
 
+  it('a corrupt pin request is a clear error too', async () => {
+    const home = await tempHome()
+    await (await startLocalNetwork({ home })).stop()
+    const dir = join(home, 'network', 'datastore', 'cairn-network', 'pins')
+    await mkdir(dir, { recursive: true })
+    await writeFile(join(dir, 'some-request.data'), JSON.stringify({ requestid: 'some-request', cid: 'bafkqaaa' }))
+    await expect(startLocalNetwork({ home })).rejects.toThrow(/The pin request \/cairn-network\/pins\/some-request in .* is not readable \(it lacks fields of a pin request.*\)\. Delete that entry/)
+  })
+
   it('a folder that is not the peer\'s, or one in use, is refused', async () => {
     const home = await tempHome()
     await mkdir(join(home, 'network'))
