@@ -17,6 +17,7 @@ import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
 import { makeDirs } from '../files/mkdirs.js'
 import { NetworkStoreError } from './errors.js'
+import { verifiedBlocks } from './verified-blocks.js'
 
 export const NETWORK_DIR = 'network'
 const MARKER = 'cairn-network.json'
@@ -27,6 +28,7 @@ export interface NetworkStore {
   /** `<home>/network` */
   dir: string
   keyFile: string
+  /** Reads are checked against their CIDs (verified-blocks.ts). */
   blockstore: FsBlockstore
   datastore: FsDatastore
   /** Closes both stores and releases the lock. */
@@ -119,7 +121,7 @@ export async function openNetworkStore (home: string): Promise<NetworkStore> {
   return {
     dir,
     keyFile: join(dir, 'peer.key'),
-    blockstore,
+    blockstore: verifiedBlocks(blockstore, join(dir, 'blocks')),
     datastore,
     close: async () => {
       if (closed) return

@@ -223,6 +223,30 @@ describe('the folder on disk', () => {
     await (await startLocalNetwork({ home })).stop()
   })
 
+  it('a block damaged on disk is not served as the block', async () => {
+    const home = await tempHome()
+    const first = await startLocalNetwork({ home })
+    const block = await rawBlock(`a block to damage ${Math.random()}`)
+    await first.helia.blockstore.put(block.cid, block.bytes)
+    await first.stop()
+    const files: string[] = []
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) await walk(join(dir, e.name))
+        else files.push(join(dir, e.name))
+      }
+    }
+    await walk(join(home, 'network', 'blocks'))
+    expect(files).toHaveLength(1)
+    await writeFile(files[0] ?? '', 'damaged bytes')
+
+    const again = await started(startLocalNetwork({ home }))
+    const res = await fetch(`${again.gatewayUrl}/ipfs/${block.cid.toString()}?format=raw`)
+    expect(res.status).not.toBe(200)
+    expect(await res.text()).not.toContain('damaged bytes')
+    await expect(collect(again.helia.blockstore.get(block.cid))).rejects.toThrow(/does not match its CID: its file is damaged\. Move .*blocks aside/)
+  })
+
   it('a corrupt pin request is a clear error too', async () => {
     const home = await tempHome()
     await (await startLocalNetwork({ home })).stop()
