@@ -146,6 +146,13 @@ describe('a restart with the same home', () => {
     expect(await collect(fresh.blockstore.get(leaf.cid, { signal: AbortSignal.timeout(20_000) }))).toEqual(leaf.bytes)
 
     expect(await getRecord(again, name.k51)).toEqual(record)
+
+    // a removed pin request stays removed after the next restart
+    expect((await pinning(again, `/pins/${added.requestid}`, { method: 'DELETE' })).status).toBe(202)
+    await again.stop()
+    const third = await started(startLocalNetwork({ home }))
+    expect((await (await pinning(third, `/pins?cid=${root.toString()}`)).json() as { count: number }).count).toBe(0)
+    expect(await third.helia.pins.isPinned(root)).toBe(false)
   })
 })
 
