@@ -24,3 +24,8 @@ export class RecordRefusedError extends CairnError {
 export class InvalidOriginError extends CairnError {
   static override readonly code = 'ERR_INVALID_ORIGIN'
 }
+
+/** The local network's folder under the Cairn home is foreign, corrupt, newer, or in use. */
+export class NetworkStoreError extends CairnError {
+  static override readonly code = 'ERR_NETWORK_STORE'
+}

@@ -5,8 +5,12 @@
  * takes and serves IPNS records over libp2p (Kademlia PUT_VALUE/GET_VALUE), a
  * trustless gateway for raw blocks, and `/cairn-local.json` describing all of it.
  *
- * Nothing here reaches beyond the given host: no bootstrap, no peer discovery, no delegated
- * routers, no public gateways.
+ * Given a Cairn `home`, it keeps its blocks, Helia pins, pinned requests, held IPNS records and
+ * identity on disk under `<home>/network` (see store.ts); otherwise all of that lives in memory.
+ * Either way it re-sends each held record while it is valid (record-keeper.ts).
+ *
+ * Nothing here reaches beyond the given host but the `upstreamRouters` it is given: no bootstrap,
+ * no peer discovery, no public gateways.
  */
 import '../polyfill-node20.js'
 import './websocket-node20.js'
@@ -36,6 +40,9 @@ import { PinJobs } from './pin-jobs.js'
 import { pinRequestHandler } from './pin-protocol.js'
 import { PINNING_API_PREFIX } from './pinning-api.js'
 import { CLUSTER_API_PREFIX } from './cluster-api.js'
+import { RecordKeeper } from './record-keeper.js'
+import { openNetworkStore } from './store.js'
+import type { RecordKeeperEvents } from './record-keeper.js'
 import type { LocalNetworkInfo } from './http-server.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -48,11 +55,13 @@ import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 export { LocalRouter } from './local-router.js'
+export { RecordKeeper } from './record-keeper.js'
+export { NETWORK_DIR } from './store.js'
 export { PinJobs } from './pin-jobs.js'
 export type { PinJob, PinJobRequest, PinJobState } from './pin-jobs.js'
 export { DEFAULT_MAX_CAR_BYTES, PINNING_API_PREFIX } from './pinning-api.js'
 export { OriginAllowList, appOrigins, normalizeOrigin } from './cors.js'
-export { InvalidOriginError, KeyFileError, NetworkStartError, RecordRefusedError, UnsupportedRecordError } from './errors.js'
+export { InvalidOriginError, KeyFileError, NetworkStartError, NetworkStoreError, RecordRefusedError, UnsupportedRecordError } from './errors.js'
 export type { LocalNetworkInfo } from './http-server.js'
 
 export type LocalNetworkServices = {
@@ -70,6 +79,7 @@ export type LocalNetworkEvents =
   | ProgressEvent<'network:peer:connect', { peerId: string }>
   | ProgressEvent<'network:peer:disconnect', { peerId: string }>
   | ProgressEvent<'network:ipns:put', { peer: string, ok: boolean, error?: string | undefined }>
+  | RecordKeeperEvents
 
 export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents> {
   /** Interface to listen on. Default `127.0.0.1`. */
@@ -80,10 +90,20 @@ export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents
   httpPort?: number
   /** A fixed identity. Takes precedence over `keyFile`. */
   privateKey?: PrivateKey
-  /** File holding the identity; created on first use. Gives a stable peer id across restarts. */
+  /** File holding the identity; created on first use. Gives a stable peer id across restarts. Default with `home`: `<home>/network/peer.key`. */
   keyFile?: string
-  /** Blocks the peer holds and serves. Default: a fresh in-memory blockstore. */
+  /**
+   * The Cairn home (`$CAIRN_HOME`, ~/.cairn for the CLI): blocks, pins, pinned requests, held IPNS
+   * records and the identity are kept in `<home>/network` and survive restarts. Default: none,
+   * everything in memory.
+   */
+  home?: string
+  /** Blocks the peer holds and serves. Default: `<home>/network/blocks`, else a fresh in-memory blockstore. */
   blockstore?: Blockstore
+  /** Delegated Routing V1 routers every held IPNS record is re-sent to while valid. Default: none. */
+  upstreamRouters?: string[]
+  /** A held record is re-sent at most this often. Default 60 s. */
+  resendMinIntervalMs?: number
   /**
    * When a provider lookup comes in for a block this peer does not hold, first try to fetch it
    * from connected peers over bitswap (for at most `pullTimeoutMs`), and record the peer that sent
@@ -135,6 +155,10 @@ export interface LocalNetwork {
   router: LocalRouter
   /** Pin requests (from the pin protocol and the Pinning Service API) and their status. */
   pins: PinJobs
+  /** Re-sends the held IPNS records to the upstream routers and connected record peers. */
+  keeper: RecordKeeper
+  /** `<home>/network` when kept on disk. */
+  dataDir?: string | undefined
   /** The Pinning Service API endpoint (`<httpUrl>/pinning`) and its bearer token. */
   pinningService: { endpoint: string, token: string }
   /** Lets pages from `origin` read cairn-local.json and use the pinning API; returns it normalised. */
@@ -161,6 +185,19 @@ function checkPort (name: string, port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new NetworkStartError(`${name} must be a whole number from 0 to 65535 (0 picks a free port); got ${port}.`)
   }
+}
+
+function checkRouterUrl (url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new NetworkStartError(`The upstream router "${url}" is not a URL. Give it as http(s)://host[:port].`)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new NetworkStartError(`The upstream router "${url}" is not an http(s) URL. Give it as http(s)://host[:port].`)
+  }
+  return url
 }
 
 const DEFAULT_PULL_TIMEOUT_MS = 5000
@@ -209,13 +246,27 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
   checkAborted(options.signal)
   const allowedOrigins = new OriginAllowList(options.allowedOrigins ?? [])
 
-  const privateKey = options.privateKey ?? (options.keyFile !== undefined ? await loadOrCreateKeyFile(options.keyFile) : undefined)
-  const blockstore = options.blockstore ?? new MemoryBlockstore()
-  const router = new LocalRouter({ blockstore })
+  const upstreamRouters = (options.upstreamRouters ?? []).map(checkRouterUrl)
+
+  const store = options.home !== undefined ? await openNetworkStore(options.home) : undefined
+  let privateKey: PrivateKey | undefined
+  try {
+    const keyFile = options.keyFile ?? store?.keyFile
+    privateKey = options.privateKey ?? (keyFile !== undefined ? await loadOrCreateKeyFile(keyFile) : undefined)
+  } catch (err) {
+    await store?.close()
+    throw err
+  }
+  const blockstore = options.blockstore ?? store?.blockstore ?? new MemoryBlockstore()
+  const datastore = store?.datastore ?? new MemoryDatastore()
+  const datastoreName = store !== undefined ? `${store.dir}/datastore` : undefined
+  // in memory, Helia's datastore alone holds the pins: records and pinned requests are not copied
+  const kept = store !== undefined ? { datastore, datastoreName } : {}
+  const router = new LocalRouter({ blockstore, ...kept })
 
   const helia = withBitswap(withLibp2pLight(createHeliaLight({
     blockstore,
-    datastore: new MemoryDatastore(),
+    datastore,
     routers: [router],
     ...(options.logger !== undefined ? { logger: options.logger } : {})
   }), {
@@ -239,15 +290,18 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
 
   let app: FastifyInstance | undefined
   let stopped = false
-  const pins = new PinJobs({ helia, ...(options.pinBlockTimeoutMs !== undefined ? { blockTimeoutMs: options.pinBlockTimeoutMs } : {}) })
+  const pins = new PinJobs({ helia, ...kept, ...(options.pinBlockTimeoutMs !== undefined ? { blockTimeoutMs: options.pinBlockTimeoutMs } : {}) })
+  let keeper: RecordKeeper | undefined
   let acceptPins = options.acceptPinRequests ?? true
   const token = options.pinningToken ?? randomBytes(24).toString('base64url')
   const stop = async (): Promise<void> => {
     if (stopped) return
     stopped = true
     pins.stop()
+    await keeper?.stop()
     await app?.close()
     await helia.stop()
+    await store?.close()
   }
 
   try {
@@ -258,6 +312,13 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     }
     const libp2p = helia.libp2p
     router.attach(libp2p)
+    await router.load({ signal: options.signal })
+    await pins.load({ signal: options.signal })
+    keeper = new RecordKeeper({ router, routers: upstreamRouters, libp2p }, {
+      onProgress: options.onProgress,
+      ...(options.resendMinIntervalMs !== undefined ? { minIntervalMs: options.resendMinIntervalMs } : {})
+    })
+    await keeper.start()
     const peerId = libp2p.peerId
     const relayAddrs = libp2p.getMultiaddrs().map(ma => ma.toString()).filter(a => a.includes('/ws/'))
     emit(options, 'network:libp2p:started', { peerId: peerId.toString(), relayAddrs })
@@ -330,6 +391,8 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
       helia,
       router,
       pins,
+      keeper,
+      dataDir: store?.dir,
       pinningService,
       allowOrigin: (origin) => allowedOrigins.add(origin),
       setAcceptPinRequests: (accept) => { acceptPins = accept },

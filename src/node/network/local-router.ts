@@ -1,5 +1,5 @@
 /**
- * An in-memory router for the local network peer. There is no DHT on the local network, so this
+ * The router of the local network peer. There is no DHT on the local network, so this
  * router is what lets one browser find what another one published (over Routing V1 HTTP, and over
  * libp2p through the Kademlia record messages that `serveRecords` answers from here):
  *
@@ -10,14 +10,21 @@
  *   addresses they announced through identify).
  *
  * It plugs into Helia as a `Router`, so `helia.routing` and the Routing V1 HTTP server see it.
+ *
+ * Records are held until their validity (EOL) ends, not their TTL: the TTL only says how long a
+ * resolver may cache one. Given a `datastore`, each held record is also written there with the
+ * time it was received, and `load()` reads them back after a restart (the record keeper re-sends
+ * them from there, see record-keeper.ts). Providers live in memory only.
  */
 import { NotFoundError } from '@libp2p/interface'
 import { peerIdFromCID } from '@libp2p/peer-id'
 import { multihashToIPNSRoutingKey, unmarshalIPNSRecord } from 'ipns'
 import { ipnsSelector } from 'ipns/selector'
 import { ipnsValidator } from 'ipns/validator'
+import { Key } from 'interface-datastore'
+import { base32 } from 'multiformats/bases/base32'
 import { equalBytes } from '../../core/bytes.js'
-import { RecordRefusedError, UnsupportedRecordError } from './errors.js'
+import { NetworkStoreError, RecordRefusedError, UnsupportedRecordError } from './errors.js'
 
 /** Why a valid record is not kept: the one held wins. */
 export const REFUSED = 'A record with a higher sequence (or the same sequence and a later expiry) is already held for this name. Publish with a higher sequence.'
@@ -25,6 +32,7 @@ import type { Peer, Provider, Router, RoutingOptions } from '@helia/interface'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
@@ -40,6 +48,51 @@ type LocalLibp2p = Pick<Libp2p, 'peerId' | 'getMultiaddrs' | 'peerStore'>
 export interface LocalRouterInit {
   /** The peer's own blockstore (not Helia's networked one): "holds" means holds locally. */
   blockstore: Pick<Blockstore, 'has'>
+  /** Where held records are also written (under `/cairn-network/ipns/`). Default: memory only. */
+  datastore?: Pick<Datastore, 'put' | 'delete' | 'query'> | undefined
+  /** Where the datastore is, for error messages (e.g. its folder). */
+  datastoreName?: string | undefined
+  /** Names held at most; a record for a new name beyond this is refused. Default 10 000. */
+  maxRecords?: number | undefined
+}
+
+/** A record held for a name, and when it was received (ms since the epoch). */
+export interface HeldRecord {
+  /** The routing key, `/ipns/<multihash>`. */
+  key: Uint8Array
+  record: Uint8Array<ArrayBuffer>
+  receivedAt: number
+}
+
+const RECORDS_PREFIX = '/cairn-network/ipns'
+export const DEFAULT_MAX_RECORDS = 10_000
+
+function storeKey (key: Uint8Array): Key {
+  return new Key(`${RECORDS_PREFIX}/${base32.encode(key)}`)
+}
+
+function encodeHeld (held: HeldRecord): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({
+    key: Buffer.from(held.key).toString('base64'),
+    record: Buffer.from(held.record).toString('base64'),
+    receivedAt: held.receivedAt
+  }))
+}
+
+/** Parses a stored entry; throws a plain Error saying what is wrong. */
+function decodeHeld (bytes: Uint8Array): HeldRecord {
+  let parsed: { key?: unknown, record?: unknown, receivedAt?: unknown }
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as typeof parsed
+  } catch {
+    throw new Error('it is not JSON')
+  }
+  if (parsed === null || typeof parsed !== 'object' || typeof parsed.key !== 'string' || typeof parsed.record !== 'string' ||
+    typeof parsed.receivedAt !== 'number' || !Number.isFinite(parsed.receivedAt)) {
+    throw new Error('it lacks the key, record or receivedAt fields')
+  }
+  const record = Buffer.from(parsed.record, 'base64')
+  return { key: new Uint8Array(Buffer.from(parsed.key, 'base64')), record: new Uint8Array(record.buffer.slice(record.byteOffset, record.byteOffset + record.byteLength)), receivedAt: parsed.receivedAt }
 }
 
 function startsWith (bytes: Uint8Array, prefix: Uint8Array): boolean {
@@ -55,12 +108,64 @@ export class LocalRouter implements Router {
   readonly name = LOCAL_ROUTER_NAME
   private readonly blockstore: Pick<Blockstore, 'has'>
   private libp2p: LocalLibp2p | undefined
-  private readonly records = new Map<string, Uint8Array<ArrayBuffer>>()
+  private readonly records = new Map<string, HeldRecord>()
+  private readonly datastore: LocalRouterInit['datastore']
+  private readonly datastoreName: string
+  private readonly maxRecords: number
+  private readonly listeners = new Set<(held: HeldRecord) => void>()
   /** cid string → (peer id string → { peer, expires }) */
   private readonly providers = new Map<string, Map<string, { peerId: PeerId, expires: number }>>()
 
   constructor (init: LocalRouterInit) {
     this.blockstore = init.blockstore
+    this.datastore = init.datastore
+    this.datastoreName = init.datastoreName ?? 'the datastore'
+    this.maxRecords = init.maxRecords ?? DEFAULT_MAX_RECORDS
+  }
+
+  /**
+   * Reads the records held before a restart back from the datastore. Records whose validity ended
+   * meanwhile are deleted; an entry that is not a valid held record is a `NetworkStoreError`.
+   */
+  async load (options: { signal?: AbortSignal | undefined } = {}): Promise<number> {
+    if (this.datastore === undefined) return 0
+    for await (const { key, value } of this.datastore.query({ prefix: RECORDS_PREFIX }, options)) {
+      let held: HeldRecord
+      try {
+        held = decodeHeld(value)
+        if (storeKey(held.key).toString() !== key.toString()) throw new Error('its name differs from the name it is filed under')
+        await ipnsValidator(held.key, held.record)
+      } catch (err) {
+        if ((err as Error).name === 'RecordExpiredError') {
+          await this.datastore.delete(key, options)
+          continue
+        }
+        throw new NetworkStoreError(`The held IPNS record ${key.toString()} in ${this.datastoreName} is not a valid record (${(err as Error).message}). Delete that entry (the file ${key.toString().slice(1)}.data there) to drop it, or move the whole local network folder aside; then start again.`, { cause: err })
+      }
+      this.records.set(keyString(held.key), held)
+    }
+    return this.records.size
+  }
+
+  /** Every record held now (valid or not yet checked again), for the record keeper. */
+  held (): HeldRecord[] {
+    return [...this.records.values()]
+  }
+
+  /** Calls `fn` each time a record is newly held (not when the same record comes again). Returns an unsubscribe. */
+  onRecord (fn: (held: HeldRecord) => void): () => void {
+    this.listeners.add(fn)
+    return () => { this.listeners.delete(fn) }
+  }
+
+  /** Forgets the record held for `key` (from memory and the datastore). */
+  async drop (key: Uint8Array): Promise<void> {
+    this.records.delete(keyString(key))
+    try {
+      await this.datastore?.delete(storeKey(key))
+    } catch {
+      // dropped from memory; the entry on disk is checked (and dropped) again at the next start
+    }
   }
 
   /** Called once libp2p has started: before that the router knows no peers, not even itself. */
@@ -135,11 +240,19 @@ export class LocalRouter implements Router {
     }
     await ipnsValidator(key, value)
     const k = keyString(key)
-    const existing = this.records.get(k)
+    const existing = this.records.get(k)?.record
     if (existing !== undefined && ipnsSelector(key, [existing, value]) === 0) {
       return equalBytes(existing, value)
     }
-    this.records.set(k, new Uint8Array(value))
+    if (existing === undefined && this.records.size >= this.maxRecords) {
+      throw new RecordRefusedError(`The local network holds records for ${this.maxRecords} names already and takes no new name. Publish to another router.`)
+    }
+    const held: HeldRecord = { key: new Uint8Array(key), record: new Uint8Array(value), receivedAt: Date.now() }
+    if (this.datastore !== undefined) await this.datastore.put(storeKey(key), encodeHeld(held))
+    this.records.set(k, held)
+    for (const fn of this.listeners) {
+      try { fn(held) } catch { /* a listener's failure is its own */ }
+    }
     return true
   }
 
@@ -155,13 +268,14 @@ export class LocalRouter implements Router {
 
   async get (key: Uint8Array, _options?: RoutingOptions): Promise<Uint8Array<ArrayBuffer>> {
     const k = keyString(key)
-    const record = this.records.get(k)
+    const record = this.records.get(k)?.record
     if (record === undefined) throw new NotFoundError('No record for this key on the local network')
     try {
+      // checks the validity (EOL) only: a record past its TTL is still answered
       await ipnsValidator(key, record)
     } catch {
       // expired since it was put
-      this.records.delete(k)
+      await this.drop(key)
       throw new NotFoundError('The record for this key has expired')
     }
     return record
@@ -196,8 +310,8 @@ export class LocalRouter implements Router {
   describeRecord (name: { toMultihash: () => MultihashDigest }): string | undefined {
     const digest = name.toMultihash()
     if (digest.code !== 0x00 && digest.code !== 0x12) return undefined
-    const record = this.records.get(keyString(multihashToIPNSRoutingKey(digest as MultihashDigest<0x00 | 0x12>)))
-    return record === undefined ? undefined : unmarshalIPNSRecord(record).value
+    const held = this.records.get(keyString(multihashToIPNSRoutingKey(digest as MultihashDigest<0x00 | 0x12>)))
+    return held === undefined ? undefined : unmarshalIPNSRecord(held.record).value
   }
 
   private async addressesOf (peerId: PeerId): Promise<Multiaddr[]> {

@@ -1,16 +1,21 @@
 /**
  * The local network peer's pin requests: each fetches the DAG it lacks from connected peers over
  * bitswap (dialling the request's origins first), then pins it with real Helia pins. Shared by
- * the `/cairn/pin/1.0.0` protocol and the Pinning Service API. Requests live in memory, like the
- * peer's blocks and pins.
+ * the `/cairn/pin/1.0.0` protocol and the Pinning Service API. Given a `datastore` (the peer's
+ * own, which also holds Helia's pins), each request that reached `pinned` is written there and read
+ * back by `load()` after a restart; queued, running and failed requests live in memory only.
  */
 import { randomUUID } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
+import { Key } from 'interface-datastore'
+import { CID as CIDClass } from 'multiformats/cid'
 import { isAbortError } from '../../core/errors.js'
 import { linksOf, readBlock } from '../../ipfs/car/walk.js'
 import { pin, unpin } from '../../ipfs/pins/pins.js'
+import { NetworkStoreError } from './errors.js'
 import type { Helia } from '@helia/interface'
 import type { Libp2p } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
 export type PinJobState = 'queued' | 'pinning' | 'pinned' | 'failed'
@@ -47,6 +52,60 @@ export interface PinJobsInit {
   blockTimeoutMs?: number
   /** An unanswered block request is made again after this long. Default 15 s. */
   blockRetryMs?: number
+  /** Where pinned requests are kept (under `/cairn-network/pins/`). Default: memory only. */
+  datastore?: Pick<Datastore, 'put' | 'delete' | 'query'> | undefined
+  /** Where the datastore is, for error messages (e.g. its folder). */
+  datastoreName?: string | undefined
+}
+
+const PINS_PREFIX = '/cairn-network/pins'
+
+function pinKey (requestid: string): Key {
+  return new Key(`${PINS_PREFIX}/${requestid}`)
+}
+
+function isStringMap (v: unknown): v is Record<string, string> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(x => typeof x === 'string')
+}
+
+function encodeJob (job: PinJob): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({
+    requestid: job.requestid,
+    cid: job.cid.toString(),
+    ...(job.name !== undefined ? { name: job.name } : {}),
+    origins: job.origins,
+    meta: job.meta,
+    created: job.created.toISOString(),
+    blocks: job.blocks,
+    bytes: job.bytes
+  }))
+}
+
+/** Parses a stored pinned request; throws a plain Error saying what is wrong. */
+function decodeJob (bytes: Uint8Array): PinJob {
+  let v: Record<string, unknown>
+  try {
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>
+  } catch {
+    throw new Error('it is not JSON')
+  }
+  if (v === null || typeof v !== 'object' || typeof v.requestid !== 'string' || typeof v.cid !== 'string' ||
+    (v.name !== undefined && typeof v.name !== 'string') || !Array.isArray(v.origins) || !v.origins.every(o => typeof o === 'string') ||
+    !isStringMap(v.meta) || typeof v.created !== 'string' || Number.isNaN(Date.parse(v.created)) ||
+    typeof v.blocks !== 'number' || typeof v.bytes !== 'number') {
+    throw new Error('it lacks fields of a pin request, or they have the wrong types')
+  }
+  return {
+    requestid: v.requestid,
+    cid: CIDClass.parse(v.cid),
+    ...(typeof v.name === 'string' ? { name: v.name } : {}),
+    origins: v.origins as string[],
+    meta: v.meta,
+    created: new Date(v.created),
+    status: 'pinned',
+    blocks: v.blocks,
+    bytes: v.bytes
+  }
 }
 
 type Listener = (job: PinJob) => void
@@ -71,13 +130,45 @@ export class PinJobs {
   /** Helia pins run one at a time (two pins of one CID at once would both mark its blocks). */
   #pinChain: Promise<unknown> = Promise.resolve()
   #stopped = false
+  readonly #datastore: PinJobsInit['datastore']
+  readonly #datastoreName: string
 
   constructor (init: PinJobsInit) {
     this.#helia = init.helia
+    this.#datastore = init.datastore
+    this.#datastoreName = init.datastoreName ?? 'the datastore'
     this.#concurrency = init.concurrency ?? 2
     this.#blockConcurrency = init.blockConcurrency ?? 16
     this.#blockTimeoutMs = init.blockTimeoutMs ?? 60_000
     this.#retryMs = init.blockRetryMs ?? 15_000
+  }
+
+  /**
+   * Reads the pinned requests kept before a restart back from the datastore. One whose CID is no
+   * longer pinned in Helia is queued again (its blocks are likely still here). An entry that is
+   * not a pin request is a `NetworkStoreError`. Returns how many were read.
+   */
+  async load (options: { signal?: AbortSignal | undefined } = {}): Promise<number> {
+    if (this.#datastore === undefined) return 0
+    let n = 0
+    for await (const { key, value } of this.#datastore.query({ prefix: PINS_PREFIX }, options)) {
+      let job: PinJob
+      try {
+        job = decodeJob(value)
+        if (pinKey(job.requestid).toString() !== key.toString()) throw new Error('its request id differs from the id it is filed under')
+      } catch (err) {
+        throw new NetworkStoreError(`The pin request ${key.toString()} in ${this.#datastoreName} is not readable (${(err as Error).message}). Delete that entry (the file ${key.toString().slice(1)}.data there) and pin the CID again, or move the whole local network folder aside; then start again.`, { cause: err })
+      }
+      n++
+      this.#jobs.set(job.requestid, job)
+      if (!await this.#helia.pins.isPinned(job.cid, options)) {
+        Object.assign(job, { status: 'queued', blocks: 0, bytes: 0 })
+        this.#controllers.set(job.requestid, new AbortController())
+        this.#waiting.push(job.requestid)
+      }
+    }
+    if (this.#waiting.length > 0) queueMicrotask(() => { this.#pump() })
+    return n
   }
 
   /** Queues a request and returns it at once (status `queued`). */
@@ -133,6 +224,7 @@ export class PinJobs {
     const at = this.#waiting.indexOf(requestid)
     if (at >= 0) this.#waiting.splice(at, 1)
     this.#listeners.delete(requestid)
+    await this.#datastore?.delete(pinKey(requestid))
     const stillWanted = [...this.#jobs.values()].some(j => j.cid.equals(job.cid) && j.status !== 'failed')
     if (job.status === 'pinned' && !stillWanted) {
       await this.#serialPin(async () => {
@@ -207,7 +299,14 @@ export class PinJobs {
         if (!stillWanted && !result.alreadyPinned) await this.#serialPin(async () => unpin(this.#helia, job.cid)).catch(() => {})
         return
       }
-      this.#update(job, { status: 'pinned', blocks: Math.max(job.blocks, result.blocks) })
+      const blocks = Math.max(job.blocks, result.blocks)
+      // on disk before it is listed as pinned, so a pinned request is never lost to a restart
+      await this.#datastore?.put(pinKey(job.requestid), encodeJob({ ...job, status: 'pinned', blocks }))
+      if (!this.#jobs.has(job.requestid)) {
+        await this.#datastore?.delete(pinKey(job.requestid))
+        return
+      }
+      this.#update(job, { status: 'pinned', blocks })
     } catch (err) {
       const reason = signal.aborted
         ? `Stopped: ${(signal.reason as Error | undefined)?.message ?? 'cancelled'}`

@@ -3,7 +3,8 @@
  * subprocess driven by SIGTERM.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtempSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,7 +16,10 @@ import type { ChildProcess } from 'node:child_process'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
-function captureIO (signal: AbortSignal): CommandIO & { stdout: string, stderr: string } {
+/** Each command keeps its local network in a Cairn home of its own (`home`), never in ~/.cairn. */
+function captureIO (signal: AbortSignal, home?: string): CommandIO & { stdout: string, stderr: string } {
+  const dir = home ?? mkdtempSync(join(tmpdir(), 'cairn-net-home-'))
+  if (home === undefined) tmpDirs.push(dir)
   const io = {
     stdout: '',
     stderr: '',
@@ -23,7 +27,7 @@ function captureIO (signal: AbortSignal): CommandIO & { stdout: string, stderr: 
     err: (t: string) => { io.stderr += t },
     signal,
     cwd: process.cwd(),
-    env: {}
+    env: { CAIRN_HOME: dir }
   }
   return io
 }
@@ -80,6 +84,27 @@ describe('cairn network (in process)', () => {
     expect(ids[1]).toBe(ids[0])
   })
 
+  it('keeps its data in $CAIRN_HOME/network by default (same peer id after a restart), or nothing with --memory', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'cairn-net-'))
+    tmpDirs.push(home)
+    const ids: string[] = []
+    for (const argv of [['network'], ['network'], ['network', '--memory']]) {
+      const controller = new AbortController()
+      const io = captureIO(controller.signal, home)
+      const exit = main(argv, io)
+      await until(() => io.stdout.includes('Press Ctrl-C') || io.stderr !== '', AbortSignal.timeout(20_000))
+      expect(io.stderr).toBe('')
+      expect(io.stdout).toContain(argv.includes('--memory') ? 'kept in      memory only' : `kept in      ${join(home, 'network')}\n`)
+      ids.push(/Local network peer (\S+)/.exec(io.stdout)?.[1] ?? '')
+      controller.abort()
+      expect(await exit).toBe(0)
+    }
+    expect(ids[0]).toMatch(/^12D3KooW/)
+    expect(ids[1]).toBe(ids[0])
+    expect(ids[2]).not.toBe(ids[0])
+    expect((await readFile(join(home, 'network', 'peer.key'))).byteLength).toBeGreaterThan(32)
+  })
+
   it('rejects a bad port and a corrupt key file with a message that says what to do', async () => {
     const io = captureIO(new AbortController().signal)
     expect(await main(['network', '--ws-port', 'abc'], io)).toBe(1)
@@ -111,8 +136,11 @@ describe('cairn network (in process)', () => {
 
 describe('cairn network (subprocess)', () => {
   it('prints the JSON line, serves cairn-local.json, and exits 0 promptly on SIGTERM', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cairn-net-home-'))
+    tmpDirs.push(home)
     const child = spawn(process.execPath, ['bin/cairn.mjs', 'network', '--json', '--ws-port', '0', '--http-port', '0'], {
       cwd: ROOT,
+      env: { ...process.env, CAIRN_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     children.push(child)

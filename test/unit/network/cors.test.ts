@@ -3,6 +3,7 @@
  * a real local network, and `cairn start`/`cairn dev`/`cairn network` wiring the app's origin in.
  * The gateway and routing stay open to every origin, like real gateways.
  */
+import { mkdtempSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -113,7 +114,10 @@ describe('the public paths (gateway, routing)', () => {
 })
 
 function captureIO (signal: AbortSignal, cwd = process.cwd()): CommandIO & { stdout: string, stderr: string } {
-  const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t }, err: (t: string) => { io.stderr += t }, signal, cwd, env: {} }
+  // each command keeps its local network in a Cairn home of its own, never in ~/.cairn
+  const home = mkdtempSync(join(tmpdir(), 'cairn-cors-home-'))
+  tmpDirs.push(home)
+  const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t }, err: (t: string) => { io.stderr += t }, signal, cwd, env: { CAIRN_HOME: home } }
   return io
 }
 
