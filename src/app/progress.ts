@@ -3,9 +3,11 @@
  */
 export interface TransferProgress {
   label: string
+  /** What `done`, `total` and `rate` count. @default 'bytes' */
+  unit?: 'bytes' | 'blocks' | undefined
   done: number
   total: number | undefined
-  /** Bytes per second, smoothed. */
+  /** Units (bytes, blocks) per second, smoothed. */
   rate: number
   /** Seconds left, when the total is known and the rate is not zero. */
   eta: number | undefined
@@ -17,7 +19,7 @@ export interface ProgressMeter {
   update: (done: number, total?: number) => TransferProgress
 }
 
-export function createMeter (label: string, now: () => number = () => performance.now()): ProgressMeter {
+export function createMeter (label: string, now: () => number = () => performance.now(), unit: TransferProgress['unit'] = 'bytes'): ProgressMeter {
   const start = now()
   let lastT = start
   let lastDone = 0
@@ -35,7 +37,7 @@ export function createMeter (label: string, now: () => number = () => performanc
         rate = done / ((t - start) / 1000)
       }
       const eta = total !== undefined && rate > 0 ? Math.max(0, (total - done) / rate) : undefined
-      return { label, done, total, rate, eta }
+      return { label, unit, done, total, rate, eta }
     }
   }
 }

@@ -5,5 +5,10 @@ export function formatBytes (n: number): string {
   let i = 0
   let v = n
   while (v >= 1024 && i < units.length - 1) { v /= 1024; i++ }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`
+  return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`
+}
+
+/** A count with its noun, singular or plural: "1 block", "2 blocks". */
+export function formatCount (n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? noun : plural}`
 }

@@ -1,4 +1,4 @@
-import { formatBytes } from '../format.js'
+import { formatBytes, formatCount } from '../format.js'
 import type { TransferProgress } from '../../app/app.js'
 
 function formatEta (s: number | undefined): string {
@@ -9,6 +9,7 @@ function formatEta (s: number | undefined): string {
 
 /** A progress bar with bytes, rate, ETA and a cancel button. */
 export function ProgressBar ({ progress, onCancel }: { progress: TransferProgress, onCancel?: () => void }) {
+  const amount = (n: number): string => progress.unit === 'blocks' ? formatCount(Math.round(n), 'block') : formatBytes(n)
   const pct = progress.total !== undefined && progress.total > 0 ? Math.min(100, (progress.done / progress.total) * 100) : undefined
   return (
     <div class="progress" role="status" data-testid="progress">
@@ -19,8 +20,8 @@ export function ProgressBar ({ progress, onCancel }: { progress: TransferProgres
       {pct !== undefined ? <progress max={100} value={pct} /> : <progress />}
       <small class="muted">
         {progress.files !== undefined ? `${progress.files.done}${progress.files.total !== undefined ? ` of ${progress.files.total}` : ''} files · ` : ''}
-        {formatBytes(progress.done)}{progress.total !== undefined ? ` of ${formatBytes(progress.total)}` : ''}
-        {progress.rate > 0 ? ` · ${formatBytes(progress.rate)}/s` : ''}
+        {amount(progress.done)}{progress.total !== undefined ? ` of ${amount(progress.total)}` : ''}
+        {progress.rate > 0 ? ` · ${amount(progress.rate)}/s` : ''}
         {progress.eta !== undefined ? ` · ${formatEta(progress.eta)}` : ''}
       </small>
     </div>

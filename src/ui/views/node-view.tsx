@@ -1,8 +1,25 @@
 import { useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
-import { shownStatus } from '../../app/app.js'
+import { copyText, shownStatus } from '../../app/app.js'
 import type { App } from '../../app/app.js'
+
+/** A Copy button that says "Copied" for a moment (or why it could not copy). */
+function CopyButton ({ text, label }: { text: string, label: string }) {
+  const [done, setDone] = useState<'' | 'Copied' | 'Not copied'>('')
+  return (
+    <button
+      type="button"
+      class="secondary small"
+      aria-label={label}
+      onClick={() => {
+        void copyText(text).then(() => { setDone('Copied') }, () => { setDone('Not copied') })
+        setTimeout(() => { setDone('') }, 1500)
+      }}
+    >{done === '' ? 'Copy' : done}
+    </button>
+  )
+}
 
 export function NodeView ({ app }: { app: App }) {
   const state = useStore(app.node.state)
@@ -18,13 +35,13 @@ export function NodeView ({ app }: { app: App }) {
         <dt>Status</dt>
         <dd><span class={`status status-${shown}`} data-testid="node-view-status">{shown === 'offline' ? 'offline: reconnecting to the peers in Settings' : shown}</span>{state.error !== undefined && <ErrorBox message={`The node could not start: ${state.error}. Check the addresses in Settings.`} />}</dd>
         <dt>Peer ID</dt>
-        <dd><code data-testid="peer-id">{state.peerId ?? '…'}</code></dd>
+        <dd><code data-testid="peer-id">{state.peerId ?? '…'}</code>{state.peerId !== undefined && <> <CopyButton text={state.peerId} label="Copy peer ID" /></>}</dd>
       </dl>
 
       <h3>Addresses</h3>
       {state.addresses.length === 0
         ? <p class="muted">No addresses yet. Others can reach this node once it holds a relay reservation (see Settings → relays).</p>
-        : <ul class="addrs" data-testid="addresses">{state.addresses.map(a => <li key={a}><code>{a}</code></li>)}</ul>}
+        : <ul class="addrs" data-testid="addresses">{state.addresses.map(a => <li key={a}><code>{a}</code> <CopyButton text={a} label={`Copy address ${a}`} /></li>)}</ul>}
 
       <h3>Connections <span class="count" data-testid="connection-count">{state.connections.length}</span></h3>
       {state.connections.length === 0
