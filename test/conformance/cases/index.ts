@@ -1,0 +1,4 @@
+import { trustlessCases } from './trustless.js'
+import type { ConformanceCase } from '../types.js'
+
+export const allCases: ConformanceCase[] = [...trustlessCases]
