@@ -13,6 +13,7 @@
 import { CairnError, errorToObject } from '../core/errors.js'
 import { showName, unsafeNameReason } from '../core/names.js'
 import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchContent, listDirectory, parseContentPath } from '../ipfs/fetch/index.js'
+import { serveTrustless } from './gateway-trustless.js'
 import type { BlockSources } from '../ipfs/fetch/index.js'
 
 /** The CSP every `/ipfs/` answer carries. */
@@ -136,7 +137,16 @@ export interface ServeOptions {
   method?: 'GET' | 'HEAD' | undefined
   /** The request's Range header, passed on. */
   range?: string | null | undefined
+  /** The request's headers (Accept, If-None-Match, Cache-Control, …). */
+  headers?: Headers | undefined
   gatewayTimeoutMs?: number | undefined
+}
+
+/** The request headers to pass on: all of them when given, else the Range header alone. */
+function requestHeaders (options: ServeOptions): Headers {
+  const headers = new Headers(options.headers)
+  if (options.range !== null && options.range !== undefined) headers.set('range', options.range)
+  return headers
 }
 
 /**
@@ -147,6 +157,8 @@ export async function serveContent (sources: BlockSources, address: string, scop
   let res: Response
   try {
     parseContentPath(address)
+    const trustless = await serveTrustless(sources, address, { method: options.method ?? 'GET', headers: requestHeaders(options), signal: options.signal, gatewayTimeoutMs: options.gatewayTimeoutMs })
+    if (trustless !== undefined) return new Response(trustless.body, { status: trustless.status, headers: securityHeaders(new Headers(trustless.headers)) })
     res = await fetchContent(sources, address, {
       signal: options.signal,
       method: options.method,

@@ -19,7 +19,7 @@ function checkHeader (res: TransportResponse, h: HeaderCheck): string | undefine
   const value = res.headers[h.name.toLowerCase()]
   let ok: boolean
   let want: string
-  if (h.exists !== undefined) { ok = (value !== undefined) === h.exists; want = h.exists ? 'present' : 'absent' } else if (h.notEmpty === true) { ok = value !== undefined && value !== ''; want = 'not empty' } else if (h.equals !== undefined) { ok = value === h.equals; want = `= ${JSON.stringify(h.equals)}` } else if (h.contains !== undefined) { ok = value?.includes(h.contains) === true; want = `contains ${JSON.stringify(h.contains)}` } else if (h.matches !== undefined) { ok = value !== undefined && new RegExp(h.matches).test(value); want = `matches /${h.matches}/` } else if (h.immutable === true) { ok = value !== undefined && immutable(value); want = 'public, immutable, max-age ≥ 29030400' } else { throw new Error(`header check on ${h.name} checks nothing`) }
+  if (h.exists !== undefined) { ok = (value !== undefined) === h.exists; want = h.exists ? 'present' : 'absent' } else if (h.notEmpty === true) { ok = value !== undefined && value !== ''; want = 'not empty' } else if (h.equals !== undefined) { ok = value === h.equals; want = `= ${JSON.stringify(h.equals)}` } else if (h.contains !== undefined) { ok = value?.includes(h.contains) === true; want = `contains ${JSON.stringify(h.contains)}` } else if (h.matches !== undefined) { ok = value !== undefined && new RegExp(h.matches).test(value); want = `matches /${h.matches}/` } else if (h.has !== undefined) { const list = (value ?? '').split(',').map(v => v.trim().toLowerCase()); ok = h.has.every(x => list.includes(x.toLowerCase())); want = `has ${h.has.join(', ')}` } else if (h.immutable === true) { ok = value !== undefined && immutable(value); want = 'public, immutable, max-age ≥ 29030400' } else { throw new Error(`header check on ${h.name} checks nothing`) }
   if (h.not === true) { ok = !ok; want = `not ${want}` }
   return ok ? undefined : `header ${h.name}: want ${want}, got ${value === undefined ? '(absent)' : JSON.stringify(value)}`
 }
@@ -37,6 +37,17 @@ async function checkBody (res: TransportResponse, body: BodyCheck): Promise<stri
     case 'contains': {
       const text = new TextDecoder().decode(res.body)
       return text.includes(body.text) ? undefined : `body: want it to contain ${JSON.stringify(body.text)}`
+    }
+    case 'not-contains': {
+      const text = new TextDecoder().decode(res.body)
+      return text.includes(body.text) ? `body: want it not to contain ${JSON.stringify(body.text)}` : undefined
+    }
+    case 'all': {
+      for (const c of body.checks) {
+        const p = await checkBody(res, c)
+        if (p !== undefined) return p
+      }
+      return undefined
     }
     case 'json': {
       let parsed: unknown
@@ -89,6 +100,8 @@ async function checkBody (res: TransportResponse, body: BodyCheck): Promise<stri
 export async function checkOne (res: TransportResponse, expect: Expectation): Promise<string[]> {
   const problems: string[] = []
   if (expect.status !== undefined && res.status !== expect.status) problems.push(`status: want ${expect.status}, got ${res.status}`)
+  const between = expect.statusBetween
+  if (between !== undefined && (res.status < between[0] || res.status > between[1])) problems.push(`status: want ${between[0]}–${between[1]}, got ${res.status}`)
   for (const h of expect.headers ?? []) {
     const p = checkHeader(res, h)
     if (p !== undefined) problems.push(p)

@@ -34,7 +34,13 @@ export const FIXTURE_CARS = [
   'path_gateway_tar/fixtures.car',
   'gateway-cache/fixtures.car',
   'redirects_file/redirects.car',
-  'redirects_file/redirects-spa.car'
+  'redirects_file/redirects-spa.car',
+  'dir_listing/fixtures.car',
+  'path_gateway_unixfs/symlink.car',
+  'path_gateway_tar/inside-root.car',
+  'path_gateway_tar/outside-root.car',
+  'path_gateway_dag/dag-json-traversal.car',
+  'path_gateway_dag/dag-cbor-traversal.car'
 ] as const
 export type FixtureCar = typeof FIXTURE_CARS[number]
 

@@ -29,6 +29,8 @@ export interface HeaderCheck {
   /** true: present (any value); false: absent. */
   exists?: boolean
   notEmpty?: true
+  /** A comma-separated list holding each of these (case-insensitive). */
+  has?: string[]
   /** `Cache-Control` is public, immutable and max-age ≥ 29030400. */
   immutable?: true
   /** The check must NOT hold (the Go builder's `.Not()`). */
@@ -38,6 +40,9 @@ export interface HeaderCheck {
 export type BodyCheck =
   | { kind: 'bytes', bytes: Uint8Array }
   | { kind: 'contains', text: string }
+  | { kind: 'not-contains', text: string }
+  /** Every one of these holds (the Go `And`). */
+  | { kind: 'all', checks: BodyCheck[] }
   | { kind: 'empty' }
   /** A CAR holding these blocks; `exactly`: nothing else; `inOrder`: in this order. */
   | { kind: 'car', blocks: string[], exactly?: boolean, inOrder?: boolean }
@@ -48,6 +53,8 @@ export type BodyCheck =
 
 export interface Expectation {
   status?: number
+  /** Any status in [from, to]. */
+  statusBetween?: [number, number]
   headers?: HeaderCheck[]
   body?: BodyCheck
 }

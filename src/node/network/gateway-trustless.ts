@@ -15,10 +15,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multihashToIPNSRoutingKey, unmarshalIPNSRecord } from 'ipns'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
-import { carHeaderBytes, carSectionBytes } from './gateway-car.js'
-import { readLocalBlock, resolvePath, selectBlocks } from './gateway-dag.js'
-import { GatewayNotFoundError, GatewayRequestError } from './gateway-errors.js'
-import { parseCarRequest, parseRange, wantedFormat } from './gateway-request.js'
+import { GatewayNotFoundError, GatewayRequestError, attachment, carHeaderBytes, carSectionBytes, parseCarRequest, parseRange, readLocalBlock, resolvePath, selectBlocks, wantedFormat } from '../../ipfs/gateway/index.js'
 import type { Routing } from '@helia/interface'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Blockstore } from 'interface-blockstore'
@@ -34,12 +31,6 @@ export interface TrustlessGatewayInit {
   car?: boolean
   /** Held IPNS records, by routing key. Without it, `/ipns/` is 404. */
   records?: Pick<Routing, 'get'>
-}
-
-/** `attachment; filename="<ascii>"; filename*=UTF-8''<encoded>`: never a raw name inside quotes. */
-export function attachment (name: string): string {
-  const ascii = [...name].map(c => /^[\x20-\x7e]$/.test(c) && c !== '"' && c !== '\\' ? c : '_').join('')
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
 }
 
 function fail (reply: FastifyReply, status: number, message: string): FastifyReply {

@@ -3,8 +3,8 @@
  * IPIP-523), and for CARs the version, order, dups, `dag-scope` and `entity-bytes` (URL
  * parameters win over the Accept parameters).
  */
-import { GatewayRequestError } from './gateway-errors.js'
-import type { DagScope, EntityBytes } from './gateway-dag.js'
+import { GatewayRequestError } from './errors.js'
+import type { DagScope, EntityBytes } from './dag.js'
 
 export type GatewayFormat = 'raw' | 'car' | 'ipns-record'
 

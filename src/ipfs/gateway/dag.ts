@@ -1,7 +1,7 @@
 /**
  * The block selection of the trustless gateway (IPIP-402 `dag-scope`, `entity-bytes`, `dups`):
- * which blocks a CAR for `/ipfs/<cid>/<path>` holds, in depth-first order, read from the local
- * blockstore only and yielded one at a time (never the whole DAG in memory).
+ * which blocks a CAR for `/ipfs/<cid>/<path>` holds, in depth-first order, read from the given
+ * blockstore (the local network peer's own; the service worker's verified sources) and yielded one at a time (never the whole DAG in memory).
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
@@ -11,7 +11,7 @@ import { exporter } from 'ipfs-unixfs-exporter'
 import { createUnsafe } from 'multiformats/block'
 import * as json from 'multiformats/codecs/json'
 import * as raw from 'multiformats/codecs/raw'
-import { GatewayNotFoundError } from './gateway-errors.js'
+import { GatewayNotFoundError } from './errors.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import type { BlockCodec } from 'multiformats/codecs/interface'
@@ -30,18 +30,21 @@ const CODECS = new Map<number, BlockCodec<number, unknown>>([
 
 type Store = Pick<Blockstore, 'get'>
 
-/** One block's bytes (identity CIDs hold theirs); a block not held locally is a GatewayNotFoundError. */
+/** One block's bytes (identity CIDs hold theirs); a block the store lacks is a GatewayNotFoundError. */
 export async function readLocalBlock (blockstore: Store, cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
   if (cid.multihash.code === IDENTITY) return cid.multihash.digest
   const chunks: Uint8Array[] = []
   try {
     for await (const chunk of blockstore.get(cid, signal === undefined ? {} : { signal })) chunks.push(chunk)
   } catch (err) {
-    if ((err as Error).name === 'NotFoundError') throw new GatewayNotFoundError(`Block ${cid.toString()} is not held by the local network peer.`)
+    if ((err as Error).name === 'NotFoundError') throw new GatewayNotFoundError(`Block ${cid.toString()} is not held here.`, { cause: err })
     throw err
   }
   if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
-  return new Uint8Array(Buffer.concat(chunks))
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+  let offset = 0
+  for (const c of chunks) { out.set(c, offset); offset += c.byteLength }
+  return out
 }
 
 export interface ResolvedPath {
