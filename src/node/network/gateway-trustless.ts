@@ -157,8 +157,31 @@ async function answer (reply: FastifyReply, run: () => Promise<FastifyReply>): P
   }
 }
 
-/** Registers `/ipfs/*` and `/ipns/*` (GET, and HEAD through fastify's HEAD routes). */
+/** The CORS headers of every gateway answer: open to any origin, as public gateways are. */
+const GATEWAY_CORS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+  'Access-Control-Allow-Headers': 'Content-Type, Range, User-Agent, X-Requested-With',
+  'Access-Control-Expose-Headers': 'Content-Range, Content-Length, X-Ipfs-Path, X-Ipfs-Roots, X-Chunked-Output, X-Stream-Output'
+}
+
+function isGatewayPath (url: string): boolean {
+  return url.startsWith('/ipfs/') || url.startsWith('/ipns/')
+}
+
+/**
+ * Registers `/ipfs/*` and `/ipns/*` (GET, HEAD through fastify's HEAD routes, OPTIONS). Call it
+ * after registerCors: its onSend hook runs after that one and gives gateway answers their CORS headers.
+ */
 export function registerTrustlessGateway (app: FastifyInstance, init: TrustlessGatewayInit): void {
   app.get('/ipfs/*', async (request, reply) => await answer(reply, async () => await serveIpfs(init, request, reply)))
   app.get('/ipns/*', async (request, reply) => await answer(reply, async () => await serveIpns(init, request, reply)))
+  app.options('/ipfs/*', async (_request, reply) => await reply.code(200).send())
+  app.options('/ipns/*', async (_request, reply) => await reply.code(200).send())
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (isGatewayPath(request.url)) {
+      for (const [name, value] of Object.entries(GATEWAY_CORS)) void reply.header(name, value)
+    }
+    return payload
+  })
 }
