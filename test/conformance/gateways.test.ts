@@ -4,22 +4,17 @@
  * for `./ipfs/…`) over a memory blockstore. playwright/specs/conformance.spec.ts runs the same
  * cases through the real worker in Chromium. Every case passes, is not applicable (with its
  * reason), or is a known failure listed with its reason in known-failures.ts; the reports are
- * written to test-results/conformance/ for `npm run bench`.
+ * written to bench-results/conformance/ for `npm run bench`.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { unexpected } from './known-failures.js'
 import { runNodeConformance } from './node-run.js'
-import { formatReport } from './runner.js'
+import { formatReport, saveReport } from './runner.js'
 import { runSwNodeConformance } from './sw-node.js'
 import type { ConformanceReport } from './types.js'
 
-const OUT = fileURLToPath(new URL('../../test-results/conformance/', import.meta.url))
-
 async function save (name: string, report: ConformanceReport): Promise<void> {
-  await mkdir(OUT, { recursive: true })
-  await writeFile(OUT + name, JSON.stringify(report, null, 2) + '\n')
+  await saveReport(name, report)
   console.log(formatReport(report))
 }
 
