@@ -11,7 +11,7 @@ import { exporter } from 'ipfs-unixfs-exporter'
 import { createUnsafe } from 'multiformats/block'
 import * as json from 'multiformats/codecs/json'
 import * as raw from 'multiformats/codecs/raw'
-import { GatewayNotFoundError } from './errors.js'
+import { GatewayNotFoundError, GatewayRequestError } from './errors.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import type { BlockCodec } from 'multiformats/codecs/interface'
@@ -142,11 +142,19 @@ async function * hamtBlocks (blockstore: Store, cid: CID, bytes: Uint8Array, sig
   }
 }
 
+/**
+ * Blocks one CAR may hold. With `dups=y` a small DAG that links the same subtree twice per level
+ * repeats it exponentially; past this the stream ends with an error instead of running on.
+ */
+export const MAX_CAR_BLOCKS = 1_000_000
+
 export interface SelectOptions {
   scope: DagScope
   entityBytes?: EntityBytes | undefined
   dups: boolean
   signal?: AbortSignal
+  /** @default MAX_CAR_BLOCKS */
+  maxBlocks?: number
 }
 
 /** Resolves `entity-bytes` against a file's size: inclusive [from, to], or undefined for nothing. */
@@ -162,11 +170,14 @@ export function byteRange (range: EntityBytes, size: number): { from: number, to
  */
 export async function * selectBlocks (blockstore: Store, resolved: ResolvedPath, options: SelectOptions): AsyncGenerator<DagBlock> {
   const seen = new Set<string>()
+  const max = options.maxBlocks ?? MAX_CAR_BLOCKS
+  let count = 0
   const emit = function * (block: DagBlock): Generator<DagBlock> {
     if (block.cid.multihash.code === IDENTITY) return
     const key = block.cid.toString()
     if (!options.dups && seen.has(key)) return
     seen.add(key)
+    if (++count > max) throw new GatewayRequestError(`This CAR would hold more than ${max} blocks. Ask for dups=n, or a smaller dag-scope.`)
     yield block
   }
   for (const cid of resolved.path) yield * emit({ cid, bytes: await readLocalBlock(blockstore, cid, options.signal) })

@@ -5,7 +5,7 @@
  */
 export { GatewayNotFoundError, GatewayRequestError } from './errors.js'
 export { carHeaderBytes, carSectionBytes } from './car.js'
-export { byteRange, readLocalBlock, resolvePath, selectBlocks } from './dag.js'
+export { MAX_CAR_BLOCKS, byteRange, readLocalBlock, resolvePath, selectBlocks } from './dag.js'
 export type { DagBlock, DagScope, EntityBytes, ResolvedPath, SelectOptions } from './dag.js'
 export { parseCarRequest, parseRange, wantedFormat } from './request.js'
 export type { CarRequest, GatewayFormat } from './request.js'
