@@ -13,6 +13,9 @@
 import { CairnError, errorToObject } from '../core/errors.js'
 import { showName, unsafeNameReason } from '../core/names.js'
 import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchContent, listDirectory, parseContentPath } from '../ipfs/fetch/index.js'
+import { disposition, listingEtag, notModified, plainType, precheck } from './gateway-path.js'
+import { serveTar } from './gateway-tar.js'
+import { serveTrustless } from './gateway-trustless.js'
 import type { BlockSources } from '../ipfs/fetch/index.js'
 
 /** The CSP every `/ipfs/` answer carries. */
@@ -58,16 +61,6 @@ export function contentAddressFor (url: URL, scopePath: string): string | undefi
   const rel = url.pathname.slice(scopePath.length)
   if (!/^ipfs\/[^/]+/.test(rel)) return undefined
   return '/' + rel + url.search
-}
-
-/** `inline; filename*=UTF-8''…` from the last path segment: never a raw name inside quotes. */
-function disposition (original: string | null, address: string): string | undefined {
-  if (original === null) return undefined
-  const type = original.trim().toLowerCase().startsWith('attachment') ? 'attachment' : 'inline'
-  const last = address.split('?')[0]?.split('/').filter(s => s !== '').pop() ?? ''
-  let name: string
-  try { name = decodeURIComponent(last) } catch { name = last }
-  return `${type}; filename*=UTF-8''${encodeURIComponent(name)}`
 }
 
 function securityHeaders (headers: Headers): Headers {
@@ -136,7 +129,24 @@ export interface ServeOptions {
   method?: 'GET' | 'HEAD' | undefined
   /** The request's Range header, passed on. */
   range?: string | null | undefined
+  /** The request's headers (Accept, If-None-Match, Cache-Control, …). */
+  headers?: Headers | undefined
   gatewayTimeoutMs?: number | undefined
+}
+
+/** The request headers to pass on: all of them when given, else the Range header alone. */
+function requestHeaders (options: ServeOptions): Headers {
+  const headers = new Headers(options.headers)
+  if (options.range !== null && options.range !== undefined) headers.set('range', options.range)
+  return headers
+}
+
+/** `?format=` wins over `Accept` (IPIP-523): verified-fetch gets no Accept when the address has one. */
+function fetchHeaders (address: string, headers: Headers): Headers {
+  if (!new URLSearchParams(parseContentPath(address).search).has('format')) return headers
+  const out = new Headers(headers)
+  out.delete('accept')
+  return out
 }
 
 /**
@@ -147,10 +157,13 @@ export async function serveContent (sources: BlockSources, address: string, scop
   let res: Response
   try {
     parseContentPath(address)
+    const request = { method: options.method ?? 'GET', headers: requestHeaders(options), signal: options.signal, gatewayTimeoutMs: options.gatewayTimeoutMs } as const
+    const early = await serveTrustless(sources, address, request) ?? await serveTar(sources, address, request) ?? await precheck(sources, address, request)
+    if (early !== undefined) return new Response(early.body, { status: early.status, headers: securityHeaders(new Headers(early.headers)) })
     res = await fetchContent(sources, address, {
       signal: options.signal,
       method: options.method,
-      headers: options.range === null || options.range === undefined ? undefined : { range: options.range },
+      headers: fetchHeaders(address, request.headers),
       offline: sources.gateways.length === 0,
       gatewayTimeoutMs: options.gatewayTimeoutMs
     })
@@ -165,6 +178,8 @@ export async function serveContent (sources: BlockSources, address: string, scop
   const headers = securityHeaders(new Headers(res.headers))
   const disp = disposition(headers.get('content-disposition'), address)
   if (disp !== undefined) headers.set('content-disposition', disp)
+  const plain = plainType(address, requestHeaders(options), headers.get('content-type'))
+  if (plain !== undefined) headers.set('content-type', plain)
   if (headers.get('x-unixfs-type') === 'directory' && !(headers.get('content-type') ?? '').startsWith('text/html')) {
     // verified-fetch answers a directory without index.html with its raw dag-pb block.
     await res.body?.cancel().catch(() => {})
@@ -173,7 +188,11 @@ export async function serveContent (sources: BlockSources, address: string, scop
       headers.set('content-type', 'text/html; charset=utf-8')
       headers.delete('content-length')
       headers.delete('content-disposition')
-      headers.delete('etag')
+      headers.delete('cache-control')
+      const dirCid = headers.get('x-ipfs-roots')?.split(',').pop()
+      if (dirCid === undefined || dirCid === '') headers.delete('etag')
+      else headers.set('etag', listingEtag(dirCid))
+      if (notModified(requestHeaders(options).get('if-none-match'), headers.get('etag'))) return new Response(null, { status: 304, headers })
       return new Response(options.method === 'HEAD' ? null : directoryPage(listing.ipfsPath, listing.entries), { status: 200, headers })
     } catch (err) {
       return errorPage(502, 'Could not list this directory', err)
@@ -182,6 +201,10 @@ export async function serveContent (sources: BlockSources, address: string, scop
   const location = headers.get('location')
   if (location !== null && location.startsWith('ipfs://')) {
     headers.set('location', `${scopePath}ipfs/${location.slice('ipfs://'.length)}`)
+  }
+  if (res.status === 200 && notModified(requestHeaders(options).get('if-none-match'), headers.get('etag'))) {
+    await res.body?.cancel().catch(() => {})
+    return new Response(null, { status: 304, headers })
   }
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
 }

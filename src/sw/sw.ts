@@ -147,7 +147,8 @@ async function content (request: Request, address: string): Promise<Response> {
     return await serveContent({ blockstore: store, gateways: gws }, address, scopePath, {
       signal: AbortSignal.timeout(60_000),
       method: request.method === 'HEAD' ? 'HEAD' : 'GET',
-      range: request.headers.get('range')
+      range: request.headers.get('range'),
+      headers: request.headers
     })
   } catch (err) {
     return errorPage(500, 'Could not open this content', err)

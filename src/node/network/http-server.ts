@@ -1,19 +1,17 @@
 /**
  * The local network's HTTP server (fastify): the Routing V1 API from
- * `@helia/delegated-routing-v1-http-api-server`, a trustless gateway for raw blocks, and
+ * `@helia/delegated-routing-v1-http-api-server`, a trustless gateway (gateway-trustless.ts), and
  * `/cairn-local.json` so a page in the "local" profile can find everything else.
  *
  * CORS (cors.ts): the gateway and routing answer any origin; `/cairn-local.json` (it holds the
  * pinning token) and the pinning API answer only the origins in `allowedOrigins`.
  */
-import { Readable } from 'node:stream'
 import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
 import { NotFoundError } from '@libp2p/interface'
 import { peerIdFromCID } from '@libp2p/peer-id'
 import fastify from 'fastify'
-import { CID } from 'multiformats/cid'
-import { readBlock } from './car.js'
 import { OriginAllowList, registerCors } from './cors.js'
+import { registerTrustlessGateway } from './gateway-trustless.js'
 import { PINNING_API_PREFIX, registerPinningApi } from './pinning-api.js'
 import { CLUSTER_API_PREFIX, registerClusterApi } from './cluster-api.js'
 import { KUBO_RPC_PREFIX, registerKuboRpc } from './kubo-rpc.js'
@@ -21,8 +19,9 @@ import type { KeeperApiInit } from './keeper-api.js'
 import type { PinningApiInit } from './pinning-api.js'
 import type { Routing } from '@helia/interface'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
 
 /** What `GET /cairn-local.json` returns. */
 export interface LocalNetworkInfo {
@@ -59,7 +58,10 @@ export interface LocalHttpServerInit {
    * another. Optional.
    */
   pull?: (cid: CID) => Promise<void>
-  /** Streams a CAR of the DAG under `cid`, from local blocks only. Without it, `format=car` is 406. */
+  /**
+   * Streams a CAR of the DAG under `cid`, from local blocks only. Without it, `format=car` is 406;
+   * with it, the gateway (gateway-trustless.ts) serves CARs with `dag-scope` and `entity-bytes`.
+   */
   exportCar?: (cid: CID, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>
   /** The Pinning Service API under `/pinning`. Without it, there is none. */
   pinning?: PinningApiInit
@@ -71,9 +73,6 @@ export interface LocalHttpServerInit {
    */
   allowedOrigins?: OriginAllowList
 }
-
-const RAW = 'application/vnd.ipld.raw'
-const CAR = 'application/vnd.ipld.car'
 
 /**
  * `@helia/delegated-routing-v1-http-api-server` 5.x was written against `@helia/interface` 6,
@@ -124,61 +123,6 @@ function addErrorHandler (app: FastifyInstance): void {
   })
 }
 
-/** `raw` or `car` from `?format=` or the Accept header; undefined when neither was asked for. */
-function wantedFormat (request: FastifyRequest<{ Querystring: { format?: string } }>): 'raw' | 'car' | undefined {
-  const format = request.query.format
-  if (format === 'raw' || format === 'car') return format
-  const types = (request.headers.accept ?? '').split(',').map(part => part.trim().split(';')[0]?.trim())
-  if (types.includes(RAW)) return 'raw'
-  if (types.includes(CAR)) return 'car'
-  return undefined
-}
-
-function addGateway (app: FastifyInstance, { blockstore, exportCar }: Pick<LocalHttpServerInit, 'blockstore' | 'exportCar'>): void {
-  app.get<{ Params: { '*': string }, Querystring: { format?: string } }>('/ipfs/*', async (request, reply: FastifyReply) => {
-    const path = request.params['*']
-    const [cidText, ...rest] = path.split('/')
-    let cid: CID
-    try {
-      cid = CID.parse(cidText ?? '')
-    } catch {
-      return reply.code(400).type('text/plain; charset=utf-8').send(`"${cidText ?? ''}" is not a CID. Request /ipfs/<cid>?format=raw.`)
-    }
-    if (rest.some(s => s !== '')) {
-      return reply.code(400).type('text/plain; charset=utf-8').send('This gateway serves raw blocks only: request /ipfs/<cid>?format=raw without a path.')
-    }
-    const format = wantedFormat(request)
-    if (format === undefined || (format === 'car' && exportCar === undefined)) {
-      return reply.code(406).type('text/plain; charset=utf-8').send(`This trustless gateway serves raw blocks and CARs only: add ?format=raw (or ?format=car), or send Accept: ${RAW}.`)
-    }
-    const controller = new AbortController()
-    request.raw.once('close', () => { controller.abort() })
-    if (!(await blockstore.has(cid, { signal: controller.signal }))) {
-      return reply.code(404).type('text/plain; charset=utf-8').send(`Block ${cid.toString()} is not held by the local network peer.`)
-    }
-    if (format === 'car' && exportCar !== undefined) {
-      return reply
-        .header('Content-Type', `${CAR}; version=1`)
-        .header('Cache-Control', 'public, max-age=29030400, immutable')
-        .header('ETag', `"${cid.toString()}.car"`)
-        .header('X-Content-Type-Options', 'nosniff')
-        .header('X-Ipfs-Path', `/ipfs/${cid.toString()}`)
-        .header('X-Ipfs-Roots', cid.toString())
-        .send(Readable.from(exportCar(cid, { signal: controller.signal })))
-    }
-    const bytes = await readBlock(blockstore, cid, controller.signal)
-    return reply
-      .header('Content-Type', RAW)
-      .header('Content-Length', String(bytes.byteLength))
-      .header('Cache-Control', 'public, max-age=29030400, immutable')
-      .header('ETag', `"${cid.toString()}.raw"`)
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('X-Ipfs-Path', `/ipfs/${cid.toString()}`)
-      .header('X-Ipfs-Roots', cid.toString())
-      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-  })
-}
-
 /** Paths that reveal or use the pinning token. */
 function isPrivatePath (path: string): boolean {
   return path === '/cairn-local.json' || [PINNING_API_PREFIX, KUBO_RPC_PREFIX, CLUSTER_API_PREFIX].some(p => path === p || path.startsWith(`${p}/`))
@@ -192,7 +136,7 @@ export async function startHttpServer (init: LocalHttpServerInit, listen: { host
   app.get('/cairn-local.json', async (_request, reply) => {
     return reply.header('Cache-Control', 'no-store').send(init.info())
   })
-  addGateway(app, init)
+  registerTrustlessGateway(app, { blockstore: init.blockstore, car: init.exportCar !== undefined, records: init.records ?? init.routing })
   if (init.pinning !== undefined) await registerPinningApi(app, init.pinning)
   if (init.keeperApis !== undefined) {
     await registerKuboRpc(app, init.keeperApis)

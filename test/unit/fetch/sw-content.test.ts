@@ -77,11 +77,11 @@ describe('service worker content answers', () => {
     expect(html).toContain(`href="./${escapeHtml(encodeURIComponent(EVIL))}"`)
   })
 
-  it('never puts a raw file name into Content-Disposition', async () => {
+  it('never puts a raw file name into Content-Disposition (quotes and backslashes never reach the quoted name)', async () => {
     const res = await serveContent({ blockstore: source, gateways: [] }, `/ipfs/${site.toString()}/files/${encodeURIComponent(EVIL)}`, '/')
     expect(await res.text()).toBe('evil')
     const disp = res.headers.get('content-disposition')
-    expect(disp).toBe(`inline; filename*=UTF-8''${encodeURIComponent(EVIL)}`)
+    expect(disp).toBe(`inline; filename="<img src=x onerror=alert(1)>_'.html"; filename*=UTF-8''${encodeURIComponent(EVIL)}`)
   })
 
   it('answers missing local content with an escaped error page, and fetches it from a gateway when one is set', async () => {
