@@ -19,6 +19,8 @@ export interface Entry {
   type: EntryType
   /** File size in bytes (for directories: the DAG size). */
   size: bigint
+  /** The UnixFS mtime, when the DAG records one (most adds do not). */
+  mtime?: Date | undefined
 }
 
 export type FetchProgressEvents = ProgressEvent<'browse:block', { cid: string }>
@@ -69,7 +71,8 @@ export async function list (node: Node, cid: CID, options: BrowseOptions = {}): 
   try {
     for await (const e of fs.ls(cid, { path: options.path, signal: options.signal, onProgress: progress(options) })) {
       const s = await fs.stat(e.cid, { signal: options.signal, offline: options.offline, onProgress: progress(options) })
-      out.push({ name: e.name, cid: e.cid, type: s.type, size: s.size })
+      const mtime = s.mtime === undefined ? undefined : new Date(Number(s.mtime.secs) * 1000 + Math.floor((s.mtime.nsecs ?? 0) / 1e6))
+      out.push({ name: e.name, cid: e.cid, type: s.type, size: s.size, ...(mtime !== undefined ? { mtime } : {}) })
     }
   } catch (err) {
     wrapNotFound(err, `/ipfs/${cid}${options.path !== undefined && options.path !== '' ? '/' + options.path : ''}`, options)

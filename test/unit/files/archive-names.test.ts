@@ -4,6 +4,7 @@
  * their subtrees), the valid siblings are packed with their bytes.
  */
 import { extract } from 'it-tar'
+import { unixfs } from '@helia/unixfs'
 import { describe, expect, it } from 'vitest'
 import { archiveRoot, tarStream, zipStream } from '../../../src/ipfs/browse/archive.js'
 import { useTestNodes } from './node.js'
@@ -77,5 +78,30 @@ describe('archives of UnixFS folders with hostile names', () => {
     for (const bad of ['', '.', '..', '../x', 'a\\b']) expect(archiveRoot(cid, bad)).toBe(cid.toString())
     expect(archiveRoot(cid, 'photos 2024')).toBe('photos 2024')
     expect(zipNames(await concat(chunks(zipStream(helia, cid, '..', { offline: true }))))).toEqual([`${cid.toString()}/f`])
+  })
+
+  it('entries are dated by their UnixFS mtime, else when the archive is made (never 1970 or 2098)', async () => {
+    const { helia } = await node()
+    const fs = unixfs(helia)
+    // addFile with a path wraps the file in a folder: that folder holds dated.txt with its mtime.
+    let dir = await fs.addFile({ path: 'dated.txt', content: new TextEncoder().encode('dated'), mtime: { secs: 1_600_000_000n } }, { reduceSingleLeafToSelf: false })
+    dir = await fs.cp(await fs.addBytes(new TextEncoder().encode('undated')), dir, 'plain.txt')
+    const before = Date.now() - 2000
+    const times: Record<string, number> = {}
+    for await (const e of extract()(tarStream(helia, dir, 'folder', { offline: true }))) {
+      times[e.header.name] = e.header.mtime?.getTime() ?? 0
+      for await (const _ of e.body) { /* drain */ }
+    }
+    expect(times['folder/dated.txt']).toBe(1_600_000_000_000)
+    expect(times['folder/plain.txt']).toBeGreaterThanOrEqual(before)
+    expect(times.folder).toBeGreaterThanOrEqual(before)
+    // The zip's DOS date of the undated entry (local time, 2-second steps): this year, not 2098.
+    const zip = await concat(chunks(zipStream(helia, dir, 'folder', { offline: true })))
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength)
+    const years: number[] = []
+    for (let at = 0; at + 30 < zip.length; at++) {
+      if (view.getUint32(at, true) === 0x04034b50) years.push(1980 + (view.getUint16(at + 12, true) >> 9))
+    }
+    expect(years.sort()).toEqual([2020, new Date().getFullYear()].sort())
   })
 })
