@@ -29,7 +29,7 @@ export function Preview ({ app, entry }: { app: App, entry: BrowseEntry }) {
     void (async () => {
       try {
         const sandboxed = sandboxedContentUrl(`/ipfs/${entry.cid}`, `?filename=${encodeURIComponent(entry.name)}`)
-        if (kind === 'text') {
+        if (kind === 'text' || entry.size === 0) {
           const t = await app.files.readText(entry.cid, TEXT_LIMIT, { signal: c.signal })
           setText({ ...t, binary: t.text.slice(0, 1024).includes('\u0000') })
         } else if (sandboxed !== undefined) {
@@ -54,7 +54,9 @@ export function Preview ({ app, entry }: { app: App, entry: BrowseEntry }) {
       <ErrorBox message={error} />
       {text !== undefined && (text.binary
         ? <p class="muted">Binary file: download it to open it.</p>
-        : <><pre data-testid="preview-text">{text.text}</pre>{text.truncated && <p class="muted">Showing the first 64 KiB.</p>}</>)}
+        : text.text === ''
+          ? <p class="muted" data-testid="preview-empty">This file is empty (0 bytes).</p>
+          : <><pre data-testid="preview-text">{text.text}</pre>{text.truncated && <p class="muted">Showing the first 64 KiB.</p>}</>)}
       {url !== undefined && (kind === 'image' || kind === 'svg') && <img src={url} alt={entry.name} />}
       {url !== undefined && kind === 'audio' && <audio src={url} controls />}
       {url !== undefined && kind === 'video' && <video src={url} controls />}
