@@ -15,6 +15,9 @@ import { CID } from 'multiformats/cid'
 import { readBlock } from './car.js'
 import { OriginAllowList, registerCors } from './cors.js'
 import { PINNING_API_PREFIX, registerPinningApi } from './pinning-api.js'
+import { CLUSTER_API_PREFIX, registerClusterApi } from './cluster-api.js'
+import { KUBO_RPC_PREFIX, registerKuboRpc } from './kubo-rpc.js'
+import type { KeeperApiInit } from './keeper-api.js'
 import type { PinningApiInit } from './pinning-api.js'
 import type { Routing } from '@helia/interface'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
@@ -32,6 +35,9 @@ export interface LocalNetworkInfo {
    * the app's own origins (and clients that send no Origin, such as the CLI) can read this file.
    */
   pinningService: { endpoint: string, token: string }
+  /** The Kubo RPC subset (`<endpoint>/api/v0/…`) and the IPFS Cluster subset (`<endpoint>/…`), same token. */
+  kuboRpc?: { endpoint: string, token: string }
+  cluster?: { endpoint: string, token: string }
 }
 
 export interface LocalHttpServerInit {
@@ -57,6 +63,8 @@ export interface LocalHttpServerInit {
   exportCar?: (cid: CID, options: { signal: AbortSignal }) => AsyncIterable<Uint8Array>
   /** The Pinning Service API under `/pinning`. Without it, there is none. */
   pinning?: PinningApiInit
+  /** The Kubo RPC subset under `/api/v0` and the IPFS Cluster subset under `/cluster`. */
+  keeperApis?: KeeperApiInit
   /**
    * Page origins that may read `/cairn-local.json` and use the pinning API from a browser (the
    * app's own). Others are refused. Default: none.
@@ -173,7 +181,7 @@ function addGateway (app: FastifyInstance, { blockstore, exportCar }: Pick<Local
 
 /** Paths that reveal or use the pinning token. */
 function isPrivatePath (path: string): boolean {
-  return path === '/cairn-local.json' || path === PINNING_API_PREFIX || path.startsWith(`${PINNING_API_PREFIX}/`)
+  return path === '/cairn-local.json' || [PINNING_API_PREFIX, KUBO_RPC_PREFIX, CLUSTER_API_PREFIX].some(p => path === p || path.startsWith(`${p}/`))
 }
 
 /** Builds the app and listens on `host:port`. The caller owns `close()`. */
@@ -186,6 +194,10 @@ export async function startHttpServer (init: LocalHttpServerInit, listen: { host
   })
   addGateway(app, init)
   if (init.pinning !== undefined) await registerPinningApi(app, init.pinning)
+  if (init.keeperApis !== undefined) {
+    await registerKuboRpc(app, init.keeperApis)
+    await registerClusterApi(app, init.keeperApis)
+  }
   // The package registers its routes, its own CORS plugin (any origin, GET only: our hooks answer
   // preflights first and have the last word on every response's CORS headers), the IPNS record
   // body parser, and then listens.

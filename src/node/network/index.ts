@@ -35,6 +35,7 @@ import { loadOrCreateKeyFile } from './peer-key.js'
 import { PinJobs } from './pin-jobs.js'
 import { pinRequestHandler } from './pin-protocol.js'
 import { PINNING_API_PREFIX } from './pinning-api.js'
+import { CLUSTER_API_PREFIX } from './cluster-api.js'
 import type { LocalNetworkInfo } from './http-server.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -292,6 +293,7 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
           blockstore: helia.blockstore,
           ...(options.maxCarBytes !== undefined ? { maxCarBytes: options.maxCarBytes } : {})
         },
+        keeperApis: { token, helia, blockstore, router, peerId, addresses: () => relayAddrs },
         info: () => {
           if (ready.info === undefined) throw new NetworkStartError('The local network is still starting; retry in a moment.')
           return ready.info
@@ -304,7 +306,11 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
     if (address === null || typeof address === 'string') throw new NetworkStartError('The HTTP server did not report a TCP port. This is a bug; please report it.')
     const httpUrl = `http://${urlHost(host)}:${address.port}`
     const pinningService = { endpoint: `${httpUrl}${PINNING_API_PREFIX}`, token }
-    const info: LocalNetworkInfo = { peerId: peerId.toString(), relayAddrs, routingUrl: httpUrl, gatewayUrl: httpUrl, pinningService }
+    const info: LocalNetworkInfo = {
+      peerId: peerId.toString(), relayAddrs, routingUrl: httpUrl, gatewayUrl: httpUrl, pinningService,
+      kuboRpc: { endpoint: httpUrl, token },
+      cluster: { endpoint: `${httpUrl}${CLUSTER_API_PREFIX}`, token }
+    }
     ready.info = info
     emit(options, 'network:http:listening', { httpUrl })
     checkAborted(options.signal)
