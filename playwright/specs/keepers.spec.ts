@@ -71,7 +71,8 @@ test('a Files item and a backup root are pushed to Kubo, Cluster, a pinning serv
     await expect(statuses).toHaveCount(4)
     await expect(push.locator('[data-testid="push-statuses"] li[data-state="done"]')).toHaveCount(4, { timeout: 120_000 })
     await expectKept(keptBy, { ...Object.fromEntries(LOCAL().map(id => [id, 'pinned'])), [OTHER]: 'absent' })
-    await expect(keptBy).toContainText('Kept by: local network')
+    for (const name of ['local network', 'local Kubo', 'local Cluster']) await expect(keptBy.getByTestId('kept-summary')).toContainText(name)
+    await expect(keptBy.getByTestId('kept-summary')).not.toContainText('other Kubo')
 
     // The answers are remembered: reopened after a reload, they show before any keeper answers.
     await page.reload()

@@ -15,6 +15,9 @@ const STATE_TEXT: Record<KeptAnswer['state'], string> = {
   error: 'no answer'
 }
 
+/** Holders first, then the keepers still at it, then the rest. */
+const ORDER: Array<KeptAnswer['state']> = ['pinned', 'pinning', 'queued', 'failed', 'error', 'unknown', 'absent']
+
 function ago (at: number): string {
   const s = Math.max(0, Math.round((Date.now() - at) / 1000))
   if (s < 60) return 'just now'
@@ -29,7 +32,8 @@ function ago (at: number): string {
  */
 export function KeptBy ({ app, cid }: { app: App, cid: string }) {
   const all = useStore(app.keepers.answers)
-  const answers = all.get(cid)
+  const stored = all.get(cid)
+  const answers = stored === undefined ? undefined : [...stored].sort((a, b) => ORDER.indexOf(a.state) - ORDER.indexOf(b.state) || a.label.localeCompare(b.label))
   const check = useAction(async () => { await app.keepers.check(cid) })
   useEffect(() => {
     void app.keepers.kept(cid).then(() => check.run())
@@ -38,7 +42,7 @@ export function KeptBy ({ app, cid }: { app: App, cid: string }) {
   return (
     <div class="kept-by" data-testid="kept-by" data-cid={cid}>
       <div class="row wrap">
-        <strong class="grow">Kept by: {answers === undefined ? '…' : held.length === 0 ? <span class="muted">no keeper holds it{check.busy ? ' (checking…)' : ''}</span> : held.map(a => a.label).join(', ')}</strong>
+        <strong class="grow" data-testid="kept-summary">Kept by: {answers === undefined ? '…' : held.length === 0 ? <span class="muted">no keeper holds it{check.busy ? ' (checking…)' : ''}</span> : held.map(a => a.label).join(', ')}</strong>
         <button type="button" class="secondary small" data-testid="kept-check" disabled={check.busy} onClick={() => { void check.run() }}>{check.busy ? 'Checking…' : 'Check'}</button>
       </div>
       {answers !== undefined && answers.length > 0 && (
