@@ -4,11 +4,11 @@ import type { KeeperSettings } from '../../app/app.js'
 
 type Kind = KeeperSettings['kind']
 
-const KINDS: Record<Kind, { title: string, endpoint: string, placeholder: string, help: string }> = {
-  kubo: { title: 'Kubo node (RPC API)', endpoint: 'RPC API URL', placeholder: 'http://127.0.0.1:5001', help: 'A Kubo node you run: it pins what you push and holds your names\' records.' },
-  cluster: { title: 'IPFS Cluster (REST API)', endpoint: 'REST API URL', placeholder: 'http://127.0.0.1:9094', help: 'An IPFS Cluster: every peer of the cluster pins what you push.' },
-  psa: { title: 'Pinning service (Pinning Service API)', endpoint: 'API endpoint', placeholder: 'https://pinning.example/api', help: 'A pinning service that speaks the IPFS Pinning Service API.' },
-  s3: { title: 'S3-compatible bucket (CAR import)', endpoint: 'S3 endpoint', placeholder: 'https://s3.example', help: 'A bucket that imports CAR files and pins them (e.g. Filebase).' }
+const KINDS: Record<Kind, { title: string, short: string, endpoint: string, placeholder: string, help: string }> = {
+  kubo: { title: 'Kubo node (RPC API)', short: 'Kubo', endpoint: 'RPC API URL', placeholder: 'http://127.0.0.1:5001', help: 'A Kubo node you run: it pins what you push and holds your names\' records.' },
+  cluster: { title: 'IPFS Cluster (REST API)', short: 'Cluster', endpoint: 'REST API URL', placeholder: 'http://127.0.0.1:9094', help: 'An IPFS Cluster: every peer of the cluster pins what you push.' },
+  psa: { title: 'Pinning service (Pinning Service API)', short: 'Pinning service', endpoint: 'API endpoint', placeholder: 'https://pinning.example/api', help: 'A pinning service that speaks the IPFS Pinning Service API.' },
+  s3: { title: 'S3-compatible bucket (CAR import)', short: 'S3 bucket', endpoint: 'S3 endpoint', placeholder: 'https://s3.example', help: 'A bucket that imports CAR files and pins them (e.g. Filebase).' }
 }
 
 const blank = (kind: Kind): KeeperSettings => kind === 's3'
@@ -62,7 +62,7 @@ export function KeepersSettings ({ keepers, onChange }: { keepers: KeeperSetting
           {keepers.map((k, i) => (
             <li key={`${i}:${k.kind}:${k.name}`} data-keeper={`${k.kind}:${k.name}`} class={editing === i ? 'editing' : ''}>
               <span class="grow">
-                <strong>{k.name}</strong> <span class="tag">{KINDS[k.kind]?.title ?? k.kind}</span>
+                <strong>{k.name}</strong> <span class="tag" title={KINDS[k.kind]?.title}>{KINDS[k.kind]?.short ?? k.kind}</span>
                 <br /><code class="wrap-anywhere">{k.endpoint}{k.kind === 's3' ? ` · ${k.bucket ?? ''}` : ''}</code>{' '}
                 <small class="muted">{k.kind === 's3' ? 'secret key' : 'token'} {k.token === '' ? (k.kind === 'kubo' || k.kind === 'cluster' ? 'none' : 'missing') : 'set'}</small>
               </span>
@@ -81,8 +81,8 @@ export function KeepersSettings ({ keepers, onChange }: { keepers: KeeperSetting
           <select name="keeperKind" value={form.kind} onChange={(e) => { const k = (e.target as HTMLSelectElement).value as Kind; setForm({ ...blank(k), name: form.name, endpoint: form.endpoint }); setProblems([]) }}>
             {KEEPER_KINDS.map(k => <option key={k} value={k}>{KINDS[k].title}</option>)}
           </select>
-          <small class="muted">{kind.help}</small>
         </label>
+        <small class="muted block">{kind.help}</small>
         <div class="keeper-fields">
           <Field label="Name" name="keeperName" value={form.name} onInput={(name) => { set({ name }) }} placeholder="e.g. home server" />
           <Field label={kind.endpoint} name="keeperEndpoint" value={form.endpoint} onInput={(endpoint) => { set({ endpoint }) }} placeholder={kind.placeholder} />

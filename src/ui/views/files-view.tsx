@@ -99,7 +99,7 @@ export function FilesView ({ app }: { app: App }) {
                   <td>{formatBytes(r.size)}</td>
                   <td><code title={r.cid}>{r.cid.slice(0, 10)}…{r.cid.slice(-6)}</code></td>
                   <td>{r.pinned ? 'yes' : 'no'}</td>
-                  <td class="row">
+                  <td class="row wrap actions">
                     <button type="button" class="secondary" onClick={() => { setLoc({ root: r.cid, name: r.name, path: [], cids: [r.cid] }) }}>Open</button>
                     <PinToggle app={app} cid={r.cid} name={r.name} pinned={r.pinned} />
                     <button type="button" class="secondary" aria-expanded={keeping === r.cid} data-testid="keep-toggle" onClick={() => { setKeeping(keeping === r.cid ? undefined : r.cid) }}>Keep…</button>
