@@ -123,7 +123,7 @@ export class ClusterKeeper implements Keeper {
     return clusterState(body.peer_map as Record<string, { status?: unknown, error?: unknown }>)
   }
 
-  async pushRecord (name: string): Promise<void> {
+  async pushRecord (name: string, _record?: Uint8Array, _options?: AbortOptions): Promise<void> {
     throw new KeeperUnsupportedError(`IPFS Cluster "${this.name}" cannot keep the IPNS record of ${name}: a cluster does not hold IPNS records. Keep names on a Kubo node or a peer instead.`)
   }
 }

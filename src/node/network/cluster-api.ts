@@ -5,7 +5,8 @@
  *   POST /add?format=car   multipart CAR (one root); like the cluster's CAR adder: every block is
  *                          checked against its CID and stored, then the root is pinned, unless
  *                          `no-pin=true`. `name`, `local` are taken. → ndjson AddedOutput
- *                          {"name","cid","bytes","allocations":[peer]}
+ *                          {"name","cid","bytes","allocations":[peer]} (a JSON array with
+ *                          `stream-channels=false`). CIDs are strings, as in cluster ≥ 1.0.
  *   GET  /pins/<cid>       GlobalPinInfo {"cid","name","allocations","origins","created","metadata",
  *                          "peer_map":{"<peer>":{"peername","ipfs_peer_id","ipfs_peer_addresses",
  *                          "status","timestamp","error","attempt_count","priority_pin"}}}; a CID
@@ -115,6 +116,8 @@ export async function registerClusterApi (app: FastifyInstance, init: KeeperApiI
         out.push({ name, cid: root.toString(), bytes: stored.bytes, allocations: noPin ? [] : [peer()] })
       }
       if (out.length === 0) throw new ApiError(400, 'the multipart body has no file')
+      // stream-channels=false: the whole answer as one JSON array, as the cluster buffers it.
+      if (q['stream-channels'] !== undefined && !bool(q, 'stream-channels')) return reply.code(200).send(out)
       return reply.code(200).header('Content-Type', 'application/json').send(out.map(o => JSON.stringify(o) + '\n').join(''))
     })
 

@@ -115,6 +115,8 @@ export interface LocalNetworkOptions extends OperationOptions<LocalNetworkEvents
   maxCarBytes?: number
   /** A block no connected peer sends within this long fails a pin request. Default 60 s. */
   pinBlockTimeoutMs?: number
+  /** Largest request body of the Kubo RPC and Cluster subsets (streamed, not held). Default 64 MiB. */
+  keeperMaxUploadBytes?: number
 }
 
 export interface LocalNetwork {
@@ -293,7 +295,10 @@ export async function startLocalNetwork (options: LocalNetworkOptions = {}): Pro
           blockstore: helia.blockstore,
           ...(options.maxCarBytes !== undefined ? { maxCarBytes: options.maxCarBytes } : {})
         },
-        keeperApis: { token, helia, blockstore, router, peerId, addresses: () => relayAddrs },
+        keeperApis: {
+          token, helia, blockstore, router, peerId, addresses: () => relayAddrs,
+          ...(options.keeperMaxUploadBytes !== undefined ? { maxUploadBytes: options.keeperMaxUploadBytes } : {})
+        },
         info: () => {
           if (ready.info === undefined) throw new NetworkStartError('The local network is still starting; retry in a moment.')
           return ready.info

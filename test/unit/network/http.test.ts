@@ -53,7 +53,9 @@ describe('cairn-local.json', () => {
       relayAddrs: net.relayAddrs,
       routingUrl: net.httpUrl,
       gatewayUrl: net.httpUrl,
-      pinningService: { endpoint: `${net.httpUrl}/pinning`, token: net.pinningService.token }
+      pinningService: { endpoint: `${net.httpUrl}/pinning`, token: net.pinningService.token },
+      kuboRpc: { endpoint: net.httpUrl, token: net.pinningService.token },
+      cluster: { endpoint: `${net.httpUrl}/cluster`, token: net.pinningService.token }
     })
     expect(net.pinningService.token).toMatch(/^[\w-]{32}$/)
     expect(net.relayAddrs.length).toBeGreaterThan(0)
