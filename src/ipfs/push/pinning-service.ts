@@ -3,25 +3,20 @@
  * `GET/POST/DELETE <endpoint>/pins/<requestid>`, bearer token), using only `fetch`, so it runs in
  * the page, a worker and Node.
  *
- * Cairn extension, used when a service offers it (the local network's does):
+ * Cairn extension, used only when a service advertises it (the local network's does) and the
+ * caller allows it:
  *
  *   GET  <endpoint>/capabilities  → { "carUpload": { "maxBytes": <n> } }
  *   POST <endpoint>/car           body: a CARv1 of at most maxBytes (header with the root, then
  *                                 whole blocks); every block is verified and stored. → { blocks, bytes }
  *
- * `pinToService` uploads the DAG as a series of such small, self-contained CARs (one in memory at
- * a time: Chromium cannot stream a request body over HTTP/1.1), then asks for the pin, which
- * then finds every block already there. Services without the extension fetch the blocks
- * themselves (from `origins`, or the public network).
+ * Pushing a DAG with this client is `pinToService` (`./pin-remote.ts`): pull mode by default
+ * (the service fetches from `origins` over bitswap), CAR upload only when asked for and advertised.
  */
 import { AbortError, InvalidInputError, isAbortError } from '../../core/errors.js'
-import { emit } from '../../core/options.js'
 import { MAX_ERROR_BYTES, MAX_JSON_BYTES, readJson, readText } from '../../core/http-body.js'
-import { exportCar } from '../car/car.js'
-import { PinningServiceAuthError, PinningServiceError, PinningServiceUnreachableError, RemotePinFailedError } from './errors.js'
-import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
-import type { ReadableStore } from '../car/walk.js'
-import type { CID } from 'multiformats/cid'
+import { PinningServiceAuthError, PinningServiceError, PinningServiceUnreachableError } from './errors.js'
+import type { AbortOptions } from '../../core/options.js'
 
 export type RemotePinState = 'queued' | 'pinning' | 'pinned' | 'failed'
 
@@ -245,124 +240,5 @@ export class PinningServiceClient {
     const res = await this.#request('POST', 'car', { body: car, contentType: 'application/vnd.ipld.car', signal: options.signal })
     const body = await readJson(res, { maxBytes: MAX_JSON_BYTES, signal: options.signal }).catch(() => ({})) as { blocks?: unknown, bytes?: unknown }
     return { blocks: typeof body.blocks === 'number' ? body.blocks : 0, bytes: typeof body.bytes === 'number' ? body.bytes : car.byteLength }
-  }
-}
-
-export type PinToServiceEvents =
-  | ProgressEvent<'push:pinning-service:upload', { service: string, cid: CID, blocks: number, bytes: number }>
-  | ProgressEvent<'push:pinning-service:status', { service: string, cid: CID, requestid: string, status: RemotePinState }>
-
-export interface UploadDagOptions extends OperationOptions<PinToServiceEvents> {
-  /** Largest CAR per request (the service's `maxBytes`). */
-  maxBytes: number
-}
-
-/**
- * Sends the DAG under `root`, read from `blocks` (the local store), as CARs of at most `maxBytes`
- * each: one part in memory at a time. A single block larger than a part is left for the service
- * to fetch.
- */
-export async function uploadDag (client: PinningServiceClient, blocks: ReadableStore, root: CID, options: UploadDagOptions): Promise<{ blocks: number, bytes: number }> {
-  const sent = { blocks: 0, bytes: 0 }
-  let header: Uint8Array | undefined
-  let parts: Uint8Array[] = []
-  let partBytes = 0
-  let partBlocks = 0
-  const flush = async (): Promise<void> => {
-    if (header === undefined || partBlocks === 0) return
-    const car = new Uint8Array(header.byteLength + partBytes)
-    car.set(header)
-    let at = header.byteLength
-    for (const p of parts) { car.set(p, at); at += p.byteLength }
-    parts = []
-    partBytes = 0
-    const count = partBlocks
-    partBlocks = 0
-    await client.uploadCar(car, { signal: options.signal })
-    sent.blocks += count
-    sent.bytes += car.byteLength
-    emit(options, 'push:pinning-service:upload', { service: client.name, cid: root, blocks: sent.blocks, bytes: sent.bytes })
-  }
-  for await (const chunk of exportCar(blocks, root, { signal: options.signal })) {
-    if (header === undefined) {
-      header = chunk
-      continue
-    }
-    if (header.byteLength + chunk.byteLength > options.maxBytes) continue // the service fetches it
-    if (header.byteLength + partBytes + chunk.byteLength > options.maxBytes) await flush()
-    parts.push(chunk)
-    partBytes += chunk.byteLength
-    partBlocks++
-  }
-  await flush()
-  return sent
-}
-
-export interface PinToServiceOptions extends OperationOptions<PinToServiceEvents> {
-  name?: string | undefined
-  /** Multiaddrs of peers holding the DAG (this node's own addresses, say). */
-  origins?: string[] | undefined
-  meta?: Record<string, string> | undefined
-  /**
-   * The local store holding the DAG: when given and the service takes CAR uploads, the DAG is
-   * uploaded before the pin is requested.
-   */
-  blocks?: ReadableStore | undefined
-  /** Time between status checks. Default 1000 ms. */
-  pollIntervalMs?: number | undefined
-}
-
-async function sleep (ms: number, signal: AbortSignal | undefined): Promise<void> {
-  signal?.throwIfAborted()
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason) }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/**
- * Pins `cid` on a pinning service and waits until it is pinned: reuses a request for the same CID
- * that is already queued, pinning or pinned, uploads the DAG first when the service takes CARs
- * (and `blocks` is given), then polls the status. Cancelling stops the waiting; the service keeps
- * the request (remove it with `client.remove`).
- */
-export async function pinToService (client: PinningServiceClient, cid: CID, options: PinToServiceOptions = {}): Promise<RemotePinStatus> {
-  const { signal } = options
-  const cancelled = (err: unknown): AbortError => new AbortError(`Pushing ${cid} to pinning service "${client.name}" was cancelled. The service may still pin it.`, { cause: err })
-  try {
-    const existing = await client.list({ cid: [cid.toString()], status: ['queued', 'pinning', 'pinned'], limit: 1000 }, { signal })
-    let status = existing.results.find(r => r.status === 'pinned') ?? existing.results[0]
-    if (status === undefined) {
-      if (options.blocks !== undefined) {
-        const caps = await client.capabilities({ signal })
-        if (caps.carUpload !== undefined) {
-          await uploadDag(client, options.blocks, cid, { maxBytes: caps.carUpload.maxBytes, signal, onProgress: options.onProgress })
-        }
-      }
-      status = await client.add({
-        cid: cid.toString(),
-        ...(options.name !== undefined ? { name: options.name } : {}),
-        ...(options.origins !== undefined && options.origins.length > 0 ? { origins: options.origins } : {}),
-        ...(options.meta !== undefined ? { meta: options.meta } : {})
-      }, { signal })
-    }
-    let last: RemotePinState | undefined
-    for (;;) {
-      if (status.status !== last) {
-        emit(options, 'push:pinning-service:status', { service: client.name, cid, requestid: status.requestid, status: status.status })
-        last = status.status
-      }
-      if (status.status === 'pinned') return status
-      if (status.status === 'failed') {
-        const why = Object.entries(status.info ?? {}).map(([k, v]) => `${k}: ${v}`).join('; ')
-        throw new RemotePinFailedError(`The pinning service "${client.name}" could not pin ${cid}${why !== '' ? ` (${why})` : ''}. Check that a peer holding the data is reachable by the service (keep this page open and connected), then push again.`)
-      }
-      await sleep(options.pollIntervalMs ?? 1000, signal)
-      status = await client.get(status.requestid, { signal })
-    }
-  } catch (err) {
-    if (signal?.aborted === true && !(err instanceof AbortError)) throw cancelled(err)
-    throw err
   }
 }

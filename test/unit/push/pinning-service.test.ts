@@ -125,7 +125,7 @@ describe('the pinning service client against the local network', () => {
     expect(net.helia.libp2p.getConnections(holder.libp2p.peerId).length).toBeGreaterThan(0)
   })
 
-  it('uploads the DAG as CARs of bounded size when the service offers it, then pins without fetching', async () => {
+  it('uploads the DAG as CARs of bounded size when allowed and the service offers it, then pins without fetching', async () => {
     expect(await service.capabilities()).toEqual({ carUpload: { maxBytes: MAX_CAR } })
     // a peer the network has never been connected to: every block must come by upload
     const offline = await createTestPeer()
@@ -134,6 +134,7 @@ describe('the pinning service client against the local network', () => {
     const events: PinToServiceEvents[] = []
     const status = await pinToService(service, dag.root, {
       blocks: offline.blockstore,
+      carUpload: true,
       pollIntervalMs: 100,
       signal: AbortSignal.timeout(30_000),
       onProgress: e => events.push(e)
