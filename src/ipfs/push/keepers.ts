@@ -21,6 +21,11 @@ export interface KeeperContext {
   fetch?: typeof globalThis.fetch | undefined
   /** How a pinning service's delegates are dialled, so it can fetch the DAG from this node. */
   dial?: PsaInit['dial'] | undefined
+  /**
+   * Let pinning services that advertise Cairn's CAR-upload extension take the DAG as CARs instead
+   * of fetching it from this node (default: they fetch it, as every pinning service does).
+   */
+  carUpload?: boolean | undefined
 }
 
 /** The keeper a Settings entry describes. Throws InvalidInputError for an entry it cannot use. */
@@ -34,7 +39,7 @@ export function createKeeper (settings: KeeperSettings, ctx: KeeperContext = {})
     case 'cluster':
       return new ClusterKeeper({ name, endpoint, token, fetch })
     case 'psa':
-      return new PsaKeeper({ name, endpoint, token: settings.token, fetch, dial: ctx.dial })
+      return new PsaKeeper({ name, endpoint, token: settings.token, fetch, dial: ctx.dial, carUpload: ctx.carUpload })
     case 's3': {
       const bucket = settings.bucket ?? ''
       const accessKeyId = settings.accessKeyId ?? ''

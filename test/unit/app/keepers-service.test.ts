@@ -53,6 +53,8 @@ describe('the keepers service', () => {
     expect(Object.fromEntries(before.map(a => [a.keeperId, a.state]))).toEqual({ 'psa:local network': 'absent', 'kubo:local Kubo': 'absent', 'cluster:local Cluster': 'absent', 'cluster:gone': 'error' })
     expect(before.find(a => a.keeperId === 'cluster:gone')?.detail).toMatch(/Could not reach/)
 
+    // The pinning service pulls (its default): it finds the blocks once Kubo or Cluster, pushed at
+    // the same time, has uploaded them into the network's blockstore.
     const seen: TargetStatus[][] = []
     const result = await service.push(cid, rows.map(r => r.id), { name: 'service test', onProgress: (e) => { if (e.type === 'keepers:push:status') seen.push(e.detail) } })
     expect(seen[0]?.map(s => s.state)).toEqual(['waiting', 'waiting', 'waiting', 'waiting'])

@@ -54,8 +54,9 @@ describe('the local network\'s keepers, made by the factory', () => {
 
   it('hold a folder pushed to each; the other network\'s keepers say absent', async () => {
     const root = source.folder.root
-    const mine = localKeepers(net.info).map(s => createKeeper(s))
-    const theirs = localKeepers(other.info).map(s => createKeeper(s))
+    // Nothing serves these blocks over bitswap here: the pinning service takes them as CARs.
+    const mine = localKeepers(net.info).map(s => createKeeper(s, { carUpload: true }))
+    const theirs = localKeepers(other.info).map(s => createKeeper(s, { carUpload: true }))
     expect(mine.map(k => k.kind)).toEqual(['psa', 'kubo', 'cluster'])
     for (const k of [...mine, ...theirs]) expect((await k.status(root)).state).toBe('absent')
     for (const k of mine) {
