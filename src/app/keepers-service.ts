@@ -89,7 +89,16 @@ const STATUS_TIMEOUT_MS = 20_000
 /** How long one keeper gets to take a record. */
 const RECORD_TIMEOUT_MS = 30_000
 
-const toRow = (k: Keeper, name: string): KeeperRow => ({ id: k.id, kind: k.kind, name, label: k.label, holdsRecords: k.holdsRecords })
+const toRow = (k: Keeper, name: string, label = k.label): KeeperRow => ({ id: k.id, kind: k.kind, name, label, holdsRecords: k.holdsRecords })
+
+const KIND_LABELS: Record<KeeperSettings['kind'], string> = { kubo: 'Kubo', cluster: 'IPFS Cluster', psa: 'Pinning service', s3: 'S3 bucket' }
+
+/** What a configured keeper is and where, e.g. `Kubo at 127.0.0.1:5001`, `S3 bucket photos at s3.example`. */
+function describe (s: KeeperSettings): string {
+  let host = s.endpoint
+  try { host = new URL(s.endpoint).host } catch { /* shown as written */ }
+  return s.kind === 's3' ? `${KIND_LABELS.s3} ${s.bucket ?? ''} at ${host}` : `${KIND_LABELS[s.kind] ?? s.kind} at ${host}`
+}
 
 export function createKeepersService (node: NodeService, settings: () => Pick<NetworkSettings, 'keepers'> | undefined): KeepersService {
   const answers = createStore<ReadonlyMap<string, KeptAnswer[]>>(new Map())
@@ -116,7 +125,7 @@ export function createKeepersService (node: NodeService, settings: () => Pick<Ne
           ? undefined
           : async (addrs, o) => { await Promise.any(addrs.map(async a => lp.dial(m.multiaddr(a.toString()), o))) }
       })
-      out.push({ keeper, row: toRow(keeper, s.name) })
+      out.push({ keeper, row: toRow(keeper, s.name, describe(s)) })
     }
     if (lp !== undefined) {
       for (const peer of await m.listPinningPeers(lp, options)) {
