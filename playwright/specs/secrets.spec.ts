@@ -40,7 +40,7 @@ async function writeRecord (page: Page, record: unknown): Promise<void> {
 }
 
 function serviceRow (page: Page, name: string) {
-  return page.getByTestId('keepers').locator('li', { hasText: name })
+  return page.getByTestId('keepers').locator('li[data-keeper]', { hasText: name })
 }
 
 const S3_SECRET = 'e2e-s3-secret-' + 'q'.repeat(24)
