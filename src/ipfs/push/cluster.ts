@@ -7,7 +7,8 @@
  * sent with `no-pin=true`, and every part with `local=true`: the blocks all land on the IPFS peer
  * of the cluster peer that takes the requests, and the last part pins the root, which the
  * cluster then allocates; allocated peers fetch the blocks from that peer. So a DAG of any size
- * goes up in bounded requests. Then `GET /pins/<cid>` tells the status, summed over `peer_map`.
+ * goes up in bounded requests. Then `GET /pins/<cid>` tells the status, summed over `peer_map`
+ * (a root some peer already pins is not uploaded again).
  *
  * A cluster holds no IPNS records: `pushRecord` throws `KeeperUnsupportedError`.
  */
@@ -88,6 +89,11 @@ export class ClusterKeeper implements Keeper {
 
   async pushDag (root: CID, options: PushDagOptions): Promise<KeptStatus> {
     const { signal } = options
+    const before = await this.status(root, { signal })
+    if (before.state === 'pinned') {
+      emit(options, 'push:keeper:status', before)
+      return before
+    }
     let blocks = 0
     let bytes = 0
     for await (const part of carParts(options.blocks, root, { maxBytes: this.#maxPartBytes, signal })) {

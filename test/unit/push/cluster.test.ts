@@ -59,6 +59,12 @@ describe('ClusterKeeper against the local network', () => {
     expect(Buffer.compare(back, source.file.bytes)).toBe(0)
   })
 
+  it('does not upload a DAG the cluster already pins', async () => {
+    sent.length = 0
+    expect((await cluster.pushDag(source.file.root, { blocks: source.blockstore })).state).toBe('pinned')
+    expect(sent).toEqual([`GET ${net.httpUrl}/cluster/pins/${source.file.root.toString()}`])
+  })
+
   it('pushes a folder; a fresh peer reads every file back', async () => {
     expect((await cluster.pushDag(source.folder.root, { blocks: source.blockstore })).state).toBe('pinned')
     const back = await fetchFolderOverBitswap(net, source.folder.root, 'folder')

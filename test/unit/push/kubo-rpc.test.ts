@@ -61,6 +61,17 @@ describe('KuboRpcKeeper against the local network', () => {
     expect(Buffer.compare(back, source.file.bytes)).toBe(0)
   })
 
+  it('does not upload a DAG Kubo already pins', async () => {
+    const sent: string[] = []
+    const spy: typeof fetch = async (input, init) => {
+      sent.push(`${init?.method ?? 'GET'} ${String(input)}`)
+      return await fetch(input, init)
+    }
+    const watched = new KuboRpcKeeper({ name: 'local', endpoint: net.httpUrl, token: net.pinningService.token, fetch: spy })
+    expect((await watched.pushDag(source.file.root, { blocks: source.blockstore })).state).toBe('pinned')
+    expect(sent).toEqual([`POST ${net.httpUrl}/api/v0/pin/ls?arg=${source.file.root.toString()}&type=recursive`])
+  })
+
   it('pushes a folder; a fresh peer reads every file back', async () => {
     const status = await kubo.pushDag(source.folder.root, { blocks: source.blockstore, signal: AbortSignal.timeout(30_000) })
     expect(status.state).toBe('pinned')
