@@ -4,8 +4,8 @@
  * repository to another restic backend (a REST server, same-origin or CORS-enabled).
  * @module
  */
-export { PIN_PROTOCOL, decodePeerPinRequest, decodePeerPinStatus, listPinningPeers, requestPeerPin, servePinRequests } from './peer-pin.js'
-export type { PeerPinEvents, PeerPinOptions, PeerPinRequest, PeerPinResult, PeerPinStatus, PinRequestHandler, ServePinRequestsOptions } from './peer-pin.js'
+export { PIN_PROTOCOL, decodePeerPinReport, decodePeerPinRequest, decodePeerPinStatus, decodePeerRequest, listPinningPeers, queryPeerPin, requestPeerPin, servePinRequests } from './peer-pin.js'
+export type { PeerHeldState, PeerPinEvents, PeerPinOptions, PeerPinReport, PeerPinRequest, PeerPinResult, PeerPinStatus, PeerPinStatusQuery, PinRequestHandler, PinStatusHandler, ServePinRequestsOptions } from './peer-pin.js'
 export { PinningServiceClient } from './pinning-service.js'
 export type { PinningServiceCapabilities, PinningServiceInit, RemotePin, RemotePinList, RemotePinQuery, RemotePinState, RemotePinStatus } from './pinning-service.js'
 export { pinToService, uploadDag } from './pin-remote.js'
@@ -22,6 +22,8 @@ export type { CarPart, CarPartsOptions } from './car-parts.js'
 export { PsaKeeper } from './psa.js'
 export type { PsaKeeperInit } from './psa.js'
 export { S3Keeper } from './s3.js'
+export { PeerKeeper } from './peer-keeper.js'
+export type { PeerKeeperInit } from './peer-keeper.js'
 export type { S3KeeperInit } from './s3.js'
 export type { Keeper, KeeperEvents, KeeperKind, KeptState, KeptStatus, PushDagOptions } from './keeper.js'
 export { KeeperAuthError, KeeperError, KeeperUnreachableError, KeeperUnsupportedError } from './errors.js'

@@ -12,7 +12,17 @@
  *
  * The pinner fetches the blocks it lacks over bitswap (the requester is connected and holds
  * them), pins the root, and closes the stream after a final status. Closing or resetting the
- * stream early cancels the request. Peers that accept requests list the protocol in identify, so
+ * stream early cancels the request.
+ *
+ * A status query asks "is this CID pinned here?" without pinning:
+ *
+ *   requester → pinner   { "type": "status", "cid": "<cid>" }
+ *   pinner → requester   { "status": "report", "state": "pinned" | "pinning" | "queued" | "failed" | "absent",
+ *                          "blocks"?: <n>, "reason"?: "<why>" }                      (final)
+ *                        { "status": "refused", "reason": "<why>" }                  (final)
+ *
+ * A request of a type the pinner does not know is declined (`refused`); peers older than the
+ * status query answer it with `failed` ("bad request"). Either means the peer cannot say. Peers that accept requests list the protocol in identify, so
  * `listPinningPeers` finds them among the connected peers.
  */
 import { lpStream } from '@libp2p/utils'
@@ -33,6 +43,21 @@ export interface PeerPinRequest {
   type: 'pin'
   cid: string
   name?: string | undefined
+}
+
+export interface PeerPinStatusQuery {
+  type: 'status'
+  cid: string
+}
+
+/** What a pinner holds for a CID, as a status query's answer says. */
+export type PeerHeldState = 'pinned' | 'pinning' | 'queued' | 'failed' | 'absent'
+
+export interface PeerPinReport {
+  status: 'report'
+  state: PeerHeldState
+  blocks?: number | undefined
+  reason?: string | undefined
 }
 
 export type PeerPinStatus =
@@ -62,7 +87,7 @@ export interface PeerPinResult {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-function encode (message: PeerPinRequest | PeerPinStatus): Uint8Array {
+function encode (message: PeerPinRequest | PeerPinStatusQuery | PeerPinStatus | PeerPinReport): Uint8Array {
   return encoder.encode(JSON.stringify(message))
 }
 
@@ -95,7 +120,47 @@ export function decodePeerPinStatus (bytes: Uint8Array): PeerPinStatus {
   }
 }
 
-/** Decodes a request; throws `PeerPinProtocolError` when it is malformed. */
+const HELD: readonly PeerHeldState[] = ['pinned', 'pinning', 'queued', 'failed', 'absent']
+
+/**
+ * Decodes the answer to a status query: a report, or `declined` when the peer cannot say (it
+ * declined, or is older than the status query and called it a bad request).
+ */
+export function decodePeerPinReport (bytes: Uint8Array): PeerPinReport | { status: 'declined', reason: string } {
+  const m = parse(bytes, 'answer')
+  if (m.status === 'report') {
+    if (!HELD.includes(m.state as PeerHeldState)) throw new PeerPinProtocolError(`Unknown held state ${JSON.stringify(m.state)} from the peer.`)
+    return {
+      status: 'report',
+      state: m.state as PeerHeldState,
+      ...(m.blocks !== undefined ? { blocks: count(m.blocks) } : {}),
+      ...(typeof m.reason === 'string' ? { reason: text(m.reason, '') } : {})
+    }
+  }
+  if (m.status === 'refused' || m.status === 'failed') return { status: 'declined', reason: text(m.reason, 'no reason given') }
+  throw new PeerPinProtocolError(`Unknown answer ${JSON.stringify(m.status)} to a status query from the peer.`)
+}
+
+/** Decodes a request of either type; throws `PeerPinProtocolError` when it is malformed. */
+export function decodePeerRequest (bytes: Uint8Array): { type: 'pin', cid: CID, name?: string } | { type: 'status', cid: CID } | { type: 'unknown', what: string } {
+  const m = parse(bytes, 'request')
+  if (m.type === 'status') {
+    if (typeof m.cid !== 'string') throw new PeerPinProtocolError('A status query needs a "cid".')
+    return { type: 'status', cid: parseCid(m.cid) }
+  }
+  if (m.type !== 'pin') return { type: 'unknown', what: JSON.stringify(m.type)?.slice(0, 100) ?? 'undefined' }
+  return { type: 'pin', ...decodePeerPinRequest(bytes) }
+}
+
+function parseCid (text: string): CID {
+  try {
+    return CID.parse(text)
+  } catch (err) {
+    throw new PeerPinProtocolError(`"${text.slice(0, 100)}" is not a CID.`, { cause: err })
+  }
+}
+
+/** Decodes a pin request; throws `PeerPinProtocolError` when it is malformed. */
 export function decodePeerPinRequest (bytes: Uint8Array): { cid: CID, name?: string } {
   const m = parse(bytes, 'request')
   if (m.type !== 'pin' || typeof m.cid !== 'string') throw new PeerPinProtocolError('A pin request needs "type": "pin" and a "cid".')
@@ -170,6 +235,45 @@ export async function requestPeerPin (libp2p: Pick<Libp2p, 'dialProtocol'>, peer
 }
 
 /**
+ * Asks `peer` whether it holds `cid` (a status query: nothing is pinned or fetched). Resolves with
+ * its report, or `declined` with the reason when it cannot say (a peer older than the query, or
+ * one that does not answer queries). Throws like `requestPeerPin` when it cannot be asked.
+ */
+export async function queryPeerPin (libp2p: Pick<Libp2p, 'dialProtocol'>, peer: PeerId | Multiaddr, cid: CID, options: AbortOptions = {}): Promise<PeerPinReport | { status: 'declined', reason: string }> {
+  const who = describe(peer)
+  const { signal } = options
+  const aborted = (): boolean => signal?.aborted === true
+  const cancelled = (cause: unknown): AbortError => new AbortError(`Asking ${who} about ${cid} was cancelled.`, { cause })
+  if (aborted()) throw cancelled(signal?.reason)
+  let stream: Stream
+  try {
+    stream = await libp2p.dialProtocol(peer, PIN_PROTOCOL, { signal, runOnLimitedConnection: true })
+  } catch (err) {
+    if (aborted()) throw cancelled(err)
+    if ((err as Error).name === 'UnsupportedProtocolError') return { status: 'declined', reason: `it does not speak ${PIN_PROTOCOL}` }
+    throw new PeerPinUnreachableError(`Could not reach peer ${who} to ask about ${cid}: ${(err as Error).message}. Check that it is still connected on the Node page.`, { cause: err })
+  }
+  const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+  try {
+    await lp.write(encode({ type: 'status', cid: cid.toString() }), { signal })
+    let bytes: Uint8Array
+    try {
+      bytes = (await lp.read({ signal })).subarray()
+    } catch (err) {
+      if (aborted() || isAbortError(err)) throw err
+      throw new PeerPinUnreachableError(`Peer ${who} stopped answering before saying whether it holds ${cid} (${(err as Error).message}). Check the connection and ask again.`, { cause: err })
+    }
+    const answer = decodePeerPinReport(bytes)
+    await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
+    return answer
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    if (aborted()) throw cancelled(signal?.reason)
+    throw err
+  }
+}
+
+/**
  * Connected peers that advertise the pin protocol (from identify), i.e. that agree to pin. A peer
  * may still decline a particular request.
  */
@@ -187,12 +291,21 @@ export async function listPinningPeers (libp2p: Pick<Libp2p, 'getPeers' | 'peerS
   return out
 }
 
-/** What a pinner does with one request. It reports through `send` and ends with a final status. */
-export type PinRequestHandler = (
+/** How a pinner answers a status query: what it holds for the CID. */
+export type PinStatusHandler = (
+  request: { cid: CID, peer: PeerId },
+  options: { signal: AbortSignal }
+) => Promise<Omit<PeerPinReport, 'status'>>
+
+/**
+ * What a pinner does with one request. It reports through `send` and ends with a final status.
+ * A handler with a `status` function also answers status queries; without one they are declined.
+ */
+export type PinRequestHandler = ((
   request: { cid: CID, name?: string, peer: PeerId, connection: Connection },
   send: (status: PeerPinStatus) => void,
   options: { signal: AbortSignal }
-) => Promise<void>
+) => Promise<void>) & { status?: PinStatusHandler | undefined }
 
 export interface ServePinRequestsOptions {
   /** Requests served at once per connection (more wait in libp2p). Default 4. */
@@ -208,20 +321,28 @@ export async function servePinRequests (libp2p: Pick<Libp2p, 'handle' | 'unhandl
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
     const controller = new AbortController()
     stream.addEventListener('close', () => { controller.abort(new Error('The requester closed the stream.')) }, { once: true })
-    const send = (status: PeerPinStatus): void => {
+    const send = (status: PeerPinStatus | PeerPinReport): void => {
       if (stream.writeStatus !== 'writable') return
       lp.write(encode(status), { signal: controller.signal }).catch(() => { controller.abort(new Error('Could not write to the requester.')) })
     }
     try {
-      let request: { cid: CID, name?: string }
+      let request: ReturnType<typeof decodePeerRequest>
       try {
-        request = decodePeerPinRequest((await lp.read({ signal: AbortSignal.any([controller.signal, AbortSignal.timeout(10_000)]) })).subarray())
+        request = decodePeerRequest((await lp.read({ signal: AbortSignal.any([controller.signal, AbortSignal.timeout(10_000)]) })).subarray())
       } catch (err) {
         send({ status: 'failed', reason: `Bad request: ${(err as Error).message}` })
         await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
         return
       }
-      await handler({ ...request, peer: connection.remotePeer, connection }, send, { signal: controller.signal })
+      if (request.type === 'pin') {
+        const { type: _, ...pin } = request
+        await handler({ ...pin, peer: connection.remotePeer, connection }, send, { signal: controller.signal })
+      } else if (request.type === 'status' && handler.status !== undefined) {
+        const report = await handler.status({ cid: request.cid, peer: connection.remotePeer }, { signal: controller.signal })
+        send({ ...report, status: 'report' })
+      } else {
+        send({ status: 'refused', reason: request.type === 'status' ? 'This peer does not answer status queries.' : `Unknown request type ${request.what}.` })
+      }
       await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))

@@ -1,14 +1,41 @@
 /**
  * The local network peer's side of `/cairn/pin/1.0.0`: each request becomes a pin job (see
- * `pin-jobs.ts`) whose progress is streamed back; a requester that goes away cancels it.
+ * `pin-jobs.ts`) whose progress is streamed back; a requester that goes away cancels it. Status
+ * queries are answered from the pin jobs, without pinning anything.
  */
 import type { PinJob, PinJobs } from './pin-jobs.js'
-import type { PeerPinStatus, PinRequestHandler } from '../../ipfs/push/peer-pin.js'
+import type { PeerHeldState, PeerPinStatus, PinRequestHandler, PinStatusHandler } from '../../ipfs/push/peer-pin.js'
+import type { CID } from 'multiformats/cid'
 
 /** At most one `pinning` progress message per this many ms (the final status always goes). */
 const PROGRESS_INTERVAL_MS = 250
 
+/** CIDv0 and CIDv1 of the same DAG name the same pin. */
+function sameMultihash (a: CID, b: CID): boolean {
+  const x = a.multihash.bytes
+  const y = b.multihash.bytes
+  return x.byteLength === y.byteLength && x.every((v, i) => v === y[i])
+}
+
+const RANK: Record<PeerHeldState, number> = { pinned: 4, pinning: 3, queued: 2, failed: 1, absent: 0 }
+
+/** What the jobs hold for a CID: the most advanced request for it (pinned if any is). */
+export function pinStatusHandler (jobs: PinJobs): PinStatusHandler {
+  return async ({ cid }) => {
+    let best: PinJob | undefined
+    for (const job of jobs.list()) {
+      if (sameMultihash(job.cid, cid) && (best === undefined || RANK[job.status] > RANK[best.status])) best = job
+    }
+    if (best === undefined) return { state: 'absent' }
+    return { state: best.status, blocks: best.blocks, ...(best.status === 'failed' && best.reason !== undefined ? { reason: best.reason } : {}) }
+  }
+}
+
 export function pinRequestHandler (jobs: PinJobs, accepting: () => boolean): PinRequestHandler {
+  return Object.assign(pinHandler(jobs, accepting), { status: pinStatusHandler(jobs) })
+}
+
+function pinHandler (jobs: PinJobs, accepting: () => boolean): PinRequestHandler {
   return async (request, send, { signal }) => {
     if (!accepting()) {
       send({ status: 'refused', reason: 'This peer does not take pin requests right now (the local network was started with pin requests off). Push to its pinning service instead.' })
