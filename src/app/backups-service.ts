@@ -15,6 +15,7 @@
  */
 import { createStore } from './store.js'
 import { createMeter } from './progress.js'
+import { backupPushTargets, pushBackup } from './backup-push.js'
 import { NodeNotReadyError } from './errors.js'
 import { CairnError, InvalidInputError, UnsafeNameError, isAbortError } from '../core/errors.js'
 import { openBackupStore } from '../platform/backup-store.js'
@@ -25,7 +26,7 @@ import type { TransferProgress } from './progress.js'
 import type { NodeService } from './node-service.js'
 import type { NamesService } from './names-service.js'
 import type { KeepersService } from './keepers-service.js'
-import type { KeeperKind } from '../ipfs/push/keeper.js'
+import type { PushStatus, PushTarget } from './backup-push.js'
 import type { TreeTotals, ChangeStats, TreeStats } from './backup-stats.js'
 import type { BackupStore, RepoRecord, StoredSummary } from '../platform/backup-store.js'
 import type { PickedEntry } from '../platform/file-sources.js'
@@ -40,6 +41,7 @@ import type { PruneResult } from '../restic/ops/prune.js'
 import type * as Engine from './backups-engine.js'
 
 export type { TreeTotals, ChangeStats } from './backup-stats.js'
+export type { PushStatus, PushTarget } from './backup-push.js'
 export type { ForgetPolicy } from '../restic/ops/forget.js'
 export type { PruneResult } from '../restic/ops/prune.js'
 export { passwordStrength } from './password-strength.js'
@@ -158,20 +160,6 @@ export interface ForgetResult {
   removed: string[]
   kept: number
   prune: PruneResult | undefined
-}
-
-/** Where a backup can be pushed so it outlives the tab: a keeper (app/keepers-service.ts) or a restic REST server. */
-export interface PushTarget {
-  /** A keeper's id (`kubo:<name>`, `psa:<name>`, `peer:<peer id>`, …) or `rest:<url>`. */
-  id: string
-  kind: KeeperKind | 'rest'
-  label: string
-}
-
-export interface PushStatus {
-  target: PushTarget
-  state: 'waiting' | 'running' | 'done' | 'failed'
-  message: string
 }
 
 export interface BackupsService {
@@ -749,50 +737,14 @@ export function createBackupsService (node: NodeService, names: NamesService, ke
 
     async pushTargets (options = {}) {
       live()
-      return (await keepers.list(options)).map(k => ({ id: k.id, kind: k.kind, label: k.kind === 'peer' ? k.label : `${k.name} (${k.label})` }))
+      return await backupPushTargets(keepers, options)
     },
 
     async push (targets, options = {}) {
       const s = live()
       const root = s.backend.root
       if (root === undefined) throw new InvalidInputError('The repository has no root yet: make a backup first.')
-      const statuses: PushStatus[] = targets.map(target => ({ target, state: 'waiting', message: '' }))
-      const update = (i: number, patch: Partial<PushStatus>): void => {
-        statuses[i] = { ...statuses[i] as PushStatus, ...patch }
-        options.onStatus?.(statuses.map(x => ({ ...x })))
-      }
-      options.onStatus?.(statuses.map(x => ({ ...x })))
-      const toKeepers = targets.filter(t => t.kind !== 'rest').map(t => t.id)
-      const keeping = toKeepers.length === 0
-        ? undefined
-        : keepers.push(root.toString(), toKeepers, {
-          name: `restic repository ${s.record.label}`,
-          signal: options.signal,
-          onProgress: (evt) => {
-            for (const st of evt.detail) {
-              const i = targets.findIndex(t => t.id === st.keeper.id)
-              if (i >= 0) update(i, { state: st.state, message: st.message })
-            }
-          }
-        }).catch((err: unknown) => {
-          for (const [i, t] of targets.entries()) if (t.kind !== 'rest') update(i, { state: 'failed', message: (err as Error).message })
-        })
-      await Promise.all([keeping, ...targets.map(async (t, i) => {
-        if (t.kind !== 'rest') return
-        const e = await engine()
-        update(i, { state: 'running', message: 'Starting…' })
-        try {
-          const target = new e.RestBackend({ url: t.id.slice('rest:'.length) })
-          const r = await e.mirrorRepository(s.backend, target, {
-            signal: options.signal,
-            onProgress: (evt) => { if (evt.type === 'push:mirror:file') update(i, { message: `Copied ${evt.detail.files} of ${evt.detail.totalFiles} files` }) }
-          })
-          update(i, { state: 'done', message: `Copied ${r.files} file(s) (${r.bytes} bytes); ${r.skipped} were there already.` })
-        } catch (err) {
-          update(i, { state: 'failed', message: (err as Error).message })
-        }
-      })])
-      return statuses
+      return await pushBackup(keepers, { root: root.toString(), backend: s.backend, label: s.record.label, engine }, targets, options)
     },
 
     session () {
