@@ -120,11 +120,12 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     await expect(rows.first().getByTestId('snapshot-size')).toContainText('files', { timeout: 60_000 })
     await expect(rows.first()).toContainText('e2e, first')
 
-    // Push to the local network peer (it pins over /cairn/pin/1.0.0) and to its Pinning Service API.
+    // Push to the local network peer (it pins over /cairn/pin/1.0.0) and to its keepers (Pinning
+    // Service API, Kubo RPC, Cluster API).
     const push = page.getByTestId('push')
     await push.getByRole('button', { name: 'Refresh targets' }).click()
     await expect(push.locator(`label[data-target="peer:${process.env.CAIRN_RELAY_PEER!}"]`)).toBeVisible()
-    await expect(push.locator('label[data-target^="service:"]')).toHaveCount(1)
+    for (const kind of ['psa', 'kubo', 'cluster']) await expect(push.locator(`label[data-target^="${kind}:"]`)).toHaveCount(1)
     // …and to a restic REST server on another origin (CORS), backed by a plain folder.
     const { startRestServer } = await import('../../src/node/restic-ipfs/index.js')
     const { LocalBackend } = await import('../../src/node/restic/local-backend.js')
@@ -135,8 +136,8 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
       await push.getByLabel('restic REST server').fill(rest.url)
       await push.getByTestId('start-push').click()
       const statuses = push.locator('[data-testid="push-status"] li')
-      await expect(statuses).toHaveCount(3)
-      await expect(push.locator('[data-testid="push-status"] li[data-state="done"]')).toHaveCount(3, { timeout: 180_000 })
+      await expect(statuses).toHaveCount(5)
+      await expect(push.locator('[data-testid="push-status"] li[data-state="done"]')).toHaveCount(5, { timeout: 180_000 })
     } finally {
       await rest.close()
     }

@@ -7,6 +7,7 @@ import { createNodeService, preload, DEFAULT_STORES } from './node-service.js'
 import { createFilesService } from './files-service.js'
 import { createNamesService } from './names-service.js'
 import { createBackupsService } from './backups-service.js'
+import { createKeepersService } from './keepers-service.js'
 import { InvalidSettingsError } from './errors.js'
 import { validateSettings } from '../core/settings.js'
 import { openSettingsStore } from '../platform/settings-store.js'
@@ -19,6 +20,7 @@ import type { NodeService, NodeStores } from './node-service.js'
 import type { FilesService } from './files-service.js'
 import type { NamesService } from './names-service.js'
 import type { BackupsService } from './backups-service.js'
+import type { KeepersService } from './keepers-service.js'
 import type { StoredSettings, SettingsStore } from '../platform/settings-store.js'
 import type { StorageStatus } from '../platform/storage.js'
 import type { KeeperSettings, SettingsProfileName } from '../core/settings.js'
@@ -32,6 +34,9 @@ export type { NamesService, NameRow, PublishOutcome, ResolveOutcome, InspectOutc
 export type { FilesService, LibraryRow, BrowseEntry, TransferProgress, ShareLinks } from './files-service.js'
 export type { BackupsService, PushStatus, PushTarget, RepoRow, SnapshotRow, OpenRepoView, TreeRow, BackupResult, ForgetResult, ForgetPolicy, PruneResult, PasswordStrength } from './backups-service.js'
 export { passwordStrength } from './backups-service.js'
+export type { KeepersService, KeeperRow, KeptAnswer, TargetStatus, RecordPushResult } from './keepers-service.js'
+export type { KeeperSettings } from '../core/settings.js'
+export { KEEPER_KINDS, validateKeepers } from '../core/settings.js'
 export type { PickedEntry } from '../platform/file-sources.js'
 export { fromDataTransfer, fromDirectoryHandle, fromFileList } from '../platform/file-sources.js'
 export { copyText, saveBytes } from '../platform/save-file.js'
@@ -55,6 +60,8 @@ export interface App {
   files: FilesService
   names: NamesService
   backups: BackupsService
+  /** Push CIDs and records to keepers; "where is this kept?". */
+  keepers: KeepersService
   /** Load settings and start the node. */
   start: () => Promise<void>
   /** Validate, persist and apply settings (restarts the node). */
@@ -102,7 +109,8 @@ export function createApp (init: AppInit): App {
     served = libp2p
     names.serveRecords(libp2p).catch((err: unknown) => { console.warn('Cairn: IPNS records cannot be served to peers', err) })
   })
-  const backups = createBackupsService(node, names, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => { void app.refreshStorage() })
+  const keepers = createKeepersService(node, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] })
+  const backups = createBackupsService(node, names, keepers, () => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => { void app.refreshStorage() })
   let store: SettingsStore | undefined
 
   const active = (s: StoredSettings) => s.profiles[s.profile]
@@ -129,6 +137,7 @@ export function createApp (init: AppInit): App {
     files,
     names,
     backups,
+    keepers,
     serviceWorker,
     updateAvailable,
     async applyUpdate () { await serviceWorker.get()?.applyUpdate() },

@@ -8,12 +8,14 @@
  *   mid-way leaves a repository that restic checks and a next backup that reuses those packs;
  * - snapshots with size and change statistics, browsing, file download, restore as a streamed zip
  *   or into a folder (File System Access API);
- * - forget with keep policies, prune, and removing stale locks.
+ * - forget with keep policies, prune, and removing stale locks;
+ * - push the current root to keepers (the shared keepers service) or copy it to a restic REST server.
  * Writes to one repository are serialised across tabs with a Web Lock, and every write holds the
  * shared 'blocks' lock so a garbage collection in another tab never runs in the middle.
  */
 import { createStore } from './store.js'
 import { createMeter } from './progress.js'
+import { backupPushTargets, pushBackup } from './backup-push.js'
 import { NodeNotReadyError } from './errors.js'
 import { CairnError, InvalidInputError, UnsafeNameError, isAbortError } from '../core/errors.js'
 import { openBackupStore } from '../platform/backup-store.js'
@@ -23,6 +25,8 @@ import type { Store } from './store.js'
 import type { TransferProgress } from './progress.js'
 import type { NodeService } from './node-service.js'
 import type { NamesService } from './names-service.js'
+import type { KeepersService } from './keepers-service.js'
+import type { PushStatus, PushTarget } from './backup-push.js'
 import type { TreeTotals, ChangeStats, TreeStats } from './backup-stats.js'
 import type { BackupStore, RepoRecord, StoredSummary } from '../platform/backup-store.js'
 import type { PickedEntry } from '../platform/file-sources.js'
@@ -37,6 +41,7 @@ import type { PruneResult } from '../restic/ops/prune.js'
 import type * as Engine from './backups-engine.js'
 
 export type { TreeTotals, ChangeStats } from './backup-stats.js'
+export type { PushStatus, PushTarget } from './backup-push.js'
 export type { ForgetPolicy } from '../restic/ops/forget.js'
 export type { PruneResult } from '../restic/ops/prune.js'
 export { passwordStrength } from './password-strength.js'
@@ -157,20 +162,6 @@ export interface ForgetResult {
   prune: PruneResult | undefined
 }
 
-/** Where a backup can be pushed so it outlives the tab. */
-export interface PushTarget {
-  /** `peer:<peer id>`, `service:<name>` or `rest:<url>`. */
-  id: string
-  kind: 'peer' | 'service' | 'rest'
-  label: string
-}
-
-export interface PushStatus {
-  target: PushTarget
-  state: 'waiting' | 'running' | 'done' | 'failed'
-  message: string
-}
-
 export interface BackupsService {
   repos: Store<RepoRow[]>
   current: Store<OpenRepoView | undefined>
@@ -192,7 +183,7 @@ export interface BackupsService {
   prune: (options?: ProgressOptions) => Promise<PruneResult>
   unlock: (options?: AbortOptions) => Promise<string[]>
   check: (options?: ProgressOptions & { readData?: boolean }) => Promise<{ ok: boolean, errors: string[] }>
-  /** Connected peers that offer to pin, and the pinning services in Settings. */
+  /** The keepers in Settings, and connected peers that offer to pin. */
   pushTargets: (options?: AbortOptions) => Promise<PushTarget[]>
   /**
    * Push the repository's current root to each target, concurrently. `onStatus` gets the status
@@ -226,7 +217,7 @@ function slug (label: string): string {
   return label.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '').slice(0, 40) || 'repo'
 }
 
-export function createBackupsService (node: NodeService, names: NamesService, settings: () => NetworkSettings | undefined, onStorageChanged: () => void): BackupsService {
+export function createBackupsService (node: NodeService, names: NamesService, keepers: KeepersService, settings: () => NetworkSettings | undefined, onStorageChanged: () => void): BackupsService {
   const repos = createStore<RepoRow[]>([])
   const current = createStore<OpenRepoView | undefined>(undefined)
   let storeP: Promise<BackupStore> | undefined
@@ -745,64 +736,15 @@ export function createBackupsService (node: NodeService, names: NamesService, se
     },
 
     async pushTargets (options = {}) {
-      const s = live()
-      const e = await engine()
-      const peers = await e.listPinningPeers(s.node.libp2p, options)
-      const out: PushTarget[] = peers.map(p => ({ id: `peer:${p.toString()}`, kind: 'peer', label: `Peer ${p.toString().slice(-8)}` }))
-      for (const svc of settings()?.pinningServices ?? []) out.push({ id: `service:${svc.name}`, kind: 'service', label: `Pinning service ${svc.name}` })
-      return out
+      live()
+      return await backupPushTargets(keepers, options)
     },
 
     async push (targets, options = {}) {
       const s = live()
-      const e = await engine()
       const root = s.backend.root
       if (root === undefined) throw new InvalidInputError('The repository has no root yet: make a backup first.')
-      const statuses: PushStatus[] = targets.map(target => ({ target, state: 'waiting', message: '' }))
-      const update = (i: number, patch: Partial<PushStatus>): void => {
-        statuses[i] = { ...statuses[i] as PushStatus, ...patch }
-        options.onStatus?.(statuses.map(x => ({ ...x })))
-      }
-      options.onStatus?.(statuses.map(x => ({ ...x })))
-      const label = `restic repository ${s.record.label}`
-      await Promise.all(targets.map(async (t, i) => {
-        update(i, { state: 'running', message: 'Starting…' })
-        try {
-          if (t.kind === 'peer') {
-            const r = await e.requestPeerPin(s.node.libp2p, e.peerIdFromString(t.id.slice('peer:'.length)), root, {
-              name: label,
-              signal: options.signal,
-              onProgress: (evt) => { if (evt.type === 'push:peer-pin:pinning') update(i, { message: `Pinning: ${evt.detail.blocks} blocks fetched` }) }
-            })
-            update(i, { state: 'done', message: `Pinned ${root.toString()} (${r.blocks} blocks).` })
-          } else if (t.kind === 'service') {
-            const svc = (settings()?.pinningServices ?? []).find(x => `service:${x.name}` === t.id)
-            if (svc === undefined) throw new InvalidInputError(`The pinning service "${t.id.slice(8)}" is no longer in Settings.`)
-            const client = new e.PinningServiceClient({ endpoint: svc.endpoint, token: svc.token, name: svc.name })
-            const st = await e.pinToService(client, root, {
-              name: label,
-              blocks: s.node.blockstore,
-              origins: s.node.libp2p.getMultiaddrs().map(String),
-              signal: options.signal,
-              onProgress: (evt) => {
-                if (evt.type === 'push:pinning-service:upload') update(i, { message: `Uploaded ${evt.detail.blocks} blocks` })
-                if (evt.type === 'push:pinning-service:status') update(i, { message: `Service says: ${evt.detail.status}` })
-              }
-            })
-            update(i, { state: 'done', message: `Pinned by ${svc.name} (request ${st.requestid}).` })
-          } else {
-            const target = new e.RestBackend({ url: t.id.slice('rest:'.length) })
-            const r = await e.mirrorRepository(s.backend, target, {
-              signal: options.signal,
-              onProgress: (evt) => { if (evt.type === 'push:mirror:file') update(i, { message: `Copied ${evt.detail.files} of ${evt.detail.totalFiles} files` }) }
-            })
-            update(i, { state: 'done', message: `Copied ${r.files} file(s) (${r.bytes} bytes); ${r.skipped} were there already.` })
-          }
-        } catch (err) {
-          update(i, { state: 'failed', message: (err as Error).message })
-        }
-      }))
-      return statuses
+      return await pushBackup(keepers, { root: root.toString(), backend: s.backend, label: s.record.label, engine }, targets, options)
     },
 
     session () {

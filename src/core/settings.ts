@@ -18,13 +18,16 @@ export interface NetworkSettings {
   /** DNS-over-HTTPS endpoint (JSON API) for DNSLink; empty turns DNSLink off. */
   dohResolver: string
   /**
-   * Remote pinning services (IPFS Pinning Service API) a backup can be pushed to. Each is
-   * contacted only when the user pushes to it.
+   * Keepers (Kubo, IPFS Cluster, Pinning Service API services, S3 buckets) that data, backups and
+   * names can be pushed to. Each is contacted only when the user pushes to it or checks on it.
    */
-  pinningServices: PinningServiceSettings[]
+  keepers: KeeperSettings[]
 }
 
-/** One IPFS Pinning Service API endpoint and its access token. */
+/**
+ * One IPFS Pinning Service API endpoint and its access token: how Settings stored pinning services
+ * before keepers (each becomes a `psa` keeper when such settings are read).
+ */
 export interface PinningServiceSettings {
   /** Shown in the UI and in messages, e.g. `local network`. Unique within a profile. */
   name: string
@@ -36,6 +39,8 @@ export interface PinningServiceSettings {
 
 /** The name given to the local network's pinning service in the local profile. */
 export const LOCAL_PINNING_SERVICE_NAME = 'local network'
+/** The names given to the local network's keepers in the local profile, by kind. */
+export const LOCAL_KEEPER_NAMES = { psa: LOCAL_PINNING_SERVICE_NAME, kubo: 'local Kubo', cluster: 'local Cluster' } as const
 
 export type SettingsProfileName = 'public' | 'local'
 
@@ -47,7 +52,7 @@ export const EMPTY_SETTINGS: NetworkSettings = {
   stunServers: [],
   publicGateway: '',
   dohResolver: '',
-  pinningServices: []
+  keepers: []
 }
 
 /**
@@ -67,7 +72,7 @@ export const PUBLIC_SETTINGS: NetworkSettings = {
   stunServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
   publicGateway: 'https://dweb.link',
   dohResolver: 'https://cloudflare-dns.com/dns-query',
-  pinningServices: []
+  keepers: []
 }
 
 /** What the local network (`npm start`, tests) publishes at `/cairn-local.json`. */
@@ -113,6 +118,9 @@ export interface KeeperSettings {
   accessKeyId?: string | undefined
 }
 
+export type KeeperSettingsKind = KeeperSettings['kind']
+export const KEEPER_KINDS: readonly KeeperSettingsKind[] = ['kubo', 'cluster', 'psa', 's3']
+
 /** The local network's pinning service as a Settings entry, when it offers one. */
 export function localPinningService (info: LocalNetworkInfo): PinningServiceSettings | undefined {
   const p = info.pinningService
@@ -120,9 +128,26 @@ export function localPinningService (info: LocalNetworkInfo): PinningServiceSett
   return { name: LOCAL_PINNING_SERVICE_NAME, endpoint: p.endpoint, token: p.token }
 }
 
+/** The keepers the local network offers (its pinning service, Kubo RPC and Cluster API), in that order. */
+export function localKeepers (info: LocalNetworkInfo): KeeperSettings[] {
+  const out: KeeperSettings[] = []
+  const offered: Array<[keyof typeof LOCAL_KEEPER_NAMES, { endpoint: string, token: string } | undefined]> = [
+    ['psa', info.pinningService], ['kubo', info.kuboRpc], ['cluster', info.cluster]
+  ]
+  for (const [kind, api] of offered) {
+    if (api === undefined || api === null || typeof api.endpoint !== 'string' || typeof api.token !== 'string') continue
+    out.push({ kind, name: LOCAL_KEEPER_NAMES[kind], endpoint: api.endpoint, token: api.token })
+  }
+  return out
+}
+
+/** An old pinning-service entry as the `psa` keeper it becomes. */
+export function keeperFromPinningService (p: PinningServiceSettings): KeeperSettings {
+  return { kind: 'psa', name: p.name, endpoint: p.endpoint, token: p.token }
+}
+
 /** Settings for the local profile, derived from the local network's self-description. */
 export function localSettings (info: LocalNetworkInfo): NetworkSettings {
-  const pinning = localPinningService(info)
   return {
     bootstrap: [...info.relayAddrs],
     relays: [...info.relayAddrs],
@@ -131,7 +156,7 @@ export function localSettings (info: LocalNetworkInfo): NetworkSettings {
     stunServers: [],
     publicGateway: info.gatewayUrl,
     dohResolver: '',
-    pinningServices: pinning !== undefined ? [pinning] : []
+    keepers: localKeepers(info)
   }
 }
 
@@ -154,20 +179,46 @@ export function validateSettings (s: NetworkSettings): string[] {
   for (const u of s.stunServers) {
     if (!/^(stun|turns?):/.test(u)) problems.push(`"${u}" is not a STUN/TURN URL: write it as stun:host:port`)
   }
+  problems.push(...validateKeepers(s.keepers ?? []))
+  return problems
+}
+
+const KIND_NAMES: Record<KeeperSettingsKind, string> = { kubo: 'Kubo node', cluster: 'IPFS Cluster', psa: 'pinning service', s3: 'S3 bucket' }
+
+/** Each keeper's fields, as its kind needs them; messages name the keeper and say what to write. */
+export function validateKeepers (keepers: KeeperSettings[]): string[] {
+  const problems: string[] = []
   const names = new Set<string>()
-  for (const p of s.pinningServices ?? []) {
-    const label = p.name.trim() === '' ? `the pinning service at "${p.endpoint}"` : `pinning service "${p.name}"`
-    if (p.name.trim() === '') problems.push(`${label} has no name: give it one, e.g. the service's host`)
-    else if (names.has(p.name.trim())) problems.push(`two pinning services are named "${p.name}": give each a different name`)
-    names.add(p.name.trim())
-    try {
-      const url = new URL(p.endpoint)
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`${label}: "${p.endpoint}" must be an http(s) URL`)
-      else if (url.username !== '' || url.password !== '') problems.push(`${label}: put the access token in the token field, not in the URL`)
-    } catch {
-      problems.push(`${label}: "${p.endpoint}" is not a URL: write the API endpoint as https://host[/path]`)
+  for (const k of keepers) {
+    const what = KIND_NAMES[k.kind]
+    if (what === undefined) {
+      problems.push(`keeper "${k.name}" has an unknown kind "${String(k.kind)}": choose Kubo, Cluster, pinning service or S3`)
+      continue
     }
-    if (p.token.trim() === '') problems.push(`${label} has no access token: paste the token the service gave you`)
+    const name = k.name.trim()
+    const label = name === '' ? `the ${what} at "${k.endpoint}"` : `${what} "${name}"`
+    if (name === '') problems.push(`${label} has no name: give it one, e.g. its host`)
+    else if (names.has(name)) problems.push(`two keepers are named "${name}": give each a different name`)
+    names.add(name)
+    const example = k.kind === 'kubo' ? 'http://127.0.0.1:5001' : k.kind === 'cluster' ? 'http://127.0.0.1:9094' : k.kind === 's3' ? 'https://s3.example' : 'https://host[/path]'
+    try {
+      const url = new URL(k.endpoint)
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`${label}: "${k.endpoint}" must be an http(s) URL`)
+      else if (url.username !== '' || url.password !== '') problems.push(`${label}: put the credentials in their own field, not in the URL`)
+      else if (url.search !== '' || url.hash !== '') problems.push(`${label}: "${k.endpoint}" should have no ?query or #fragment: write the API base, e.g. ${example}`)
+    } catch {
+      problems.push(`${label}: "${k.endpoint}" is not a URL: write the API base as ${example}`)
+    }
+    if (k.kind === 'psa' && k.token.trim() === '') problems.push(`${label} has no access token: paste the token the service gave you`)
+    if (k.kind === 's3') {
+      const bucket = (k.bucket ?? '').trim()
+      if (bucket === '') problems.push(`${label} has no bucket: write the bucket's name`)
+      else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`${label}: "${bucket}" is not a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens`)
+      if ((k.accessKeyId ?? '').trim() === '') problems.push(`${label} has no access key ID: paste the key ID the provider gave you`)
+      if (k.token.trim() === '') problems.push(`${label} has no secret access key: paste the secret that goes with the key ID`)
+      const region = (k.region ?? '').trim()
+      if (region !== '' && !/^[a-z0-9-]+$/.test(region)) problems.push(`${label}: "${region}" is not a region: write it as e.g. us-east-1, or leave it empty`)
+    }
   }
   return problems
 }

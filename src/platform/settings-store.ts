@@ -1,7 +1,7 @@
 /**
  * Settings persisted in IndexedDB (`cairn/settings/v1`). Two profiles exist: `public` (defaults for
  * real use) and `local` (the local network from `npm start` and the tests, discovered at
- * `./cairn-local.json`). The active profile and any edits survive reloads. Pinning-service tokens
+ * `./cairn-local.json`). The active profile and any edits survive reloads. Keeper tokens and secrets
  * are stored sealed under the device key (settings-secrets.ts), never in plain text.
  */
 import { MAX_JSON_BYTES, readJson } from '../core/http-body.js'
@@ -9,7 +9,7 @@ import { openDB } from 'idb'
 import type { IDBPDatabase } from 'idb'
 import type { SettingsRecord, Unreadable } from './settings-secrets.js'
 import { openSettings, sealSettings } from './settings-secrets.js'
-import { LOCAL_PINNING_SERVICE_NAME, PUBLIC_SETTINGS, localPinningService, localSettings } from '../core/settings.js'
+import { PUBLIC_SETTINGS, localKeepers, localSettings } from '../core/settings.js'
 import type { LocalNetworkInfo, NetworkSettings, SettingsProfileName } from '../core/settings.js'
 
 const DB_NAME = 'cairn/settings/v1'
@@ -37,8 +37,10 @@ async function fetchLocalInfo (url: URL): Promise<LocalNetworkInfo | undefined> 
     if (!res.ok) return undefined
     const info = await readJson(res, { maxBytes: MAX_JSON_BYTES, signal }) as Partial<LocalNetworkInfo>
     if (!Array.isArray(info.relayAddrs) || typeof info.routingUrl !== 'string' || typeof info.gatewayUrl !== 'string') return undefined
-    const pinning = info.pinningService as { endpoint?: unknown, token?: unknown } | undefined
-    if (pinning !== undefined && (typeof pinning?.endpoint !== 'string' || typeof pinning.token !== 'string')) delete info.pinningService
+    for (const key of ['pinningService', 'kuboRpc', 'cluster'] as const) {
+      const api = info[key] as { endpoint?: unknown, token?: unknown } | undefined | null
+      if (api !== undefined && (typeof api?.endpoint !== 'string' || typeof api.token !== 'string')) delete info[key]
+    }
     return info as LocalNetworkInfo
   } catch {
     return undefined
@@ -65,8 +67,8 @@ export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: Sett
         const opened = await openSettings(record)
         stored = opened.settings
         unreadable = opened.unreadable
-        // A record from before tokens were sealed: rewrite it sealed, as it was read.
-        if (opened.plaintext) await db.put(STORE, await sealSettings(stored, unreadable), 'current')
+        // A record from before tokens were sealed, or before keepers: rewrite it sealed, as it was read.
+        if (opened.rewrite) await db.put(STORE, await sealSettings(stored, unreadable), 'current')
       }
       const result: StoredSettings = stored ?? {
         profile: localInfo !== undefined ? 'local' : 'public',
@@ -78,20 +80,24 @@ export async function openSettingsStore (localInfoUrl: URL, forcedProfile?: Sett
         result.profiles.local = localSettings(localInfo)
         result.localPeerId = localInfo.peerId
       }
-      // Settings saved by an older version lack newer fields.
-      const olderLocal = (result.profiles.local as Partial<NetworkSettings>).pinningServices === undefined
+      // Settings saved by an older version lack newer fields. A local profile saved before
+      // keepers (with or without pinning services) gets every keeper the local network offers.
+      // (Its pinning service only if it had none: a user who removed that one keeps it removed.)
+      const olderLocal = record === undefined || record.profiles.local?.keepers === undefined
+      const hadPinningServices = record?.profiles.local?.pinningServices !== undefined
       for (const p of ['public', 'local'] as const) {
         result.profiles[p].dohResolver ??= ''
-        result.profiles[p].pinningServices ??= []
+        result.profiles[p].keepers ??= []
       }
-      // The same local network (a stable peer ID) hands out a new pinning token, and may listen
-      // on a new port, on each start: keep its entry current, and leave the user's others alone.
+      // The same local network (a stable peer ID) hands out new tokens, and may listen on new
+      // ports, on each start: keep its keepers current, and leave the user's others alone.
       if (localInfo !== undefined) {
-        const current = localPinningService(localInfo)
-        const services = result.profiles.local.pinningServices
-        const at = services.findIndex(s => s.name === LOCAL_PINNING_SERVICE_NAME)
-        if (current !== undefined && at >= 0) services[at] = current
-        else if (current !== undefined && olderLocal) services.push(current)
+        const keepers = result.profiles.local.keepers
+        for (const current of localKeepers(localInfo)) {
+          const at = keepers.findIndex(k => k.name === current.name && k.kind === current.kind)
+          if (at >= 0) keepers[at] = current
+          else if (olderLocal && !(current.kind === 'psa' && hadPinningServices)) keepers.push(current)
+        }
       }
       if (forcedProfile !== undefined) result.profile = forcedProfile
       return result

@@ -3,6 +3,7 @@ import { useAction, useStore } from '../hooks.js'
 import { useTask } from '../use-task.js'
 import { ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
+import { KeptBy } from '../components/keep-panel.js'
 import { formatBytes } from '../format.js'
 import { copyText, fromDataTransfer, fromDirectoryHandle, fromFileList, passwordStrength } from '../../app/app.js'
 import type { App, OpenRepoView, PickedEntry, PushStatus, PushTarget, RepoRow, SnapshotRow, TreeRow } from '../../app/app.js'
@@ -327,7 +328,7 @@ function Push ({ app, repo }: { app: App, repo: OpenRepoView }) {
         <h3 class="grow">Push, so the backup outlives this tab</h3>
         <button type="button" class="secondary small" onClick={() => { void load.run() }}>Refresh targets</button>
       </div>
-      {targets.length === 0 && <p class="muted">No connected peer offers to pin, and no pinning service is set up (Settings).</p>}
+      {targets.length === 0 && <p class="muted">No connected peer offers to pin, and no keeper is set up (Settings).</p>}
       {targets.map(t => (
         <label key={t.id} data-target={t.id}><input type="checkbox" checked={chosen.has(t.id)} onChange={(e) => { toggle(t.id, (e.target as HTMLInputElement).checked) }} /> {t.label}</label>
       ))}
@@ -340,6 +341,7 @@ function Push ({ app, repo }: { app: App, repo: OpenRepoView }) {
         </ul>
       )}
       <ErrorBox message={load.error ?? task.error} onClose={() => { load.clear(); task.clearError() }} />
+      {repo.root !== undefined && <KeptBy app={app} cid={repo.root} />}
     </div>
   )
 }

@@ -4,6 +4,7 @@ import { useTask } from '../use-task.js'
 import { ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { Preview } from '../components/preview.js'
+import { KeepPanel } from '../components/keep-panel.js'
 import { formatBytes } from '../format.js'
 import { copyText, fromDataTransfer, fromFileList } from '../../app/app.js'
 import type { App, BrowseEntry, PickedEntry, ShareLinks } from '../../app/app.js'
@@ -22,6 +23,7 @@ export function FilesView ({ app }: { app: App }) {
   const [address, setAddress] = useState('')
   const [loc, setLoc] = useState<Location | undefined>(undefined)
   const [notice, setNotice] = useState<string | undefined>(undefined)
+  const [keeping, setKeeping] = useState<string | undefined>(undefined)
   const online = node.status === 'online'
 
   useEffect(() => { if (settings?.addProfile !== undefined) setProfile(settings.addProfile) }, [settings?.addProfile])
@@ -91,18 +93,24 @@ export function FilesView ({ app }: { app: App }) {
           <table data-testid="library">
             <thead><tr><th>Name</th><th>Size</th><th>CID</th><th>Pinned</th><th /></tr></thead>
             <tbody>
-              {rows.map(r => (
+              {rows.map(r => [
                 <tr key={r.cid} data-cid={r.cid}>
                   <td>{r.type === 'directory' ? '📁 ' : ''}{r.name}</td>
                   <td>{formatBytes(r.size)}</td>
                   <td><code title={r.cid}>{r.cid.slice(0, 10)}…{r.cid.slice(-6)}</code></td>
                   <td>{r.pinned ? 'yes' : 'no'}</td>
-                  <td class="row">
+                  <td class="row wrap actions">
                     <button type="button" class="secondary" onClick={() => { setLoc({ root: r.cid, name: r.name, path: [], cids: [r.cid] }) }}>Open</button>
                     <PinToggle app={app} cid={r.cid} name={r.name} pinned={r.pinned} />
+                    <button type="button" class="secondary" aria-expanded={keeping === r.cid} data-testid="keep-toggle" onClick={() => { setKeeping(keeping === r.cid ? undefined : r.cid) }}>Keep…</button>
                   </td>
-                </tr>
-              ))}
+                </tr>,
+                keeping === r.cid && (
+                  <tr key={`${r.cid}:keep`} class="keep-row" data-keep-for={r.cid}>
+                    <td colSpan={5}><KeepPanel app={app} cid={r.cid} name={r.name} /></td>
+                  </tr>
+                )
+              ])}
             </tbody>
           </table>
           )}
@@ -141,6 +149,7 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
   const [entries, setEntries] = useState<BrowseEntry[] | undefined>(undefined)
   const [file, setFile] = useState<BrowseEntry | undefined>(undefined)
   const [share, setShare] = useState<ShareLinks | undefined>(undefined)
+  const [keep, setKeep] = useState(false)
   const task = useTask()
   const name = loc.path.length === 0 ? loc.name : loc.path[loc.path.length - 1]!
 
@@ -174,7 +183,9 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
         <button type="button" class="secondary" onClick={() => { void task.run(async (o) => app.files.downloadCar(here, name, o)) }}>Download .car</button>
         <button type="button" class="secondary" onClick={() => { void task.run(async () => { await app.files.pin(here, name) }) }} data-testid="pin-here">Pin</button>
         <button type="button" class="secondary" onClick={() => { void app.files.share(here, publicGateway).then(setShare) }}>Share</button>
+        <button type="button" class="secondary" aria-expanded={keep} onClick={() => { setKeep(!keep) }}>Keep…</button>
       </div>
+      {keep && <KeepPanel app={app} cid={here} name={name} />}
       {share !== undefined && (
         <ul class="share" data-testid="share">
           {[share.ipfsUrl, share.pathUrl, share.subdomainUrl].filter((u): u is string => u !== undefined).map(u => (

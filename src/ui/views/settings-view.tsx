@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
+import { KeepersSettings } from '../components/keepers-settings.js'
 import type { App, StoredSettings } from '../../app/app.js'
-import type { NetworkSettings, PinningServiceSettings, SettingsProfileName } from '../../core/settings.js'
+import type { NetworkSettings, SettingsProfileName } from '../../core/settings.js'
 
 type ListKey = 'bootstrap' | 'relays' | 'delegatedRouters' | 'gateways' | 'stunServers'
 
@@ -16,49 +17,6 @@ const LISTS: Array<{ key: ListKey, label: string, help: string }> = [
 
 const toText = (list: string[]): string => list.join('\n')
 const fromText = (text: string): string[] => text.split('\n').map(l => l.trim()).filter(l => l !== '')
-
-const NO_SERVICE: PinningServiceSettings = { name: '', endpoint: '', token: '' }
-
-/** The profile's pinning services: each listed with a Remove button, and a form row to add one. */
-function PinningServices ({ services, onChange }: { services: PinningServiceSettings[], onChange: (next: PinningServiceSettings[]) => void }) {
-  const [adding, setAdding] = useState<PinningServiceSettings>(NO_SERVICE)
-  const add = (): void => {
-    const entry = { name: adding.name.trim(), endpoint: adding.endpoint.trim(), token: adding.token.trim() }
-    if (entry.name === '' && entry.endpoint === '') return
-    onChange([...services, entry])
-    setAdding(NO_SERVICE)
-  }
-  return (
-    <fieldset data-testid="pinning-services">
-      <legend>Pinning services</legend>
-      <small class="muted">IPFS Pinning Service API endpoints a backup can be pushed to. Each is contacted only when you push to it.</small>
-      {services.length === 0 && <p class="muted">None.</p>}
-      <ul>
-        {services.map((s, i) => (
-          <li key={`${i}:${s.name}`}>
-            <strong>{s.name}</strong> <code>{s.endpoint}</code> <span class="muted">token {s.token === '' ? 'missing' : 'set'}</span>{' '}
-            <button type="button" onClick={() => { onChange(services.filter((_, j) => j !== i)) }} aria-label={`Remove pinning service ${s.name}`}>Remove</button>
-          </li>
-        ))}
-      </ul>
-      <div class="row">
-        <label class="field">
-          <span>Name</span>
-          <input name="pinningServiceName" value={adding.name} onInput={(e) => { setAdding({ ...adding, name: (e.target as HTMLInputElement).value }) }} placeholder="my pinning service" />
-        </label>
-        <label class="field">
-          <span>API endpoint</span>
-          <input name="pinningServiceEndpoint" value={adding.endpoint} onInput={(e) => { setAdding({ ...adding, endpoint: (e.target as HTMLInputElement).value }) }} placeholder="https://pinning.example/api" spellcheck={false} />
-        </label>
-        <label class="field">
-          <span>Access token</span>
-          <input name="pinningServiceToken" type="password" autocomplete="off" value={adding.token} onInput={(e) => { setAdding({ ...adding, token: (e.target as HTMLInputElement).value }) }} />
-        </label>
-        <button type="button" onClick={add}>Add pinning service</button>
-      </div>
-    </fieldset>
-  )
-}
 
 export function SettingsView ({ app }: { app: App }) {
   const stored = useStore(app.settings)
@@ -103,7 +61,7 @@ export function SettingsView ({ app }: { app: App }) {
           <span>DNS-over-HTTPS resolver (for DNSLink names)</span>
           <input name="dohResolver" value={profile.dohResolver ?? ''} onInput={(e) => { setProfileField({ dohResolver: (e.target as HTMLInputElement).value.trim() }) }} placeholder="https://resolver.example/dns-query" />
         </label>
-        <PinningServices services={profile.pinningServices ?? []} onChange={(pinningServices) => { setProfileField({ pinningServices }) }} />
+        <KeepersSettings keepers={profile.keepers ?? []} onChange={(keepers) => { setProfileField({ keepers }) }} />
         <label class="field">
           <span>CID profile for new files</span>
           <select name="addProfile" value={draft.addProfile ?? 'unixfs-v0-2015'} onChange={(e) => { setSaved(false); setDraft({ ...draft, addProfile: (e.target as HTMLSelectElement).value }) }}>

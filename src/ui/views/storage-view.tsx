@@ -1,7 +1,8 @@
-import { useEffect } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
 import { formatBytes } from '../format.js'
+import { KeepPanel } from '../components/keep-panel.js'
 import type { App } from '../../app/app.js'
 
 export function StorageView ({ app }: { app: App }) {
@@ -29,6 +30,40 @@ export function StorageView ({ app }: { app: App }) {
           </div>
           )}
       <ErrorBox message={persist.error} onClose={persist.clear} />
+      <PinnedList app={app} />
     </section>
+  )
+}
+
+/** Every pinned CID, each of which can be pushed to keepers and checked on. */
+function PinnedList ({ app }: { app: App }) {
+  const node = useStore(app.node.state)
+  const [pins, setPins] = useState<Array<{ cid: string, name: string | undefined }> | undefined>(undefined)
+  const [keeping, setKeeping] = useState<string | undefined>(undefined)
+  const load = useAction(async () => { setPins(await app.files.pins()) })
+  useEffect(() => { if (node.status === 'online') void load.run() }, [node.status])
+  return (
+    <div data-testid="pins">
+      <div class="row wrap">
+        <h3 class="grow">Pinned here</h3>
+        <button type="button" class="secondary small" disabled={load.busy || node.status !== 'online'} onClick={() => { void load.run() }}>Refresh</button>
+      </div>
+      <p class="muted">Blocks pinned in this browser are kept until you unpin them, but the browser may still evict them. Push what matters to a keeper.</p>
+      {pins !== undefined && pins.length === 0 && <p class="muted">Nothing is pinned.</p>}
+      {pins !== undefined && pins.length > 0 && (
+        <ul class="pins">
+          {pins.map(p => (
+            <li key={p.cid} data-cid={p.cid}>
+              <div class="row wrap">
+                <span class="grow">{p.name !== undefined && p.name !== '' ? <>{p.name} </> : null}<code>{p.cid}</code></span>
+                <button type="button" class="secondary small" aria-expanded={keeping === p.cid} onClick={() => { setKeeping(keeping === p.cid ? undefined : p.cid) }}>Keep…</button>
+              </div>
+              {keeping === p.cid && <KeepPanel app={app} cid={p.cid} name={p.name ?? p.cid} />}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorBox message={load.error} onClose={load.clear} />
+    </div>
   )
 }
