@@ -91,8 +91,10 @@ export function createApp (init: AppInit): App {
   const names = createNamesService(() => { const s = settings.get(); return s === undefined ? undefined : s.profiles[s.profile] }, () => {
     try { return node.node().libp2p } catch { return undefined }
   }, {
-    // Routers and connected record peers get every record through publish itself. To wire when
-    // the keepers service lands: handRecord: keepers.pushRecordToKeepers (one result per keeper).
+    // Routers and connected record peers get every record through publish itself; every keeper
+    // that holds records (Kubo, pinning peers) gets it here, one result per keeper.
+    handRecord: async (name, record, options) => (await keepers.pushRecordToKeepers(name, record, options))
+      .map(r => ({ keeper: r.keeper.label, ok: r.ok, ...(r.ok ? {} : { error: r.message }) })),
     // The Kubo keepers in Settings, for the service worker's background keep-alive:
     httpKeepers: () => {
       const s = settings.get()

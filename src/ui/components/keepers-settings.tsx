@@ -68,7 +68,7 @@ export function KeepersSettings ({ keepers, onChange }: { keepers: KeeperSetting
               </span>
               <span class="row">
                 <button type="button" class="secondary small" onClick={() => { setForm({ ...blank(k.kind), ...k }); setEditing(i); setProblems([]) }} aria-label={`Edit keeper ${k.name}`}>Edit</button>
-                <button type="button" class="secondary small" onClick={() => { onChange(keepers.filter((_, j) => j !== i)); if (editing === i) reset() }} aria-label={`Remove keeper ${k.name}`}>Remove</button>
+                <button type="button" class="danger small" onClick={() => { onChange(keepers.filter((_, j) => j !== i)); if (editing === i) reset() }} aria-label={`Remove keeper ${k.name}`}>Remove</button>
               </span>
             </li>
           ))}

@@ -63,7 +63,7 @@ function Chooser ({ app }: { app: App }) {
                 <td class="row wrap">
                   <button type="button" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.open(r.name ?? r.root ?? r.id, { ...o, password: r.remembered ? undefined : prompt(`Password for "${r.label}":`) ?? '' })) }}>Open{r.remembered ? ' (remembered password)' : ''}</button>
                   {r.remembered && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => app.backups.forgetPassword(r.id)) }}>Forget password</button>}
-                  <button type="button" class="secondary" onClick={() => { if (confirm(`Remove "${r.label}" from this device? The repository itself stays on IPFS.`)) void rowAction.run(async () => app.backups.removeRepo(r.id)) }}>Remove</button>
+                  <button type="button" class="danger" onClick={() => { if (confirm(`Remove "${r.label}" from this device? The repository itself stays on IPFS.`)) void rowAction.run(async () => app.backups.removeRepo(r.id)) }}>Remove</button>
                 </td>
               </tr>
             ))}
@@ -289,7 +289,7 @@ function Maintenance ({ app }: { app: App }) {
       }}>
         {KEEP.map(k => <label key={k}>Keep {k} <input type="number" min={0} name={`keep-${k}`} value={keep[k]} size={4} onInput={(e) => { setKeep({ ...keep, [k]: (e.target as HTMLInputElement).value }) }} /></label>)}
         <label><input type="checkbox" checked={alsoPrune} onChange={(e) => { setAlsoPrune((e.target as HTMLInputElement).checked) }} /> then prune</label>
-        <button type="submit" disabled={task.busy || Object.keys(policy).length === 0}>Forget</button>
+        <button type="submit" class="danger" disabled={task.busy || Object.keys(policy).length === 0}>Forget</button>
       </form>
       <div class="row wrap">
         <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.prune(o)).then(r => { if (r !== undefined) setNotice(`Pruned: ${r.packsRemoved} pack(s) removed, ${r.packsRepacked} repacked, ${r.unreferencedRemoved} unreferenced removed.`) }) }}>Prune</button>

@@ -3,7 +3,7 @@ import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
 import { copyText, sandboxedContentUrl, saveBytes } from '../../app/app.js'
 import { BackgroundKeepAlive, PublishForm } from './names-publish.js'
-import type { App, InspectOutcome, ResolveOutcome } from '../../app/app.js'
+import type { App, InspectOutcome, RecordPushResult, ResolveOutcome } from '../../app/app.js'
 
 /** A link to the content, only where the service worker serves it sandboxed (see sandboxedContentUrl). */
 function OpenLink ({ path }: { path: string }) {
@@ -22,6 +22,14 @@ export function NamesView ({ app }: { app: App }) {
   const create = useAction(async () => { await app.names.create(newKey.trim()); setNewKey('') })
   const importKey = useAction(async (f: File) => { await app.names.importKey(f.name.replace(/\.key$/, ''), new Uint8Array(await f.arrayBuffer())) })
   const rowAction = useAction(async (fn: () => Promise<void>) => { await fn() })
+  // A name's signed record handed to every keeper that holds records, on demand (publishing does it too).
+  const [handed, setHanded] = useState<{ k51: string, results: RecordPushResult[] } | undefined>(undefined)
+  const hand = useAction(async (k51: string) => {
+    const record = await app.names.exportRecord(k51)
+    setHanded({ k51, results: [] })
+    const results = await app.keepers.pushRecordToKeepers(k51, record, { onStatus: (r) => { setHanded({ k51, results: r }) } })
+    setHanded({ k51, results })
+  })
   useEffect(() => { void app.names.refresh() }, [app])
 
   return (
@@ -43,8 +51,9 @@ export function NamesView ({ app }: { app: App }) {
                 <button type="button" class="secondary" onClick={() => { void copyText(`/ipns/${r.k51}`) }}>Copy</button>
                 <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { await saveBytes(`${r.keyName}.key`, await app.names.exportKey(r.keyName)) }) }}>Export key</button>
                 {r.value !== undefined && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => { await saveBytes(`${r.k51}.ipns-record`, await app.names.exportRecord(r.k51)) }) }}>Export record</button>}
+                {r.value !== undefined && <button type="button" class="secondary" data-testid="hand-record" disabled={hand.busy} onClick={() => { void hand.run(r.k51) }}>{hand.busy && handed?.k51 === r.k51 ? 'Handing…' : 'Hand to keepers'}</button>}
                 <button type="button" class="secondary" onClick={() => { const to = prompt(`Rename key "${r.keyName}" to:`, r.keyName); if (to !== null && to !== r.keyName) void rowAction.run(async () => app.names.rename(r.keyName, to.trim())) }}>Rename</button>
-                <button type="button" class="secondary" onClick={() => { if (confirm(`Delete key "${r.keyName}"? Without an exported copy, the name ${r.k51} can never be updated again.`)) void rowAction.run(async () => app.names.remove(r.keyName)) }}>Delete</button>
+                <button type="button" class="danger" onClick={() => { if (confirm(`Delete key "${r.keyName}"? Without an exported copy, the name ${r.k51} can never be updated again.`)) void rowAction.run(async () => app.names.remove(r.keyName)) }}>Delete</button>
               </td>
             </tr>
           ))}
@@ -53,6 +62,16 @@ export function NamesView ({ app }: { app: App }) {
       </div>
       {rows.length === 0 && <p class="muted">No keys yet.</p>}
       <ErrorBox message={rowAction.error} onClose={rowAction.clear} />
+      <ErrorBox message={hand.error} onClose={hand.clear} />
+      {handed !== undefined && (
+        <div class="card" data-testid="hand-results">
+          <p>The record of <code>{handed.k51}</code>{handed.results.length === 0 && !hand.busy ? ' went to no keeper: add a Kubo keeper in Settings, or connect to a peer that pins.' : ':'}</p>
+          <ul class="push-statuses">
+            {handed.results.map(r => <li key={r.keeper.id} data-keeper={r.keeper.id} data-ok={String(r.ok)}><span class={`kept-state ${r.ok ? 'kept-pinned' : r.message === 'Sending…' ? 'kept-pinning' : 'kept-failed'}`}>{r.ok ? 'holds it' : r.message === 'Sending…' ? 'sending' : 'failed'}</span> {r.keeper.label}{r.ok ? '' : `: ${r.message}`}</li>)}
+          </ul>
+          {!hand.busy && handed.results.some(r => !r.ok) && <button type="button" class="secondary small" onClick={() => { void hand.run(handed.k51) }}>Retry</button>}
+        </div>
+      )}
 
       <form class="row wrap" onSubmit={(e) => { e.preventDefault(); void create.run() }}>
         <input class="grow" style={{ minWidth: '12rem', width: 'auto' }} name="keyName" value={newKey} placeholder="New key name, e.g. my-site" onInput={(e) => { setNewKey((e.target as HTMLInputElement).value) }} />
