@@ -1,0 +1,150 @@
+/**
+ * `dump`: a file of a snapshot as its bytes, or a folder (or the whole snapshot, "/") as a tar,
+ * the same bytes `restic dump` 0.14 writes: its entries (the folder's contents under their full
+ * paths, files, folders and symlinks; other types only at the top), Go's tar headers, and the file
+ * contents blob by blob. Everything streams: one blob in memory at a time, plus one tree per level.
+ */
+import type { OperationOptions } from '../../core/options.js'
+import { emit } from '../../core/options.js'
+import { InvalidInputError } from '../../core/errors.js'
+import { PathNotFoundError } from '../errors.js'
+import type { Snapshot } from '../repofile/snapshot.js'
+import type { Node } from '../repofile/tree.js'
+import { MODE } from '../repofile/tree.js'
+import type { Repository } from '../repository/repository.js'
+import { utf8 } from '../util/bytes.js'
+import { parseTime } from '../util/go-json.js'
+import { cleanPath, joinPath } from '../util/go-path.js'
+import { binary, padded, TAR_END, tarHeader } from '../util/go-tar.js'
+import { loadTree } from './tree-walk.js'
+
+export type DumpProgressEvents =
+  | { type: 'restic:dump:entry', detail: { path: string, size: number } }
+
+export type DumpOptions = OperationOptions<DumpProgressEvents>
+
+/** What a dump path names: one file (its bytes), or a folder's nodes (a tar, entries under `root`). */
+export type DumpTarget =
+  | { kind: 'file', node: Node, path: string }
+  | { kind: 'tree', nodes: Node[], root: string }
+
+/** restic's splitPath on a cleaned path: "/" → [""], "/a/b" and "a/b" → ["a", "b"]. */
+function components (p: string): string[] {
+  const clean = cleanPath(p)
+  if (clean === '/') return ['']
+  return clean.split('/').filter((s, i) => !(i === 0 && s === ''))
+}
+
+/** One tree per level in memory: nested generators, in name order (bytes). */
+async function * walkDir (repo: Repository, treeId: string, prefix: string, options: DumpOptions): AsyncGenerator<{ node: Node, path: string }> {
+  const tree = await loadTree(repo, treeId, options)
+  const sorted = [...tree.nodes].sort((a, b) => { const x = nameOf(a); const y = nameOf(b); return x < y ? -1 : x > y ? 1 : 0 })
+  for (const node of sorted) {
+    options.signal?.throwIfAborted()
+    const path = joinPath(prefix, nameOf(node))
+    yield { node, path }
+    if (node.type === 'dir' && node.subtree !== undefined && node.subtree !== null) yield * walkDir(repo, node.subtree, path, options)
+  }
+}
+
+/** Go byte strings of a node's name (binary string, one char per byte). */
+const nameOf = (n: Node): string => binary(n.nameBytes ?? utf8(n.name))
+const show = (binaryPath: string): string => new TextDecoder().decode(Uint8Array.from(binaryPath, c => c.charCodeAt(0)))
+
+/** Finds what `path` names in the snapshot, with restic's rules and messages. */
+export async function resolveDump (repo: Repository, snapshot: Snapshot, path: string, options: DumpOptions = {}): Promise<DumpTarget> {
+  await repo.loadIndex({ signal: options.signal })
+  const parts = components(binary(utf8(path)))
+  let tree = await loadTree(repo, snapshot.tree, options)
+  if (parts[0] === '') return { kind: 'tree', nodes: tree.nodes, root: '/' }
+  let prefix = '/'
+  for (let i = 0; i < parts.length; i++) {
+    const item = joinPath(prefix, parts[i] as string)
+    const node = tree.nodes.find(n => nameOf(n) === parts[i])
+    if (node === undefined) throw new PathNotFoundError(`path "${show(item)}" not found in snapshot ${snapshot.id.slice(0, 8)}. Run \`cairn restic ls ${snapshot.id.slice(0, 8)}\` to see its contents.`)
+    const last = i === parts.length - 1
+    if (last && node.type === 'file') return { kind: 'file', node, path: show(item) }
+    if (node.type === 'dir' && node.subtree !== undefined && node.subtree !== null) {
+      tree = await loadTree(repo, node.subtree, options)
+      if (last) return { kind: 'tree', nodes: tree.nodes, root: item }
+      prefix = item
+      continue
+    }
+    if (!last) throw new PathNotFoundError(`"${show(item)}" should be a dir, but is a "${node.type}"`)
+    throw new InvalidInputError(`"${show(item)}" should be a file, but is a "${node.type}": dump writes files and folders only.`)
+  }
+  throw new PathNotFoundError(`path "${path}" not found in snapshot`)
+}
+
+/** A file's bytes, blob by blob. */
+export async function * dumpFile (repo: Repository, node: Node, options: DumpOptions = {}): AsyncGenerator<Uint8Array> {
+  await repo.loadIndex({ signal: options.signal })
+  for (const id of node.content ?? []) {
+    options.signal?.throwIfAborted()
+    yield await repo.loadBlob('data', id, options)
+  }
+}
+
+/** One tar entry: header, content, padding. */
+async function * tarEntry (repo: Repository, node: Node, path: string, options: DumpOptions): AsyncGenerator<Uint8Array> {
+  const mode = node.mode ?? 0
+  let perm = mode & 0o777
+  if (Math.floor(mode / MODE.SETUID) % 2 === 1) perm |= 0o4000
+  if (Math.floor(mode / MODE.SETGID) % 2 === 1) perm |= 0o2000
+  if (Math.floor(mode / MODE.STICKY) % 2 === 1) perm |= 0o1000
+  let name = path === '/' ? '.' : path.replace(/^\/+/, '')
+  let typeflag = '0'
+  if (node.type === 'symlink') typeflag = '2'
+  if (node.type === 'dir') { typeflag = '5'; name += '/' }
+  const pax: Record<string, string> = {}
+  for (const x of node.extended_attributes ?? []) {
+    // POSIX ACLs are skipped here (restic turns them into SCHILY.acl.*); every other attribute is kept
+    if (!x.name.startsWith('system.posix_acl_')) pax['SCHILY.xattr.' + binary(utf8(x.name))] = binary(Uint8Array.from(atob(x.value), c => c.charCodeAt(0)))
+  }
+  const size = node.size ?? 0
+  emit(options, 'restic:dump:entry', { path: show(path), size })
+  yield tarHeader({
+    name,
+    linkname: node.type === 'symlink' ? binary(utf8(node.linktarget ?? '')) : '',
+    uname: binary(utf8(node.user ?? '')),
+    gname: binary(utf8(node.group ?? '')),
+    mode: perm,
+    uid: node.uid,
+    gid: node.gid,
+    size,
+    mtimeNs: parseTime(node.mtime),
+    typeflag,
+    paxRecords: pax
+  })
+  if (node.type === 'dir' || node.type === 'symlink') return
+  let written = 0
+  for await (const chunk of dumpFile(repo, node, options)) {
+    written += chunk.length
+    yield chunk
+  }
+  if (written !== size) throw new InvalidInputError(`${show(path)}: its content holds ${written} bytes but the snapshot says ${size}; the tar would be corrupt. Run \`cairn restic check --read-data\`.`)
+  if (padded(written) > written) yield new Uint8Array(padded(written) - written)
+}
+
+/** `nodes` (a folder's contents, or the snapshot root) as a tar stream, entries named from `root`. */
+export async function * dumpTar (repo: Repository, nodes: Node[], root: string, options: DumpOptions = {}): AsyncGenerator<Uint8Array> {
+  await repo.loadIndex({ signal: options.signal })
+  for (const top of nodes) {
+    const topPath = joinPath(root, nameOf(top))
+    yield * tarEntry(repo, top, topPath, options)
+    if (top.type !== 'dir' || top.subtree === undefined || top.subtree === null) continue
+    // restic walks each top folder with its walker; entries other than files, folders and symlinks are left out
+    for await (const e of walkDir(repo, top.subtree, topPath, options)) {
+      if (e.node.type !== 'file' && e.node.type !== 'dir' && e.node.type !== 'symlink') continue
+      yield * tarEntry(repo, e.node, e.path, options)
+    }
+  }
+  yield TAR_END
+}
+
+/** What `restic dump <snapshot> <path>` writes: the file's bytes, or the folder as a tar. */
+export async function * dump (repo: Repository, snapshot: Snapshot, path: string, options: DumpOptions = {}): AsyncGenerator<Uint8Array> {
+  const target = await resolveDump(repo, snapshot, path, options)
+  if (target.kind === 'file') yield * dumpFile(repo, target.node, options)
+  else yield * dumpTar(repo, target.nodes, target.root, options)
+}
