@@ -16,6 +16,7 @@ import { utf8 } from '../util/bytes.js'
 import { parseTime } from '../util/go-json.js'
 import { cleanPath, joinPath } from '../util/go-path.js'
 import { binary, padded, TAR_END, tarHeader } from '../util/go-tar.js'
+import { GoZipWriter } from '../util/go-zip.js'
 import { loadTree } from './tree-walk.js'
 
 export type DumpProgressEvents =
@@ -126,25 +127,51 @@ async function * tarEntry (repo: Repository, node: Node, path: string, options: 
   if (padded(written) > written) yield new Uint8Array(padded(written) - written)
 }
 
+/** The nodes restic's dumper sends, in its order: each top node, then (for a folder) its files, folders and symlinks. */
+async function * dumpEntries (repo: Repository, nodes: Node[], root: string, options: DumpOptions): AsyncGenerator<{ node: Node, path: string }> {
+  for (const top of nodes) {
+    const topPath = joinPath(root, nameOf(top))
+    yield { node: top, path: topPath }
+    if (top.type !== 'dir' || top.subtree === undefined || top.subtree === null) continue
+    for await (const e of walkDir(repo, top.subtree, topPath, options)) {
+      if (e.node.type === 'file' || e.node.type === 'dir' || e.node.type === 'symlink') yield e
+    }
+  }
+}
+
 /** `nodes` (a folder's contents, or the snapshot root) as a tar stream, entries named from `root`. */
 export async function * dumpTar (repo: Repository, nodes: Node[], root: string, options: DumpOptions = {}): AsyncGenerator<Uint8Array> {
   await repo.loadIndex({ signal: options.signal })
-  for (const top of nodes) {
-    const topPath = joinPath(root, nameOf(top))
-    yield * tarEntry(repo, top, topPath, options)
-    if (top.type !== 'dir' || top.subtree === undefined || top.subtree === null) continue
-    // restic walks each top folder with its walker; entries other than files, folders and symlinks are left out
-    for await (const e of walkDir(repo, top.subtree, topPath, options)) {
-      if (e.node.type !== 'file' && e.node.type !== 'dir' && e.node.type !== 'symlink') continue
-      yield * tarEntry(repo, e.node, e.path, options)
-    }
-  }
+  for await (const e of dumpEntries(repo, nodes, root, options)) yield * tarEntry(repo, e.node, e.path, options)
   yield TAR_END
 }
 
-/** What `restic dump <snapshot> <path>` writes: the file's bytes, or the folder as a tar. */
-export async function * dump (repo: Repository, snapshot: Snapshot, path: string, options: DumpOptions = {}): AsyncGenerator<Uint8Array> {
+/** The same entries as a zip, as restic's `--archive zip` writes it (stored, symlinks as their target). */
+export async function * dumpZip (repo: Repository, nodes: Node[], root: string, options: DumpOptions = {}): AsyncGenerator<Uint8Array> {
+  await repo.loadIndex({ signal: options.signal })
+  const zip = new GoZipWriter()
+  for await (const { node, path } of dumpEntries(repo, nodes, root, options)) {
+    const ns = parseTime(node.mtime)
+    const unix = Number(ns / 1_000_000_000n - (ns < 0n && ns % 1_000_000_000n !== 0n ? 1n : 0n))
+    const name = (path === '/' ? '.' : path.replace(/^\/+/, '')) + (node.type === 'dir' ? '/' : '')
+    emit(options, 'restic:dump:entry', { path: show(path), size: node.size ?? 0 })
+    yield zip.begin({ name, mode: node.mode ?? 0, mtime: node.mtime, unix })
+    if (node.type === 'dir') continue
+    if (node.type === 'symlink') {
+      const target = utf8(node.linktarget ?? '')
+      if (target.length > 0) yield zip.data(target)
+    } else {
+      for await (const chunk of dumpFile(repo, node, options)) yield zip.data(chunk)
+    }
+    yield zip.end()
+  }
+  yield zip.finish()
+}
+
+/** What `restic dump <snapshot> <path>` writes: the file's bytes, or the folder as a tar (or zip). */
+export async function * dump (repo: Repository, snapshot: Snapshot, path: string, options: DumpOptions & { archive?: 'tar' | 'zip' | undefined } = {}): AsyncGenerator<Uint8Array> {
   const target = await resolveDump(repo, snapshot, path, options)
   if (target.kind === 'file') yield * dumpFile(repo, target.node, options)
+  else if (options.archive === 'zip') yield * dumpZip(repo, target.nodes, target.root, options)
   else yield * dumpTar(repo, target.nodes, target.root, options)
 }

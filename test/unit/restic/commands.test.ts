@@ -88,6 +88,25 @@ function tarEntries (tar: Buffer): Array<Record<string, string | number>> {
   return out
 }
 
+/** Entries of a zip from its central directory: name, Unix mode, size, CRC and content. */
+function zipEntries (zip: Buffer): Array<Record<string, string | number>> {
+  const end = zip.length - 22
+  expect(zip.readUInt32LE(end)).toBe(0x06054b50)
+  const out: Array<Record<string, string | number>> = []
+  let p = zip.readUInt32LE(end + 16)
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    const nameLen = zip.readUInt16LE(p + 28)
+    const extraLen = zip.readUInt16LE(p + 30)
+    const size = zip.readUInt32LE(p + 24)
+    const local = zip.readUInt32LE(p + 42)
+    const name = zip.subarray(p + 46, p + 46 + nameLen).toString('utf8')
+    const data = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28)
+    out.push({ name, mode: (zip.readUInt32LE(p + 38) >>> 16).toString(8), size, crc: zip.readUInt32LE(p + 16), content: zip.subarray(data, data + size).toString('base64') })
+    p += 46 + nameLen + extraLen + zip.readUInt16LE(p + 32)
+  }
+  return out
+}
+
 beforeAll(async () => {
   const src = join(root, 'src')
   mkdirSync(join(src, 'd', 'e'), { recursive: true })
@@ -183,7 +202,7 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
     }
   })
 
-  it('dump: a file\'s bytes, an empty file, and folders as the tar restic writes', async () => {
+  it('dump: a file\'s bytes, an empty file, and folders as the tar and the zip restic writes', async () => {
     for (const p of ['/src/big.bin', '/src/empty', 'src/d/e/c.json', `/${LONG_DIR}/deep.txt`]) {
       const ours = (await cairn(['dump', ids[1]!, p])).bytes()
       expect(ours.equals(await restic(['dump', ids[1]!, p])), p).toBe(true)
@@ -197,6 +216,15 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
       expect(ours.equals(theirs), p).toBe(true)
       expect(entries.length).toBeGreaterThan(1)
     }
+    for (const p of ['/src/d', '/']) {
+      const ours = (await cairn(['dump', '--archive', 'zip', ids[0]!, p])).bytes()
+      const theirs = await restic(['dump', '--archive', 'zip', ids[0]!, p])
+      expect(zipEntries(ours), p).toEqual(zipEntries(theirs))
+      expect(ours.equals(theirs), p).toBe(true)
+    }
+    const zipped = zipEntries((await cairn(['dump', '-a', 'zip', ids[0]!, '/'])).bytes())
+    expect(zipped.find(e => e.name === 'src/link')).toMatchObject({ mode: '120777', content: Buffer.from('a.txt').toString('base64') })
+    expect(zipped.find(e => e.name === 'src/big.bin')?.size).toBe(3 << 20)
     const all = tarEntries((await cairn(['dump', ids[0]!, '/'])).bytes())
     expect(all.find(e => e.name === 'src/héllo.txt')?.content).toBe(Buffer.from('not ascii\n').toString('base64'))
     expect(all.find(e => e.name === `${LONG_DIR}/deep.txt`)).toBeDefined()
