@@ -33,7 +33,7 @@ function parseWhen (v: string | undefined, name: string): bigint | undefined {
 
 const command: ResticCommand = {
   name: 'find',
-  usage: '  find <pattern>…               find files and folders by name (-i, -l, -s <snapshot>, -O/-N <time>; --blob/--tree/--pack <id>…)',
+  usage: '  find <pattern>…               find files and folders by name (-i, -l, -s <snapshot>, -O/-N <time>; --blob/--tree/--pack <id>…, --show-pack-id)',
   options: {
     oldest: { type: 'string', short: 'O' },
     newest: { type: 'string', short: 'N' },
@@ -41,6 +41,7 @@ const command: ResticCommand = {
     blob: { type: 'boolean' },
     tree: { type: 'boolean' },
     pack: { type: 'boolean' },
+    'show-pack-id': { type: 'boolean' },
     'ignore-case': { type: 'boolean', short: 'i' },
     long: { type: 'boolean', short: 'l' }
   },
@@ -55,7 +56,12 @@ const command: ResticCommand = {
     if (flag(values, 'pack')) blobs = await r.packBlobs(repo, args, { signal })
     const snapshots = await selectSnapshots(ctx, list(values, 'snapshot'))
     if (blobs !== undefined || flag(values, 'tree')) {
-      await printObjects(ctx, r.findIds(repo, snapshots, { blobs, trees: flag(values, 'tree') ? args : undefined, signal }))
+      const seen = await printObjects(ctx, r.findIds(repo, snapshots, { blobs, trees: flag(values, 'tree') ? args : undefined, signal }))
+      if (flag(values, 'show-pack-id')) {
+        // restic lists the blobs (short IDs it met replaced by full ones), then the trees
+        for (const id of blobs ?? []) showPack(ctx, seen.find(full => full.startsWith(id) && id.length === 8) ?? id, 'data')
+        if (flag(values, 'tree')) for (const id of args) showPack(ctx, id, 'tree')
+      }
       return 0
     }
     const matches = r.findNodes(repo, snapshots, args, { ignoreCase: flag(values, 'ignore-case'), oldest, newest, signal })
@@ -97,11 +103,23 @@ async function printNodesJson (ctx: ResticContext, matches: AsyncIterable<FindMa
   io.out(']\n')
 }
 
-async function printObjects (ctx: ResticContext, objects: AsyncIterable<FindObject>): Promise<void> {
+/** restic's `--show-pack-id` lines for one object (full IDs only, as restic parses them). */
+function showPack (ctx: ResticContext, id: string, type: 'data' | 'tree'): void {
+  const { io, repo } = ctx
+  if (!/^[0-9a-f]{64}$/.test(id)) { io.out(`Note: cannot find pack for object '${id}', unable to parse ID: invalid length for hash\n`); return }
+  const b = repo.index.get(type, id)
+  if (b === undefined) { io.out(`Object ${/^0+$/.test(id) ? '[null]' : id.slice(0, 8)} not found in the index\n`); return }
+  io.out(`Object belongs to pack ${b.packId}\n ... Pack ${b.packId.slice(0, 8)}: <Blob (${type}) ${id.slice(0, 8)}, offset ${b.offset}, length ${b.length}, uncompressed length ${b.uncompressedLength ?? 0}>\n`)
+}
+
+/** Prints the objects as restic does; returns the IDs printed. */
+async function printObjects (ctx: ResticContext, objects: AsyncIterable<FindObject>): Promise<string[]> {
   const { io, json, r } = ctx
+  const seen: string[] = []
   let n = 0
   if (json) io.out('[')
   for await (const o of objects) {
+    seen.push(o.id)
     if (json) {
       io.out((n++ > 0 ? ',' : '') + JSON.stringify({ object_type: o.kind, id: o.id, path: o.path, ...(o.parentTree !== undefined ? { parent_tree: o.parentTree } : {}), snapshot: o.snapshot.id, time: o.snapshot.time }))
       continue
@@ -112,5 +130,6 @@ async function printObjects (ctx: ResticContext, objects: AsyncIterable<FindObje
     io.out(` ... in snapshot ${o.snapshot.id.slice(0, 8)} (${localTime(o.snapshot.time, r.parseTime)})\n`)
   }
   if (json) io.out(']\n')
+  return seen
 }
 export default command
