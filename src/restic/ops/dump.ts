@@ -86,6 +86,21 @@ export async function * dumpFile (repo: Repository, node: Node, options: DumpOpt
   }
 }
 
+/** A Linux POSIX ACL xattr (version, then tag/perm/id entries) as text lines, "user::rw-\n…" (restic's acl.String). */
+export function aclText (value: Uint8Array): string {
+  if (value.length < 4) return ''
+  const v = new DataView(value.buffer, value.byteOffset, value.byteLength)
+  let out = ''
+  for (let o = 4; o + 8 <= value.length; o += 8) {
+    const tag = v.getUint16(o, true)
+    const perm = v.getUint16(o + 2, true)
+    const id = v.getUint32(o + 4, true)
+    const who = ({ 1: 'user::', 2: `user:${id}:`, 4: 'group::', 8: `group:${id}:`, 16: 'mask::', 32: 'other::' } as Record<number, string>)[tag] ?? '?:'
+    out += who + ((perm & 4) !== 0 ? 'r' : '-') + ((perm & 2) !== 0 ? 'w' : '-') + ((perm & 1) !== 0 ? 'x' : '-') + '\n'
+  }
+  return out
+}
+
 /** One tar entry: header, content, padding. */
 async function * tarEntry (repo: Repository, node: Node, path: string, options: DumpOptions): AsyncGenerator<Uint8Array> {
   const mode = node.mode ?? 0
@@ -99,8 +114,13 @@ async function * tarEntry (repo: Repository, node: Node, path: string, options: 
   if (node.type === 'dir') { typeflag = '5'; name += '/' }
   const pax: Record<string, string> = {}
   for (const x of node.extended_attributes ?? []) {
-    // POSIX ACLs are skipped here (restic turns them into SCHILY.acl.*); every other attribute is kept
-    if (!x.name.startsWith('system.posix_acl_')) pax['SCHILY.xattr.' + binary(utf8(x.name))] = binary(Uint8Array.from(atob(x.value), c => c.charCodeAt(0)))
+    const value = Uint8Array.from(atob(x.value), c => c.charCodeAt(0))
+    if (!x.name.startsWith('system.posix_acl_')) { pax['SCHILY.xattr.' + binary(utf8(x.name))] = binary(value); continue }
+    // POSIX ACLs become star's text form, as restic writes them
+    const text = aclText(value)
+    if (text === '') continue
+    if (x.name.includes('system.posix_acl_access')) pax['SCHILY.acl.access'] = text
+    else if (x.name.includes('system.posix_acl_default')) pax['SCHILY.acl.default'] = text
   }
   const size = node.size ?? 0
   emit(options, 'restic:dump:entry', { path: show(path), size })

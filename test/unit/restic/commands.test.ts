@@ -82,7 +82,7 @@ function tarEntries (tar: Buffer): Array<Record<string, string | number>> {
     }
     const prefix = field(345, 155)
     const name = pax.path ?? (prefix !== '' ? `${prefix}/${field(0, 100)}` : field(0, 100))
-    out.push({ name: Buffer.from(name, 'latin1').toString('utf8'), type, size, mode: field(100, 8), mtime: pax.mtime ?? String(parseInt(field(136, 12), 8)), link: field(157, 100), uname: field(265, 32), xattr: pax['SCHILY.xattr.user.cairn'] ?? '', content: body.toString('base64') })
+    out.push({ name: Buffer.from(name, 'latin1').toString('utf8'), type, size, mode: field(100, 8), mtime: pax.mtime ?? String(parseInt(field(136, 12), 8)), link: field(157, 100), uname: field(265, 32), xattr: pax['SCHILY.xattr.user.cairn'] ?? '', acl: pax['SCHILY.acl.access'] ?? '', content: body.toString('base64') })
     pax = {}
   }
   return out
@@ -128,6 +128,8 @@ beforeAll(async () => {
   utimesSync(join(src, 'old'), '-157766399.7', '-157766399.7')
   try {
     await run('python3', ['-c', `import os; os.setxattr(${JSON.stringify(join(src, 'd', 'b.txt'))}, 'user.cairn', b'value')`])
+    // a POSIX ACL (version 2; user::rw-, user:1000:r--, group::r--, mask::r--, other::r--), which dump writes as SCHILY.acl.access
+    await run('python3', ['-c', `import os, struct; e = lambda t, p, i: struct.pack('<HHI', t, p, i); os.setxattr(${JSON.stringify(join(src, 'd', 'e', 'c.json'))}, 'system.posix_acl_access', struct.pack('<I', 2) + e(1, 6, 0xffffffff) + e(2, 4, 1000) + e(4, 4, 0xffffffff) + e(16, 4, 0xffffffff) + e(32, 4, 0xffffffff))`])
     hasXattr = true
   } catch { /* no python3 or no user xattrs here: that entry is then plain */ }
   await restic(['init'])
@@ -236,7 +238,10 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
     expect(all.find(e => e.name === `${LONG_DIR}/deep.txt`)).toBeDefined()
     expect(all.find(e => e.name === 'src/link')).toMatchObject({ type: '2', link: 'a.txt' })
     expect(all.find(e => e.name === 'src/old')?.mtime).toBe('-157766400')
-    if (hasXattr) expect(all.find(e => e.name === 'src/d/b.txt')?.xattr).toBe('value')
+    if (hasXattr) {
+      expect(all.find(e => e.name === 'src/d/b.txt')?.xattr).toBe('value')
+      expect(all.find(e => e.name === 'src/d/e/c.json')?.acl).toBe('user::rw-\nuser:1000:r--\ngroup::r--\nmask::r--\nother::r--\n')
+    }
   })
 
   it('dump refuses what restic refuses', async () => {
