@@ -54,6 +54,8 @@ async function restic (args: string[], extraEnv: Record<string, string> = {}): P
 const resticText = async (args: string[]): Promise<string> => (await restic(args)).toString('utf8')
 const lines = (s: string): unknown[] => s.trim().split('\n').map(l => JSON.parse(l) as unknown)
 
+/** Each test runs cairn and restic a dozen times or more (each opens the repository with scrypt): allow for a busy machine. */
+const SLOW = 300_000
 const LONG_DIR = `src/${'l'.repeat(60)}/${'m'.repeat(60)}`
 let ids: string[] = []
 let hasXattr = false
@@ -159,7 +161,7 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
     expect(meta).toContainEqual({ message_type: 'change', path: '/src/d/b.txt', modifier: 'U' })
     expect(meta).toContainEqual({ message_type: 'change', path: '/src/gone/', modifier: '-' })
     expect(meta).toContainEqual({ message_type: 'change', path: '/src/new/n', modifier: '+' })
-  })
+  }, SLOW)
 
   it('stats in every mode, for all snapshots, one, and latest with a filter', async () => {
     for (const mode of ['restore-size', 'files-by-contents', 'raw-data', 'blobs-per-file']) {
@@ -170,7 +172,7 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
       }
       expect((await cairn(['stats', '--mode', mode])).stdout).toBe(await resticText(['stats', '--mode', mode]))
     }
-  })
+  }, SLOW)
 
   it('find: patterns, --ignore-case, --long, -s, and --host/--tag/--path filters', async () => {
     const both = ['-s', ids[0]!, '-s', ids[1]!.slice(0, 8)]
@@ -187,7 +189,7 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
     }
     const hits = JSON.parse((await cairn(['find', '--json', ...both, '*.txt'])).stdout) as Array<{ hits: number }>
     expect(hits.map(h => h.hits)).toEqual([5, 5])
-  })
+  }, SLOW)
 
   it('find --tree, --blob and --pack', async () => {
     const tree = JSON.parse(await resticText(['cat', 'blob', JSON.parse(await resticText(['cat', 'snapshot', ids[1]!])).tree])) as { nodes: Array<{ subtree: string }> }
@@ -208,7 +210,7 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
       else expect(JSON.parse(ours), args.join(' ')).toEqual(JSON.parse(theirs))
       expect((await cairn(['find', ...all])).stdout, args.join(' ')).toBe(await resticText(['find', ...all]))
     }
-  })
+  }, SLOW)
 
   it('dump: a file\'s bytes, an empty file, and folders as the tar and the zip restic writes', async () => {
     for (const p of ['/src/big.bin', '/src/empty', 'src/d/e/c.json', `/${LONG_DIR}/deep.txt`]) {
@@ -242,7 +244,7 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
       expect(all.find(e => e.name === 'src/d/b.txt')?.xattr).toBe('value')
       expect(all.find(e => e.name === 'src/d/e/c.json')?.acl).toBe('user::rw-\nuser:1000:r--\ngroup::r--\nmask::r--\nother::r--\n')
     }
-  })
+  }, SLOW)
 
   it('dump refuses what restic refuses', async () => {
     const x = io()
@@ -255,7 +257,7 @@ describe('diff, stats, find and dump print what restic 0.14 prints', () => {
     z.stdoutIsTTY = true
     expect(await main(['restic', 'dump', 'latest', '/src/d'], z)).toBe(1)
     expect(z.stderr).toContain('stdout is the terminal')
-  })
+  }, SLOW)
 })
 
 describe('tag and key passwd leave what restic 0.14 reads', () => {
@@ -287,7 +289,7 @@ describe('tag and key passwd leave what restic 0.14 reads', () => {
     expect(await main(['restic', 'tag', '--set', 'a', '--add', 'b'], bad)).toBe(1)
     expect(bad.stderr).toContain('cannot be given at the same time')
     ids = cleared.map(s => s.id)
-  })
+  }, SLOW)
 
   it('key passwd: the new password opens the repository for restic, the old one no longer does', async () => {
     writeFileSync(join(root, 'new-pw'), 'the new one\n')
@@ -301,5 +303,5 @@ describe('tag and key passwd leave what restic 0.14 reads', () => {
     expect(after).toHaveLength(before.length)
     expect(after.map(k => k.id)).not.toContain(before[0]!.id)
     expect(await resticText(['check'])).toContain('no errors were found')
-  })
+  }, SLOW)
 })
