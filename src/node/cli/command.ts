@@ -5,6 +5,13 @@
 export interface CommandIO {
   /** Write to standard output (no newline added). */
   out: (text: string) => void
+  /**
+   * Write bytes to standard output, resolving once the pipe can take more (so a large stream stays
+   * bounded in memory). Absent where only text is collected; `cairn restic dump` needs it.
+   */
+  write?: (bytes: Uint8Array) => Promise<void>
+  /** True when standard output is a terminal (`dump` refuses to write an archive there). */
+  stdoutIsTTY?: boolean
   /** Write to standard error (no newline added). */
   err: (text: string) => void
   /** Aborted on SIGINT/SIGTERM. */

@@ -1,4 +1,5 @@
 import '../polyfill-node20.js'
+import { once } from 'node:events'
 import { readdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { AbortError, CairnError, isAbortError } from '../../core/errors.js'
@@ -38,6 +39,8 @@ function defaultIO (signal: AbortSignal): CommandIO {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err })
   return {
     out: (t) => { process.stdout.write(t) },
+    write: async (bytes) => { if (!process.stdout.write(bytes)) await once(process.stdout, 'drain', { signal }) },
+    stdoutIsTTY: process.stdout.isTTY === true,
     err: (t) => { process.stderr.write(t) },
     signal,
     cwd: process.cwd(),

@@ -4,7 +4,7 @@ import type { ResticCommand } from './context.js'
 
 const command: ResticCommand = {
   name: 'key',
-  usage: '  key list|add|remove <id>      manage passwords (add: --new-password-file <file>)',
+  usage: '  key list|add|remove <id>|passwd  manage passwords (add, passwd: --new-password-file <file>)',
   options: { 'new-password-file': { type: 'string' } },
   async run ({ r, repo, args, values, io, json, host, user, signal }) {
     const [action, ref] = args
@@ -25,7 +25,13 @@ const command: ResticCommand = {
       io.out(`removed key ${(await r.removeKey(repo, ref, { signal })).slice(0, 8)}\n`)
       return 0
     }
-    throw new InvalidInputError(`unknown key action "${action}"; use list, add or remove.`)
+    if (action === 'passwd') {
+      const pw = await readPassword(str(values, 'new-password-file'), { ...io, env: {} }, 'new password')
+      const { id } = await r.changePassword(repo, pw, { hostname: host, username: user, signal })
+      io.out(`saved new key as ${id.slice(0, 8)}; the old key ${repo.keyId.slice(0, 8)} was removed\n`)
+      return 0
+    }
+    throw new InvalidInputError(`unknown key action "${action}"; use list, add, remove or passwd.`)
   }
 }
 export default command

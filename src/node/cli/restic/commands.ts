@@ -1,7 +1,10 @@
 /** The `cairn restic` commands, one module each. Add a command by adding its module here. */
 import backup from './cmd-backup.js'
 import check from './cmd-check.js'
+import diff from './cmd-diff.js'
+import dump from './cmd-dump.js'
 import exportRepo from './cmd-export.js'
+import find from './cmd-find.js'
 import forget from './cmd-forget.js'
 import init from './cmd-init.js'
 import key from './cmd-key.js'
@@ -9,6 +12,8 @@ import ls from './cmd-ls.js'
 import prune from './cmd-prune.js'
 import restore from './cmd-restore.js'
 import snapshots from './cmd-snapshots.js'
+import stats from './cmd-stats.js'
+import tag from './cmd-tag.js'
 import unlock from './cmd-unlock.js'
 import type { ResticCommand } from './context.js'
 
@@ -23,5 +28,10 @@ export const RESTIC_COMMANDS: readonly ResticCommand[] = [
   prune,
   key,
   unlock,
-  exportRepo
+  exportRepo,
+  diff,
+  stats,
+  find,
+  dump,
+  tag
 ]
