@@ -1,6 +1,7 @@
 /** The `cairn restic` commands, one module each. Add a command by adding its module here. */
 import backup from './cmd-backup.js'
 import check from './cmd-check.js'
+import copy from './cmd-copy.js'
 import exportRepo from './cmd-export.js'
 import forget from './cmd-forget.js'
 import init from './cmd-init.js'
@@ -23,5 +24,6 @@ export const RESTIC_COMMANDS: readonly ResticCommand[] = [
   prune,
   key,
   unlock,
-  exportRepo
+  exportRepo,
+  copy
 ]
