@@ -2,6 +2,10 @@
 import backup from './cmd-backup.js'
 import check from './cmd-check.js'
 import copy from './cmd-copy.js'
+import repair from './cmd-repair.js'
+import rebuildIndex from './cmd-rebuild-index.js'
+import recover from './cmd-recover.js'
+import rewrite from './cmd-rewrite.js'
 import exportRepo from './cmd-export.js'
 import forget from './cmd-forget.js'
 import init from './cmd-init.js'
@@ -25,5 +29,9 @@ export const RESTIC_COMMANDS: readonly ResticCommand[] = [
   key,
   unlock,
   exportRepo,
-  copy
+  copy,
+  repair,
+  rebuildIndex,
+  recover,
+  rewrite
 ]
