@@ -84,8 +84,8 @@ export function componentRegExp (pattern: string): RegExp | null {
         if (chars[i] === '-') {
           const hi = readClassChar(chars, i + 1)
           if (hi === null) return null
-          if (hi.ch.codePointAt(0) as number < (lo.ch.codePointAt(0) as number)) return null
-          item += '-' + escClass(hi.ch)
+          // Go accepts a reversed range; it matches nothing.
+          item = (hi.ch.codePointAt(0) as number) < (lo.ch.codePointAt(0) as number) ? '' : item + '-' + escClass(hi.ch)
           i = hi.next
         }
         cls += item
