@@ -185,7 +185,7 @@ class WorkerPool implements ResticPool {
     return await this.#start<EncodedBlob>(req.signal, (slot, job) => {
       const keyId = this.#keyFor(slot, key)
       const plain = ownBuffer(req.plain)
-      slot.w.postMessage({ type: 'encode', job, keyId, plain, compress: req.compress }, [plain.buffer])
+      slot.w.postMessage({ type: 'encode', job, keyId, plain, compress: req.compress, max: req.max }, [plain.buffer])
     }, req.isNew)
   }
 

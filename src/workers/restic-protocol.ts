@@ -7,7 +7,7 @@ export type ResticWorkerRequest =
   /** A master key, sent once per key (and worker); later jobs name it by `keyId`. */
   | { type: 'key', keyId: number, material: KeyMaterial }
   /** Hash `plain`, answer `id`, then wait for `decide`. */
-  | { type: 'encode', job: number, keyId: number, plain: Uint8Array, compress: boolean }
+  | { type: 'encode', job: number, keyId: number, plain: Uint8Array, compress: boolean, max?: boolean | undefined }
   /** Whether the blob of an `encode` job is new: compress and seal it, or drop it. */
   | { type: 'decide', job: number, store: boolean }
   | { type: 'decode', job: number, keyId: number, sealed: Uint8Array, uncompressedLength?: number | undefined, id: string }

@@ -61,7 +61,7 @@ export function createResticWorkerHandler (post: Post): (msg: ResticWorkerReques
           const decided = new Promise<boolean>(resolve => decisions.set(job, resolve))
           post({ type: 'id', job, id })
           return await decided
-        }).then(r => {
+        }, msg.max === true).then(r => {
           if (dropped.delete(job)) return
           const sealed = r.sealed === undefined ? undefined : ownBuffer(r.sealed)
           post({ type: 'encoded', job, sealed, uncompressedLength: r.uncompressedLength }, sealed !== undefined ? [sealed.buffer] : [])

@@ -19,7 +19,8 @@ import { UnsafeNameError } from '../../core/errors.js'
 import { showName, unsafeNameReason } from '../../core/names.js'
 import { rawNameBytes } from '../../core/raw-names.js'
 import { RestoreTargetError, SpecialFileError } from '../../restic/errors.js'
-import type { RestoreSink } from '../../restic/restorer/sink.js'
+import type { RestoreSink, SinkEntry } from '../../restic/restorer/sink.js'
+import { readPieces } from '../../restic/archiver/pieces.js'
 import type { Node } from '../../restic/repofile/tree.js'
 import { unixPermissions } from '../../restic/repofile/tree.js'
 import { parseTime } from '../../restic/util/go-json.js'
@@ -177,5 +178,34 @@ export class FsSink implements RestoreSink {
     // restic leaves `mode` out when it is 0 (a file with no permission bits): that is mode 0.
     await chmod(p, unixPermissions(node.mode ?? 0))
     await utimes(p, fsTime(node.atime), fsTime(node.mtime))
+  }
+
+  async stat (path: string[]): Promise<SinkEntry | undefined> {
+    try {
+      const st = await lstat(this.#p(path), { bigint: true })
+      const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'chardev' : st.isBlockDevice() ? 'dev' : 'irregular'
+      return { type, size: Number(st.size), mtimeNs: st.mtimeNs }
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined
+      throw err
+    }
+  }
+
+  async * read (path: string[]): AsyncGenerator<Uint8Array> {
+    const fh = await open(this.#p(path), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+    try {
+      if (!(await fh.stat()).isFile()) throw new RestoreTargetError(shown(path), 'not a regular file')
+      yield * readPieces(async (buf) => {
+        let n = 0
+        while (n < buf.length) {
+          const { bytesRead } = await fh.read(buf, n, buf.length - n, null)
+          if (bytesRead === 0) break
+          n += bytesRead
+        }
+        return buf.subarray(0, n)
+      })
+    } finally {
+      await fh.close()
+    }
   }
 }

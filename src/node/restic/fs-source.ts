@@ -13,6 +13,7 @@ import { NoBackupTargetError } from '../files/errors.js'
 import type { BackupSource, SourceEntry } from '../../restic/archiver/source.js'
 import { readPieces } from '../../restic/archiver/pieces.js'
 import type { NodeType } from '../../restic/repofile/tree.js'
+import type { Reject } from './excludes.js'
 
 const SLASH = Buffer.from('/')
 const READ_SIZE = 1 << 20
@@ -57,10 +58,27 @@ export class FsSource implements BackupSource {
   readonly paths: string[]
   readonly #targets: Target[]
   readonly #names = new Map<number, string>()
+  readonly #reject: Reject
 
-  constructor (targets: string[], cwd = process.cwd()) {
+  /** `reject`: restic's exclusions (see `buildReject`); an excluded directory is not entered. */
+  constructor (targets: string[], cwd = process.cwd(), options: { reject?: Reject | undefined } = {}) {
     this.paths = targets.map(t => resolve(cwd, t))
     this.#targets = targets.map(t => targetOf(t, cwd))
+    this.#reject = options.reject ?? {}
+  }
+
+  /** The entry at `path`, or undefined when an exclusion leaves it out. */
+  async #included (path: string[], raw?: Buffer): Promise<SourceEntry | undefined> {
+    const { byName, byInfo } = this.#reject
+    const abs = byName !== undefined || byInfo !== undefined ? this.#real(path).toString('utf8') : ''
+    if (byName !== undefined && await byName(abs)) return undefined
+    const e = await this.#entry(path, raw)
+    if (byInfo !== undefined && await byInfo(abs, e)) return undefined
+    return e
+  }
+
+  #isTarget (path: string[]): boolean {
+    return this.#targets.some(t => t.tree.length === path.length && t.tree.every((s, i) => path[i] === s))
   }
 
   /**
@@ -123,7 +141,7 @@ export class FsSource implements BackupSource {
       const entries = await Promise.all(names.map(async raw => {
         const valid = isValidUtf8(raw)
         const segment = valid ? raw.toString('utf8') : '\0' + raw.toString('hex')
-        return await this.#entry([...dir, segment], valid ? undefined : raw)
+        return await this.#included([...dir, segment], valid ? undefined : raw)
       }).map(async p => await p.catch((err: unknown) => {
         if ((err as { code?: string }).code === 'ENOENT') return undefined // removed since readdir
         throw err
@@ -135,7 +153,9 @@ export class FsSource implements BackupSource {
     for (const { tree: t } of this.#targets) {
       if (t.length > dir.length && dir.every((s, i) => t[i] === s)) next.add(t[dir.length] as string)
     }
-    return await Promise.all([...next].map(async n => await this.#entry([...dir, n])))
+    // A target itself may be excluded; the directories above the targets never are.
+    const entries = await Promise.all([...next].map(async n => this.#isTarget([...dir, n]) ? await this.#included([...dir, n]) : await this.#entry([...dir, n])))
+    return entries.filter((e): e is SourceEntry => e !== undefined)
   }
 
   async * open (path: string[], options?: AbortOptions): AsyncGenerator<Uint8Array> {

@@ -10,7 +10,7 @@ import { Chunker } from '../chunker/chunker.js'
 import type { Node } from '../repofile/tree.js'
 import { encodeTree, goFileMode, sortNodes } from '../repofile/tree.js'
 import type { Snapshot, SnapshotFile } from '../repofile/snapshot.js'
-import type { Repository } from '../repository/repository.js'
+import type { Compression, Repository } from '../repository/repository.js'
 import { BlobSaver } from '../repository/blob-saver.js'
 import type { SaveResult } from '../repository/blob-saver.js'
 import { InFlight, InThreadBlobPool, inFlightLimit } from '../repository/blob-pool.js'
@@ -51,10 +51,23 @@ export interface BackupOptions extends OperationOptions<BackupProgressEvents> {
    * pool (and closes it).
    */
   pool?: BlobPool | undefined
+  /** How data and tree blobs are compressed (version 2 repositories): 'auto' (default), 'max' or 'off'. */
+  compression?: Compression | undefined
+  /**
+   * Write nothing (`--dry-run`): no lock, pack, index or snapshot; the summary says what would be
+   * added (and has no `snapshotId`).
+   */
+  dryRun?: boolean | undefined
+  /** restic 0.17's `--skip-if-unchanged`: no snapshot when the tree equals the parent snapshot's. */
+  skipIfUnchanged?: boolean | undefined
 }
 
 export interface BackupSummary {
+  /** The new snapshot's ID; '' when none was saved (see `saved`). */
   snapshotId: string
+  /** False for a dry run, and for `skipIfUnchanged` when nothing changed: no snapshot was saved. */
+  saved: boolean
+  dryRun: boolean
   tree: string
   parent: string | undefined
   filesNew: number
@@ -72,9 +85,11 @@ export interface BackupSummary {
 
 export async function backup (repo: Repository, source: BackupSource, options: BackupOptions = {}): Promise<BackupSummary> {
   await repo.loadIndex(options)
-  const lock = await lockRepository(repo, { exclusive: false }, options)
+  const dryRun = options.dryRun === true
+  // A dry run writes nothing, not even a lock (as restic 0.14).
+  const lock = dryRun ? undefined : await lockRepository(repo, { exclusive: false }, options)
   try {
-    const saver = new BlobSaver(repo, { packSize: options.packSize })
+    const saver = new BlobSaver(repo, { packSize: options.packSize, compression: options.compression, dryRun })
     const packsAdopted = await saver.adoptUnindexedPacks(options)
     const paths = [...source.paths]
     let parent: Snapshot | undefined
@@ -95,9 +110,11 @@ export async function backup (repo: Repository, source: BackupSource, options: B
     }
     options.signal?.throwIfAborted()
     await saver.flush(options)
+    const result = { ...a.stats, tree, parent: parent?.id, packsAdopted, errors: a.errors, dryRun }
+    if (dryRun || (options.skipIfUnchanged === true && parent !== undefined && parent.tree === tree)) return { ...result, snapshotId: '', saved: false }
     // A lock removed meanwhile (`restic unlock` taking it for stale) let a prune delete packs
     // this snapshot needs: fail rather than save a snapshot that may be broken.
-    await lock.check(options)
+    await lock?.check(options)
     const snap: SnapshotFile = {
       time: formatTime(BigInt((options.time ?? new Date()).getTime()) * 1_000_000n),
       parent: parent?.id,
@@ -111,9 +128,9 @@ export async function backup (repo: Repository, source: BackupSource, options: B
     }
     const snapshotId = await saveSnapshot(repo, snap, options)
     emit(options, 'restic:backup:snapshot', { id: snapshotId })
-    return { ...a.stats, snapshotId, tree, parent: parent?.id, packsAdopted, errors: a.errors }
+    return { ...result, snapshotId, saved: true }
   } finally {
-    await lock.release()
+    await lock?.release()
   }
 }
 

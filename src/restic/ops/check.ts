@@ -4,7 +4,7 @@
  */
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import { emit } from '../../core/options.js'
-import { isAbortError } from '../../core/errors.js'
+import { InvalidInputError, isAbortError } from '../../core/errors.js'
 import { packSize } from '../pack/header.js'
 import type { PackedBlob } from '../pack/header.js'
 import { parseHeader } from '../pack/header.js'
@@ -21,8 +21,62 @@ export type CheckProgressEvents =
   | ProgressEvent<'restic:check:pack', { id: string, size: number }>
   | ProgressEvent<'restic:check:error', { message: string }>
 
+/**
+ * restic's `--read-data-subset`: group `bucket` of `total` (packs whose ID's first byte modulo
+ * `total` is `bucket - 1`), a random `percent` of the packs, or random packs making up about `bytes`.
+ */
+export type ReadDataSubset = { bucket: number, total: number } | { percent: number } | { bytes: number }
+
+/** The packs a subset reads (at least one when there are packs and a random subset is asked for). */
+export function selectPacks (packs: ReadonlyMap<string, number>, subset: ReadDataSubset, random: () => number = Math.random): string[] {
+  const ids = [...packs.keys()]
+  if ('bucket' in subset) return ids.filter(id => parseInt(id.slice(0, 2), 16) % subset.total === subset.bucket - 1)
+  let percent: number
+  if ('percent' in subset) percent = subset.percent
+  else {
+    let total = 0
+    for (const s of packs.values()) total += s
+    if (total === 0) throw new InvalidInputError('cannot read a subset of a repository holding no data.')
+    percent = Math.min(subset.bytes, total) / total * 100
+  }
+  const n = Math.max(ids.length > 0 ? 1 : 0, Math.floor(ids.length * percent / 100))
+  // A random permutation's first n (Fisher-Yates).
+  for (let i = ids.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const t = ids[i] as string
+    ids[i] = ids[j] as string
+    ids[j] = t
+  }
+  return ids.slice(0, n)
+}
+
+/** Parses `n/t`, `x%` or a size (`500M`, `2G`, bytes without a unit) as restic 0.14 does. */
+export function parseReadDataSubset (s: string): ReadDataSubset {
+  const bad = (why: string): InvalidInputError => new InvalidInputError(`--read-data-subset ${s}: ${why}. Use n/t (e.g. 1/5), a percentage (e.g. 10%) or a size (e.g. 500M).`)
+  if (/^\d+\/\d+$/.test(s)) {
+    const [bucket, total] = s.split('/').map(Number) as [number, number]
+    if (bucket === 0 || total === 0 || bucket > total) throw bad('n and t must be positive integers with n <= t')
+    if (total > 256) throw bad('t must be at most 256')
+    return { bucket, total }
+  }
+  if (s.endsWith('%')) {
+    const p = Number(s.slice(0, -1))
+    if (s.length === 1 || !Number.isFinite(p)) throw bad('not a number')
+    if (p <= 0 || p > 100) throw bad('x must be above 0.0% and at most 100.0%')
+    return { percent: p }
+  }
+  const m = /^(\d+)([bBkKmMgGtT]?)$/.exec(s)
+  if (m === null) throw bad('not a size')
+  const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[(m[2] as string).toLowerCase()] as number
+  const bytes = Number(m[1]) * unit
+  if (bytes <= 0) throw bad('the size must be above 0')
+  return { bytes }
+}
+
 export interface CheckOptions extends OperationOptions<CheckProgressEvents> {
   readData?: boolean | undefined
+  /** Read only these packs' data (restic's `--read-data-subset`); not together with `readData`. */
+  readDataSubset?: ReadDataSubset | undefined
   /** Take an exclusive lock like restic (default true). */
   lock?: boolean | undefined
 }
@@ -34,6 +88,8 @@ export interface CheckResult {
   packs: number
   snapshots: number
   trees: number
+  /** Packs whose data was read (`readData`, `readDataSubset`). */
+  packsRead: number
 }
 
 export async function check (repo: Repository, options: CheckOptions = {}): Promise<CheckResult> {
@@ -46,7 +102,7 @@ export async function check (repo: Repository, options: CheckOptions = {}): Prom
 }
 
 async function runCheck (repo: Repository, options: CheckOptions): Promise<CheckResult> {
-  const result: CheckResult = { errors: [], hints: [], packs: 0, snapshots: 0, trees: 0 }
+  const result: CheckResult = { errors: [], hints: [], packs: 0, snapshots: 0, trees: 0, packsRead: 0 }
   const error = (message: string): void => { result.errors.push(message); emit(options, 'restic:check:error', { message }) }
   const guard = async (f: () => Promise<void>): Promise<void> => {
     try { await f() } catch (err) {
@@ -112,11 +168,18 @@ async function runCheck (repo: Repository, options: CheckOptions): Promise<Check
     }
   }
 
-  if (options.readData === true) {
+  if (options.readData === true || options.readDataSubset !== undefined) {
+    let chosen: Set<string> | undefined
+    if (options.readDataSubset !== undefined) {
+      const sizes = new Map<string, number>()
+      for (const id of repo.index.packs.keys()) sizes.set(id, present.get(id) ?? 0)
+      chosen = new Set(selectPacks(sizes, options.readDataSubset))
+    }
     for (const [id, blobs] of repo.index.packs) {
-      if (!present.has(id)) continue
+      if (!present.has(id) || (chosen !== undefined && !chosen.has(id))) continue
       options.signal?.throwIfAborted()
       await guard(async () => { await readPack(repo, id, blobs) })
+      result.packsRead++
       emit(options, 'restic:check:pack', { id, size: present.get(id) ?? 0 })
     }
   }

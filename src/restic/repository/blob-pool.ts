@@ -8,7 +8,7 @@
  */
 import type { Key } from '../crypto/key.js'
 import { sha256Hex } from '../util/bytes.js'
-import { compress, decompress, storedFrame, worthCompressing } from '../util/zstd.js'
+import { MAX_LEVEL, compress, decompress, storedFrame, worthCompressing } from '../util/zstd.js'
 
 export interface EncodeRequest {
   /** The plaintext blob. A pool may take it over (transfer it to a worker): do not reuse it. */
@@ -18,6 +18,8 @@ export interface EncodeRequest {
    * blob show it incompressible (`worthCompressing`): those get a zstd frame of raw blocks.
    */
   compress: boolean
+  /** With `compress`: the strongest zstd level, on every blob (`--compression max`). */
+  max?: boolean | undefined
   /**
    * Called once with the blob ID (SHA-256 of `plain`) before any compression or encryption; return
    * false when the repository has the blob already, and nothing more is done.
@@ -69,11 +71,11 @@ export function inFlightLimit (pool: BlobPool): number {
 }
 
 /** The work of one blob, on the calling thread. Workers run the same functions. */
-export async function encodeBlobWith (key: Key, plain: Uint8Array, doCompress: boolean, isNew: (id: string) => boolean | Promise<boolean>): Promise<EncodedBlob> {
+export async function encodeBlobWith (key: Key, plain: Uint8Array, doCompress: boolean, isNew: (id: string) => boolean | Promise<boolean>, max = false): Promise<EncodedBlob> {
   const id = await sha256Hex(plain)
   if (!await isNew(id)) return { id }
   if (!doCompress || plain.length === 0) return { id, sealed: await key.seal(plain) }
-  const frame = await worthCompressing(plain) ? await compress(plain) : storedFrame(plain)
+  const frame = max ? await compress(plain, MAX_LEVEL) : await worthCompressing(plain) ? await compress(plain) : storedFrame(plain)
   return { id, sealed: await key.seal(frame), uncompressedLength: plain.length }
 }
 
@@ -104,7 +106,7 @@ export class InThreadBlobPool implements BlobPool {
 
   async encode (key: Key, req: EncodeRequest): Promise<EncodedBlob> {
     this.#check(req.signal)
-    return await encodeBlobWith(key, req.plain, req.compress, id => { this.#check(req.signal); return req.isNew(id) })
+    return await encodeBlobWith(key, req.plain, req.compress, id => { this.#check(req.signal); return req.isNew(id) }, req.max === true)
   }
 
   async decode (key: Key, req: DecodeRequest): Promise<DecodedBlob> {

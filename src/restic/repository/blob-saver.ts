@@ -14,6 +14,7 @@ import { packToIndexJSON } from './master-index.js'
 import type { SaveProgressEvents } from './events.js'
 import type { Repository } from './repository.js'
 import type { BlobPool } from './blob-pool.js'
+import type { Compression } from './repository.js'
 
 /** restic 0.14's default target pack size. */
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024
@@ -24,6 +25,13 @@ export interface BlobSaverInit {
   packSize?: number | undefined
   /** Store blobs even if the index has them (prune's repacking). */
   ignoreIndex?: boolean | undefined
+  /** How blobs are compressed in a version 2 repository (default 'auto'). */
+  compression?: Compression | undefined
+  /**
+   * Write nothing (`backup --dry-run`): blobs are encoded and counted as if stored, then dropped;
+   * no pack, index or other file is written and the repository's index is left as it was.
+   */
+  dryRun?: boolean | undefined
 }
 
 export interface SaveResult {
@@ -38,6 +46,8 @@ export class BlobSaver {
   readonly #repo: Repository
   readonly #packSize: number
   readonly #ignoreIndex: boolean
+  readonly #compression: Compression
+  readonly dryRun: boolean
   /** `type/id` of every blob stored by this saver (in a packer or uploaded). */
   readonly #saved = new Set<string>()
   /** `type/id` of blobs being compressed and sealed (by `saveWith`), not yet in a packer. */
@@ -61,6 +71,8 @@ export class BlobSaver {
     this.#repo = repo
     this.#packSize = init.packSize ?? DEFAULT_PACK_SIZE
     this.#ignoreIndex = init.ignoreIndex === true
+    this.#compression = init.compression ?? 'auto'
+    this.dryRun = init.dryRun === true
     this.#packers = { data: new Packer('data'), tree: new Packer('tree') }
   }
 
@@ -115,7 +127,8 @@ export class BlobSaver {
     let key: string | undefined
     const enc = await pool.encode(this.#repo.key, {
       plain,
-      compress: this.#repo.version === 2,
+      compress: this.#repo.version === 2 && this.#compression !== 'off',
+      max: this.#compression === 'max',
       signal: options.signal,
       isNew: (id) => {
         const k = `${type}/${id}`
@@ -141,7 +154,7 @@ export class BlobSaver {
   async save (type: BlobType, plain: Uint8Array, options: OperationOptions<SaveProgressEvents> = {}, knownId?: string): Promise<SaveResult> {
     const id = knownId ?? await sha256Hex(plain)
     if (this.has(type, id)) return { id, added: false, stored: 0 }
-    const { sealed, uncompressedLength } = await this.#repo.encodeBlob(plain)
+    const { sealed, uncompressedLength } = await this.#repo.encodeBlob(plain, this.#compression)
     if (this.has(type, id)) return { id, added: false, stored: 0 }
     await this.#pack(type, id, sealed, uncompressedLength, options)
     return { id, added: true, stored: sealed.length }
@@ -151,6 +164,7 @@ export class BlobSaver {
     const packer = this.#packers[type]
     if (packer.count === 0) return
     this.#packers[type] = new Packer(type)
+    if (this.dryRun) return
     const pack = await packer.finish(this.#repo.key)
     await this.#repo.backend.write({ type: 'data', name: pack.id }, pack.bytes, options)
     // Only uploaded packs enter the index.
@@ -165,7 +179,7 @@ export class BlobSaver {
 
   /** Write an index file for the packs uploaded since the last one. */
   async writeIndex (options: OperationOptions<SaveProgressEvents> = {}): Promise<string | undefined> {
-    if (this.#unindexed.length === 0) return undefined
+    if (this.#unindexed.length === 0 || this.dryRun) return undefined
     const packs = this.#unindexed.splice(0)
     const id = await this.#repo.saveUnpacked('index', encodeIndexFile({ packs: packs.map(p => packToIndexJSON(p.id, p.blobs)) }), options)
     this.#repo.index.files.set(id, packs.map(p => p.id))
@@ -199,6 +213,7 @@ export class BlobSaver {
    * their blobs, so a rerun reuses them instead of uploading again. Unreadable packs are left alone.
    */
   async adoptUnindexedPacks (options: AbortOptions = {}): Promise<number> {
+    if (this.dryRun) return 0
     let adopted = 0
     for (const f of await this.#repo.backend.list('data', options)) {
       if (this.#repo.index.packs.has(f.name)) continue

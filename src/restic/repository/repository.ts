@@ -19,7 +19,7 @@ import { parseIndexFile } from '../repofile/index-file.js'
 import { createKeyFile, keyFileProblem, openKeyFile } from '../repofile/key-file.js'
 import type { KeyFile } from '../repofile/key-file.js'
 import { fromUtf8, randomBytes, readU32, sha256Hex, toHex, utf8, concat } from '../util/bytes.js'
-import { compress, decompress } from '../util/zstd.js'
+import { MAX_LEVEL, compress, decompress } from '../util/zstd.js'
 import { formatPolynomial, isIrreducible, parsePolynomial, randomPolynomial } from '../chunker/polynomial.js'
 import { MasterIndex } from './master-index.js'
 import type { BlobLocation } from './master-index.js'
@@ -36,6 +36,9 @@ const DEFAULT_LOCK_HOLDER: LockHolder = { owner: { hostname: 'cairn', username: 
 
 /** restic gives up after trying this many key files. */
 const MAX_KEYS = 20
+
+/** restic's `--compression`: 'auto' (zstd's default level), 'max' (its strongest) or 'off' (blobs stored as they are; v2 only). */
+export type Compression = 'auto' | 'max' | 'off'
 
 export interface OpenOptions extends OperationOptions<OpenProgressEvents> {
   password: string
@@ -316,10 +319,13 @@ export class Repository {
     }
   }
 
-  /** Compress (v2) and seal a blob; returns the sealed bytes and the uncompressed length if compressed. */
-  async encodeBlob (plain: Uint8Array): Promise<{ sealed: Uint8Array, uncompressedLength: number | undefined }> {
-    if (this.version === 2 && plain.length > 0) {
-      return { sealed: await this.key.seal(await compress(plain)), uncompressedLength: plain.length }
+  /**
+   * Compress (v2, unless `compression` is 'off') and seal a blob; returns the sealed bytes and the
+   * uncompressed length if compressed.
+   */
+  async encodeBlob (plain: Uint8Array, compression: Compression = 'auto'): Promise<{ sealed: Uint8Array, uncompressedLength: number | undefined }> {
+    if (this.version === 2 && plain.length > 0 && compression !== 'off') {
+      return { sealed: await this.key.seal(await compress(plain, compression === 'max' ? MAX_LEVEL : undefined)), uncompressedLength: plain.length }
     }
     return { sealed: await this.key.seal(plain), uncompressedLength: undefined }
   }

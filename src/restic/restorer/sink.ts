@@ -1,6 +1,10 @@
 /** Where a restore writes to. Paths are segments relative to the restore target. */
 import type { AbortOptions } from '../../core/options.js'
-import type { Node } from '../repofile/tree.js'
+import type { Node, NodeType } from '../repofile/tree.js'
+import { parseTime } from '../util/go-json.js'
+
+/** What is at a path in the target before it is restored. `mtimeNs`: nanoseconds since the epoch. */
+export interface SinkEntry { type: NodeType, size: number, mtimeNs: bigint }
 
 export interface RestoreSink {
   /** Create a directory; its parent exists. Called before its contents. */
@@ -15,6 +19,10 @@ export interface RestoreSink {
   hardlink?: (path: string[], existing: string[], node: Node, options?: AbortOptions) => Promise<void>
   /** Apply mode, ownership and times; directories get this after their contents. */
   setMetadata: (path: string[], node: Node, options?: AbortOptions) => Promise<void>
+  /** What is at `path` now, undefined when nothing (for `overwrite`); sinks without it are taken as empty. */
+  stat?: (path: string[], options?: AbortOptions) => Promise<SinkEntry | undefined>
+  /** The file at `path` as written, for `verify` and the overwrite checks; never through a link. */
+  read?: (path: string[], options?: AbortOptions) => AsyncIterable<Uint8Array>
 }
 
 /** A sink that keeps everything in memory (tests, small previews in a page). */
@@ -46,5 +54,17 @@ export class MemorySink implements RestoreSink {
   async setMetadata (path: string[], _node: Node): Promise<void> {
     const e = this.entries.get(path.join('/'))
     if (e !== undefined) e.metadataSet = true
+  }
+
+  async stat (path: string[]): Promise<SinkEntry | undefined> {
+    const e = this.entries.get(path.join('/'))
+    if (e === undefined) return undefined
+    return { type: e.node.type, size: e.data?.length ?? 0, mtimeNs: parseTime(e.node.mtime) }
+  }
+
+  async * read (path: string[]): AsyncGenerator<Uint8Array> {
+    const e = this.entries.get(path.join('/'))
+    if (e?.data === undefined) throw new Error(`${path.join('/')} is not a restored file`)
+    yield e.data
   }
 }

@@ -12,6 +12,12 @@ export async function zstdReady (): Promise<void> {
   await ready
 }
 
+/**
+ * `--compression max`: libzstd's strongest level without `--ultra` (levels 20-22 need windows of up
+ * to 128 MiB to decode; 19 keeps restic's 8 MiB window bound).
+ */
+export const MAX_LEVEL = 19
+
 /** Compress one blob or unpacked file as a single frame. */
 export async function compress (data: Uint8Array, level = 3): Promise<Uint8Array> {
   await zstdReady()

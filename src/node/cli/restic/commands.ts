@@ -3,6 +3,11 @@ import backup from './cmd-backup.js'
 import check from './cmd-check.js'
 import diff from './cmd-diff.js'
 import dump from './cmd-dump.js'
+import copy from './cmd-copy.js'
+import repair from './cmd-repair.js'
+import rebuildIndex from './cmd-rebuild-index.js'
+import recover from './cmd-recover.js'
+import rewrite from './cmd-rewrite.js'
 import exportRepo from './cmd-export.js'
 import find from './cmd-find.js'
 import forget from './cmd-forget.js'
@@ -33,5 +38,10 @@ export const RESTIC_COMMANDS: readonly ResticCommand[] = [
   stats,
   find,
   dump,
-  tag
+  tag,
+  copy,
+  repair,
+  rebuildIndex,
+  recover,
+  rewrite
 ]
