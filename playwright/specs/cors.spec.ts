@@ -57,8 +57,9 @@ test('a page from another loopback origin cannot read the pinning token or use t
     }, { url: `${routing}/pinning/pins`, token })
     expect(posted).toBe('refused')
     // The public parts stay open to every origin, like real gateways and routers.
-    // (A block the peer does not hold: a readable 404, not a CORS failure.)
-    const gateway = await probe(evil, `${routing}/ipfs/bafkqaaa?format=raw`)
+    // (A block the peer does not hold: a readable 404, not a CORS failure. Not an identity CID:
+    // its bytes are in the CID itself, and a conforming gateway answers it with 200.)
+    const gateway = await probe(evil, `${routing}/ipfs/bafkreibojmwbkmyzbsfwn4vm6qb54qvmige4tror4yjj5aznwoc5leyrze?format=raw`)
     expect(gateway.error).toBeUndefined()
     expect(gateway.status).toBe(404)
 
