@@ -161,3 +161,52 @@ test('a Files item and a backup root are pushed to Kubo, Cluster, a pinning serv
     await other.stop()
   }
 })
+
+test('a name\'s signed record goes to every keeper that holds records, on publish and on demand, and a Kubo keeper serves it', async ({ guarded }) => {
+  test.setTimeout(180_000)
+  // Another Kubo (the RPC subset of a second local network) that the page reaches only as a keeper:
+  // it is not among the page's routers or peers, so only the keeper push can give it the record.
+  const other = await startLocalNetwork({})
+  try {
+    const page = await openApp(guarded.context, 'settings')
+    other.allowOrigin(new URL(page.url()).origin)
+    const kubo = (other.info as { kuboRpc?: { endpoint: string, token: string } }).kuboRpc!
+    const form = page.getByTestId('keeper-form')
+    await form.locator('select[name="keeperKind"]').selectOption('kubo')
+    await form.locator('input[name="keeperName"]').fill('other Kubo')
+    await form.locator('input[name="keeperEndpoint"]').fill(kubo.endpoint)
+    await form.locator('input[name="keeperToken"]').fill(kubo.token)
+    await form.getByRole('button', { name: 'Add keeper' }).click()
+    await page.getByRole('button', { name: 'Save and restart node' }).click()
+    await expect(page.getByTestId('node-status')).toHaveText(/^online/, { timeout: 30_000 })
+
+    await page.goto(page.url().replace(/#.*$/, '') + '#/names')
+    await page.getByPlaceholder('New key name').fill('kept-name')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const row = page.locator('[data-testid="keys"] tr[data-key="kept-name"]')
+    const name = (await row.getAttribute('data-name')) ?? ''
+    expect(name).toMatch(/^k51/)
+    const cid = await page.evaluate(async () => globalThis.cairn!.blocks.put(new TextEncoder().encode('a name kept by keepers')))
+    const publish = page.getByTestId('publish-form')
+    await publish.getByPlaceholder(/ipfs/).fill(`/ipfs/${cid}`)
+    await publish.getByRole('button', { name: 'Publish' }).click()
+    // Publishing handed it to both Kubo keepers (the local network's and the other one).
+    const results = page.getByTestId('keeper-results')
+    await expect(results.locator('li[data-ok="true"]', { hasText: 'other Kubo' })).toHaveCount(1, { timeout: 60_000 })
+    await expect(results.locator('li[data-ok="true"]', { hasText: 'local Kubo' })).toHaveCount(1)
+    // The other Kubo serves the record: a valid one, for this name, pointing at the CID.
+    const res = await fetch(`${other.routingUrl}/routing/v1/ipns/${name}`, { headers: { accept: 'application/vnd.ipfs.ipns-record' } })
+    expect(res.status).toBe(200)
+    const { inspectRecord } = await import('../../src/ipfs/ipns/index.js')
+    const verdict = await inspectRecord(new Uint8Array(await res.arrayBuffer()), { name })
+    expect(verdict.valid && verdict.value).toBe(`/ipfs/${cid}`)
+
+    // On demand, from the name's row: every keeper that holds records says it holds it.
+    await row.getByTestId('hand-record').click()
+    const handed = page.getByTestId('hand-results')
+    await expect(handed.locator('li', { hasText: 'other Kubo' })).toHaveAttribute('data-ok', 'true', { timeout: 60_000 })
+    await expect(handed.locator('li[data-ok="false"]')).toHaveCount(0)
+  } finally {
+    await other.stop()
+  }
+})

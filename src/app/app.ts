@@ -82,6 +82,11 @@ export interface App {
   }
 }
 
+/** A keeper as the user knows it: the name given in Settings, and where it is. */
+export function keeperTitle (k: { name: string, label: string }): string {
+  return k.name === '' || k.label.includes(k.name) ? k.label : `${k.name} (${k.label})`
+}
+
 export function createApp (init: AppInit): App {
   const settings = createStore<StoredSettings | undefined>(undefined)
   const storage = createStore<StorageStatus | undefined>(undefined)
@@ -94,7 +99,7 @@ export function createApp (init: AppInit): App {
     // Routers and connected record peers get every record through publish itself; every keeper
     // that holds records (Kubo, pinning peers) gets it here, one result per keeper.
     handRecord: async (name, record, options) => (await keepers.pushRecordToKeepers(name, record, options))
-      .map(r => ({ keeper: r.keeper.label, ok: r.ok, ...(r.ok ? {} : { error: r.message }) })),
+      .map(r => ({ keeper: keeperTitle(r.keeper), ok: r.ok, ...(r.ok ? {} : { error: r.message }) })),
     // The Kubo keepers in Settings, for the service worker's background keep-alive:
     httpKeepers: () => {
       const s = settings.get()

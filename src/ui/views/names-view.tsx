@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { ErrorBox } from '../components/error-box.js'
-import { copyText, sandboxedContentUrl, saveBytes } from '../../app/app.js'
+import { copyText, keeperTitle, sandboxedContentUrl, saveBytes } from '../../app/app.js'
 import { BackgroundKeepAlive, PublishForm } from './names-publish.js'
 import type { App, InspectOutcome, RecordPushResult, ResolveOutcome } from '../../app/app.js'
 
@@ -67,7 +67,7 @@ export function NamesView ({ app }: { app: App }) {
         <div class="card" data-testid="hand-results">
           <p>The record of <code>{handed.k51}</code>{handed.results.length === 0 && !hand.busy ? ' went to no keeper: add a Kubo keeper in Settings, or connect to a peer that pins.' : ':'}</p>
           <ul class="push-statuses">
-            {handed.results.map(r => <li key={r.keeper.id} data-keeper={r.keeper.id} data-ok={String(r.ok)}><span class={`kept-state ${r.ok ? 'kept-pinned' : r.message === 'Sending…' ? 'kept-pinning' : 'kept-failed'}`}>{r.ok ? 'holds it' : r.message === 'Sending…' ? 'sending' : 'failed'}</span> {r.keeper.label}{r.ok ? '' : `: ${r.message}`}</li>)}
+            {handed.results.map(r => <li key={r.keeper.id} data-keeper={r.keeper.id} data-ok={String(r.ok)}><span class={`kept-state ${r.ok ? 'kept-pinned' : r.message === 'Sending…' ? 'kept-pinning' : 'kept-failed'}`}>{r.ok ? 'holds it' : r.message === 'Sending…' ? 'sending' : 'failed'}</span> {keeperTitle(r.keeper)}{r.ok ? '' : `: ${r.message}`}</li>)}
           </ul>
           {!hand.busy && handed.results.some(r => !r.ok) && <button type="button" class="secondary small" onClick={() => { void hand.run(handed.k51) }}>Retry</button>}
         </div>
