@@ -109,9 +109,12 @@ test('the chosen lifetime is the record\'s validity, and the long-lifetime warni
   expect(record.expiresAt).toBeGreaterThanOrEqual(before + 30 * day - 1000)
   expect(record.expiresAt).toBeLessThanOrEqual(after + 30 * day)
   await expect(page.getByTestId('published-validity')).toHaveAttribute('data-expires-at', String(record.expiresAt))
-  // No keeper is configured here: the page says so instead of listing nothing.
-  await expect(page.getByTestId('keeper-results')).toHaveAttribute('data-count', '0')
-  await expect(page.getByTestId('keeper-results')).toContainText('No keeper that holds names is set up')
+  // The local profile's keepers that hold names (the local network's Kubo RPC, and the local
+  // network peer over /cairn/pin) each took the record, and the page lists them.
+  const results = page.getByTestId('keeper-results')
+  await expect(results).toHaveAttribute('data-count', '2')
+  await expect(results.locator('li[data-ok="true"]')).toHaveCount(2)
+  await expect(results).toContainText('local Kubo')
 })
 
 test('the service worker re-sends the stored records on periodicsync with no app page open', async ({ browser }) => {
@@ -132,10 +135,11 @@ test('the service worker re-sends the stored records on periodicsync with no app
     await cdp.send('ServiceWorker.dispatchPeriodicSyncEvent', { origin: new URL(BASE_URL()).origin, registrationId: id, tag: TAG })
     await cdp.detach()
 
-    // The round ran in the worker and stored what it did; the page shows it.
+    // The round ran in the worker and stored what it did; the page shows it: one record, taken by
+    // the delegated router and by the local profile's Kubo keeper.
     const again = await openApp(a.context, 'names')
     const last = again.getByTestId('last-background-round')
-    await expect(last).toContainText('1 record sent, 1 accepted, 0 failed', { timeout: 30_000 })
+    await expect(last).toContainText('1 record sent, 2 accepted, 0 failed', { timeout: 30_000 })
     expect((await routerRecord(name)).value).toBe(`/ipfs/${cid}`)
   } finally {
     await a.context.close()
