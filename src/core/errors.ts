@@ -1,19 +1,42 @@
+/** Fields the base constructor never takes from the options: the error's own and `cause`. */
+const RESERVED = new Set(['cause', 'name', 'message', 'code', 'stack'])
+
 /**
  * Base class for every error Cairn raises on purpose.
  *
  * The message says what happened and what to do about it. `name` always equals the class name, so
  * errors can be told apart by name after crossing a worker, service-worker or bundle boundary.
+ *
+ * A subclass that only carries extra fields needs no constructor: it names them as `Fields` and
+ * declares them, and the base assigns whatever the options hold besides `cause`:
+ *
+ *   class FetchFailedError extends CairnError<{ status: number }> {
+ *     declare readonly status: number
+ *   }
+ *   new FetchFailedError('…', { status: 502, cause: err })
+ *
+ * The options are required when a field is; a subclass with optional fields only may be made
+ * without them.
  */
-export class CairnError extends Error {
+export class CairnError<Fields extends object = Record<never, never>> extends Error {
   static readonly code: string = 'ERR_CAIRN'
   readonly code: string
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor (message: string, ...[options]: CairnErrorOptionsArg<Fields>) {
     super(message, options)
     this.name = new.target.name
     this.code = (new.target as typeof CairnError).code
+    if (options === undefined) return
+    for (const [key, value] of Object.entries(options)) {
+      if (!RESERVED.has(key)) (this as Record<string, unknown>)[key] = value
+    }
   }
 }
+
+/** The options argument of a CairnError with `Fields`: optional unless a field is required. */
+export type CairnErrorOptionsArg<Fields extends object> = object extends Fields
+  ? [options?: ErrorOptions & Fields]
+  : [options: ErrorOptions & Fields]
 
 /** The operation was cancelled by the user (or by a timeout the user set). */
 export class AbortError extends CairnError {

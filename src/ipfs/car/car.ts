@@ -116,7 +116,7 @@ class ByteReader {
   async read (n: number, what: string): Promise<Uint8Array> {
     if (!(await this.#fill(n))) {
       const end = this.offset + this.#buffered
-      throw new TruncatedCarError(`The CAR ends at byte ${end} in the middle of ${what} (needed ${n} bytes from byte ${this.offset}, found ${this.#buffered}). The file is truncated: download or export it again.`, end)
+      throw new TruncatedCarError(`The CAR ends at byte ${end} in the middle of ${what} (needed ${n} bytes from byte ${this.offset}, found ${this.#buffered}). The file is truncated: download or export it again.`, { offset: end })
     }
     const out = this.#peek(n)
     this.#consume(n)
@@ -133,9 +133,9 @@ class ByteReader {
     } catch (err) {
       if (this.#done) {
         const end = this.offset + this.#buffered
-        throw new TruncatedCarError(`The CAR ends at byte ${end} inside the length of ${what}. The file is truncated: download or export it again.`, end, { cause: err })
+        throw new TruncatedCarError(`The CAR ends at byte ${end} inside the length of ${what}. The file is truncated: download or export it again.`, { offset: end, cause: err })
       }
-      throw new InvalidCarError(`Bad length prefix for ${what} at byte ${this.offset}. This is not a valid CAR file.`, this.offset, { cause: err })
+      throw new InvalidCarError(`Bad length prefix for ${what} at byte ${this.offset}. This is not a valid CAR file.`, { offset: this.offset, cause: err })
     }
     this.#consume(length)
     return value
@@ -163,16 +163,16 @@ function decodeHeader (bytes: Uint8Array, offset: number): { version: number, ro
   try {
     header = dagCbor.decode(bytes)
   } catch (err) {
-    throw new InvalidCarError(`The CAR header at byte ${offset} is not valid DAG-CBOR. This is not a CAR file, or it is corrupt.`, offset, { cause: err })
+    throw new InvalidCarError(`The CAR header at byte ${offset} is not valid DAG-CBOR. This is not a CAR file, or it is corrupt.`, { offset, cause: err })
   }
   const h = header as { version?: unknown, roots?: unknown }
   if (h === null || typeof h !== 'object' || (h.version !== 1 && h.version !== 2)) {
-    throw new InvalidCarError(`The CAR header at byte ${offset} has no supported version (expected 1 or 2). This is not a CAR file Cairn can read.`, offset)
+    throw new InvalidCarError(`The CAR header at byte ${offset} has no supported version (expected 1 or 2). This is not a CAR file Cairn can read.`, { offset })
   }
   if (h.version === 2) return { version: 2, roots: [] }
   const roots = Array.isArray(h.roots) ? h.roots.map(r => CID.asCID(r)) : null
   if (roots === null || roots.some(r => r === null)) {
-    throw new InvalidCarError(`The CAR header at byte ${offset} has no valid "roots" list.`, offset)
+    throw new InvalidCarError(`The CAR header at byte ${offset} has no valid "roots" list.`, { offset })
   }
   return { version: 1, roots: roots as CID[] }
 }
@@ -194,7 +194,7 @@ function readCid (section: Uint8Array, offset: number): { cid: CID, length: numb
     const multihash = Digest.decode(section.subarray(at, at + mhLength))
     return { cid: CID.create(1, codec, multihash), length: at + mhLength }
   } catch (err) {
-    throw new InvalidCarError(`The block at byte ${offset} does not start with a valid CID (${(err as Error).message}). The CAR is corrupt.`, offset, { cause: err })
+    throw new InvalidCarError(`The block at byte ${offset} does not start with a valid CID (${(err as Error).message}). The CAR is corrupt.`, { offset, cause: err })
   }
 }
 
@@ -219,7 +219,7 @@ export async function readCar (
   const headerOffset = reader.offset
   const headerLength = await reader.readVarint('the CAR header')
   if (headerLength === 0 || headerLength > MAX_HEADER) {
-    throw new InvalidCarError(`The CAR header length at byte 0 is ${headerLength}, which is not plausible. This is not a CAR file.`, 0)
+    throw new InvalidCarError(`The CAR header length at byte 0 is ${headerLength}, which is not plausible. This is not a CAR file.`, { offset: 0 })
   }
   const headerBytes = await reader.read(headerLength, 'the CAR header')
   let header = decodeHeader(headerBytes, headerOffset)
@@ -228,19 +228,19 @@ export async function readCar (
   if (header.version === 2) {
     const pragma = Uint8Array.from([...varint.encodeTo(headerLength, new Uint8Array(varint.encodingLength(headerLength))), ...headerBytes])
     if (pragma.byteLength !== CARV2_PRAGMA.byteLength || pragma.some((b, i) => b !== CARV2_PRAGMA[i])) {
-      throw new InvalidCarError('The CARv2 pragma is not the expected one. The CAR is corrupt.', 0)
+      throw new InvalidCarError('The CARv2 pragma is not the expected one. The CAR is corrupt.', { offset: 0 })
     }
     const v2 = await reader.read(40, 'the CARv2 header')
     const dataOffset = u64le(v2, 16)
     const dataSize = u64le(v2, 24)
-    if (dataOffset < reader.offset) throw new InvalidCarError(`The CARv2 data offset ${dataOffset} points inside its own header.`, reader.offset - 40)
+    if (dataOffset < reader.offset) throw new InvalidCarError(`The CARv2 data offset ${dataOffset} points inside its own header.`, { offset: reader.offset - 40 })
     await reader.skip(dataOffset - reader.offset, 'the CARv2 padding')
     dataEnd = dataOffset + dataSize
     const innerOffset = reader.offset
     const innerLength = await reader.readVarint('the inner CARv1 header')
-    if (innerLength === 0 || innerLength > MAX_HEADER) throw new InvalidCarError(`The inner CARv1 header length at byte ${innerOffset} is ${innerLength}, which is not plausible.`, innerOffset)
+    if (innerLength === 0 || innerLength > MAX_HEADER) throw new InvalidCarError(`The inner CARv1 header length at byte ${innerOffset} is ${innerLength}, which is not plausible.`, { offset: innerOffset })
     header = decodeHeader(await reader.read(innerLength, 'the inner CARv1 header'), innerOffset)
-    if (header.version !== 1) throw new InvalidCarError(`The CARv2 payload at byte ${innerOffset} is not a CARv1.`, innerOffset)
+    if (header.version !== 1) throw new InvalidCarError(`The CARv2 payload at byte ${innerOffset} is not a CARv1.`, { offset: innerOffset })
   }
   handlers.onRoots?.(header.roots)
 
@@ -252,7 +252,7 @@ export async function readCar (
       const sectionLength = await reader.readVarint(`block #${index}`)
       if (sectionLength === 0 && dataEnd !== Infinity) break // CARv2 zero padding after the data
       if (sectionLength > MAX_SECTION || sectionLength < 2) {
-        throw new InvalidCarError(`Block #${index} at byte ${offset} claims a length of ${sectionLength} bytes, which is not plausible. The CAR is corrupt.`, offset)
+        throw new InvalidCarError(`Block #${index} at byte ${offset} claims a length of ${sectionLength} bytes, which is not plausible. The CAR is corrupt.`, { offset })
       }
       // Read the CID first so a truncated block can be named.
       const head = Math.min(sectionLength, 128)
@@ -261,7 +261,7 @@ export async function readCar (
         let named = ''
         try { named = ` ${readCid(glimpse, offset).cid}` } catch { /* too short to hold the CID */ }
         const end = reader.offset + glimpse.byteLength
-        throw new TruncatedCarError(`The CAR is truncated: block${named} (#${index}, starting at byte ${offset}) needs ${sectionLength} bytes but the file ends at byte ${end}. Download or export it again.`, end)
+        throw new TruncatedCarError(`The CAR is truncated: block${named} (#${index}, starting at byte ${offset}) needs ${sectionLength} bytes but the file ends at byte ${end}. Download or export it again.`, { offset: end })
       }
       const peek = await reader.read(head, `block #${index}`)
       let parsed: { cid: CID, length: number } | undefined
@@ -275,7 +275,7 @@ export async function readCar (
         rest = await reader.read(sectionLength - head, `block #${index}`)
       } catch (err) {
         if (err instanceof TruncatedCarError && parsed !== undefined) {
-          throw new TruncatedCarError(`The CAR is truncated: block ${parsed.cid} (#${index}, starting at byte ${offset}) needs ${sectionLength} bytes but the file ends at byte ${err.offset}. Download or export it again.`, err.offset, { cause: err })
+          throw new TruncatedCarError(`The CAR is truncated: block ${parsed.cid} (#${index}, starting at byte ${offset}) needs ${sectionLength} bytes but the file ends at byte ${err.offset}. Download or export it again.`, { offset: err.offset, cause: err })
         }
         throw err
       }
@@ -287,13 +287,13 @@ export async function readCar (
 
       const hasher = HASHERS.get(cid.multihash.code)
       if (hasher === undefined) {
-        throw new InvalidCarError(`Block ${cid} at byte ${offset} uses hash function 0x${cid.multihash.code.toString(16)}, which Cairn cannot verify.`, offset)
+        throw new InvalidCarError(`Block ${cid} at byte ${offset} uses hash function 0x${cid.multihash.code.toString(16)}, which Cairn cannot verify.`, { offset })
       }
       const digest = await hasher.digest(bytes)
       const expected = cid.multihash.digest
       const actual = digest.digest.subarray(0, expected.byteLength)
       if (actual.byteLength !== expected.byteLength || actual.some((b, i) => b !== expected[i])) {
-        const error = new BadBlockError(`Block ${cid} (#${index}, at byte ${offset}) is corrupt: its bytes do not hash to its CID. Get the CAR again from a good source.`, cid.toString(), offset)
+        const error = new BadBlockError(`Block ${cid} (#${index}, at byte ${offset}) is corrupt: its bytes do not hash to its CID. Get the CAR again from a good source.`, { cid: cid.toString(), offset })
         if (handlers.onBadBlock === undefined) throw error
         handlers.onBadBlock(error)
       } else {
@@ -339,7 +339,7 @@ export async function importCar (node: PinNode, source: AsyncIterable<Uint8Array
     const firstBad = bad[0]
     if (firstBad !== undefined) {
       const list = bad.slice(0, 5).map(e => `${e.cid} (at byte ${e.offset})`).join(', ')
-      throw new BadBlockError(`${bad.length} block(s) in the CAR do not match their CIDs: ${list}${bad.length > 5 ? ', …' : ''}. Nothing was pinned; get the CAR again from a good source.`, firstBad.cid, firstBad.offset)
+      throw new BadBlockError(`${bad.length} block(s) in the CAR do not match their CIDs: ${list}${bad.length > 5 ? ', …' : ''}. Nothing was pinned; get the CAR again from a good source.`, { cid: firstBad.cid, offset: firstBad.offset })
     }
     options.signal?.throwIfAborted()
     if (options.pin !== false) {

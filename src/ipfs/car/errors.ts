@@ -1,13 +1,9 @@
 import { CairnError } from '../../core/errors.js'
 
 /** A block of the DAG is not in the local store. */
-export class MissingBlockError extends CairnError {
+export class MissingBlockError extends CairnError<{ cid: string }> {
   static override readonly code = 'ERR_MISSING_BLOCK'
-  readonly cid: string
-  constructor (message: string, cid: string, options?: ErrorOptions) {
-    super(message, options)
-    this.cid = cid
-  }
+  declare readonly cid: string
 }
 
 /** A block uses a codec Cairn cannot read links from. */
@@ -16,33 +12,20 @@ export class UnsupportedCodecError extends CairnError {
 }
 
 /** The CAR stream ends before its header or a block is complete. */
-export class TruncatedCarError extends CairnError {
+export class TruncatedCarError extends CairnError<{ offset: number }> {
   static override readonly code = 'ERR_TRUNCATED_CAR'
-  readonly offset: number
-  constructor (message: string, offset: number, options?: ErrorOptions) {
-    super(message, options)
-    this.offset = offset
-  }
+  declare readonly offset: number
 }
 
 /** The CAR bytes are not a valid CAR (bad header, bad varint, bad CID…). */
-export class InvalidCarError extends CairnError {
+export class InvalidCarError extends CairnError<{ offset: number }> {
   static override readonly code = 'ERR_INVALID_CAR'
-  readonly offset: number
-  constructor (message: string, offset: number, options?: ErrorOptions) {
-    super(message, options)
-    this.offset = offset
-  }
+  declare readonly offset: number
 }
 
 /** A block's bytes do not hash to its CID. */
-export class BadBlockError extends CairnError {
+export class BadBlockError extends CairnError<{ cid: string, offset: number }> {
   static override readonly code = 'ERR_BAD_BLOCK'
-  readonly cid: string
-  readonly offset: number
-  constructor (message: string, cid: string, offset: number, options?: ErrorOptions) {
-    super(message, options)
-    this.cid = cid
-    this.offset = offset
-  }
+  declare readonly cid: string
+  declare readonly offset: number
 }

@@ -86,7 +86,7 @@ export async function * walkDag (store: ReadableStore, root: CID, options: Abort
     } else {
       if (!(await store.has(cid, options))) {
         const where = parent === undefined ? 'It is the root of the DAG.' : `It is linked from ${parent}.`
-        throw new MissingBlockError(`Block ${cid} is not in the local store. ${where} Fetch the whole DAG first (or import a CAR that contains it), then try again.`, cid.toString())
+        throw new MissingBlockError(`Block ${cid} is not in the local store. ${where} Fetch the whole DAG first (or import a CAR that contains it), then try again.`, { cid: cid.toString() })
       }
       bytes = await readBlock(store, cid, options)
     }

@@ -75,13 +75,9 @@ export class ContentPathNotFoundError extends CairnError {
 }
 
 /** Retrieval failed in a way not covered above (the message carries the gateway's answer). */
-export class FetchFailedError extends CairnError {
+export class FetchFailedError extends CairnError<{ status: number }> {
   static override readonly code = 'ERR_FETCH_FAILED'
-  readonly status: number
-  constructor (message: string, status: number, options?: ErrorOptions) {
-    super(message, options)
-    this.status = status
-  }
+  declare readonly status: number
 }
 
 /** The address is not `ipfs://…`, `ipns://…`, `/ipfs/…` or `/ipns/…`. */

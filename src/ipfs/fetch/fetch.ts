@@ -109,7 +109,7 @@ export async function resolveContentPath (components: Pick<FetchComponents, 'ipn
   })
   emit(options, 'fetch:ipns:resolved', { name: target.root, value: result.value })
   const resolved = parseContentPath(result.value)
-  if (resolved.namespace !== 'ipfs') throw new FetchFailedError(`${target.root} resolved to ${result.value}, which is not an /ipfs/ path.`, 502)
+  if (resolved.namespace !== 'ipfs') throw new FetchFailedError(`${target.root} resolved to ${result.value}, which is not an /ipfs/ path.`, { status: 502 })
   return { cid: CID.parse(resolved.root), path: resolved.path }
 }
 
@@ -170,7 +170,7 @@ function helia (blockstore: RetrievalBlockstore): Parameters<typeof createVerifi
     logger: noopLogger(),
     getCodec: async (code: number) => {
       const codec = CODECS.get(code)
-      if (codec === undefined) throw new FetchFailedError(`Codec 0x${code.toString(16)} is not supported for this request.`, 501)
+      if (codec === undefined) throw new FetchFailedError(`Codec 0x${code.toString(16)} is not supported for this request.`, { status: 501 })
       return codec
     },
     start: async () => {},
@@ -231,7 +231,7 @@ export async function fetchContent (components: FetchComponents, address: string
     options.signal?.throwIfAborted()
     if (store.failure !== undefined) throw store.failure
     if (res.status === 404) throw new ContentPathNotFoundError(`${path === '' ? '' : `"${decodeURIComponent(path)}" was not found in `}${cid.toString()}. Check the path.`)
-    throw new FetchFailedError(`Retrieving ${url} failed with ${res.status} ${res.statusText}. Try again, or check the gateways in Settings.`, res.status)
+    throw new FetchFailedError(`Retrieving ${url} failed with ${res.status} ${res.statusText}. Try again, or check the gateways in Settings.`, { status: res.status })
   }
   return withBodyErrors(res, store)
 }
@@ -262,7 +262,7 @@ export async function listDirectory (components: FetchComponents, address: strin
   const segments = path.split('/').filter(p => p !== '').map(p => decodeURIComponent(p))
   const ipfsPath = `/ipfs/${cid.toString()}${segments.map(s => '/' + s).join('')}`
   const entry = await exporter([cid.toString(), ...segments].join('/'), store as unknown as Blockstore, { signal: options.signal })
-  if (entry.type !== 'directory') throw new FetchFailedError(`${ipfsPath} is a ${entry.type}, not a directory.`, 400)
+  if (entry.type !== 'directory') throw new FetchFailedError(`${ipfsPath} is a ${entry.type}, not a directory.`, { status: 400 })
   const entries: DirectoryEntry[] = []
   const limit = options.limit ?? 10_000
   for await (const e of entry.entries({ signal: options.signal })) {

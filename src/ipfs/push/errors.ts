@@ -31,14 +31,10 @@ export class PinningServiceUnreachableError extends CairnError {
 }
 
 /** The pinning service answered with an error, or with something that is not the Pinning Service API. */
-export class PinningServiceError extends CairnError {
+export class PinningServiceError extends CairnError<{ status?: number | undefined }> {
   static override readonly code = 'ERR_PINNING_SERVICE'
   /** The HTTP status, when there was a response. */
-  readonly status: number | undefined
-  constructor (message: string, options?: ErrorOptions & { status?: number | undefined }) {
-    super(message, options)
-    this.status = options?.status
-  }
+  declare readonly status: number | undefined
 }
 
 /** The pinning service accepted the pin and later reported it `failed`. */
@@ -62,14 +58,10 @@ export class KeeperUnreachableError extends CairnError {
 }
 
 /** A keeper answered with an error, or with something that is not the API it was configured as. */
-export class KeeperError extends CairnError {
+export class KeeperError extends CairnError<{ status?: number | undefined }> {
   static override readonly code = 'ERR_KEEPER'
   /** The HTTP status, when there was a response. */
-  readonly status: number | undefined
-  constructor (message: string, options?: ErrorOptions & { status?: number | undefined }) {
-    super(message, options)
-    this.status = options?.status
-  }
+  declare readonly status: number | undefined
 }
 
 /** The keeper's kind cannot do what was asked (e.g. hold an IPNS record). */

@@ -1,13 +1,9 @@
 import { CairnError } from '../../core/errors.js'
 
 /** A path given to add cannot be read (missing, no permission…); the message names it. */
-export class UnreadableFileError extends CairnError {
+export class UnreadableFileError extends CairnError<{ path: string }> {
   static override readonly code = 'ERR_UNREADABLE_FILE'
-  readonly path: string
-  constructor (message: string, path: string, options?: ErrorOptions) {
-    super(message, options)
-    this.path = path
-  }
+  declare readonly path: string
 }
 
 /** A path is a socket, FIFO or device, which UnixFS cannot hold. */

@@ -28,7 +28,7 @@ function explain (err: unknown, path: string): UnreadableFileError {
       : code === 'ELOOP'
         ? `Cannot read "${path}": too many levels of symbolic links.`
         : `Cannot read "${path}": ${(err as Error).message}. Check that it is a readable file or directory.`
-  return new UnreadableFileError(what, path, { cause: err })
+  return new UnreadableFileError(what, { path, cause: err })
 }
 
 /** Stream a file's bytes; a failure part-way names the file. */

@@ -106,7 +106,7 @@ async function runImport (args: string[], io: CommandIO): Promise<number> {
       const code = (err as { code?: string }).code
       throw new UnreadableFileError(code === 'ENOENT'
         ? `"${file}" does not exist. Check the path of the CAR file.`
-        : `Cannot read "${file}": ${(err as Error).message}. Check its permissions.`, file, { cause: err })
+        : `Cannot read "${file}": ${(err as Error).message}. Check its permissions.`, { path: file, cause: err })
     }
   }
   const node = await openLocalNode(repoDir(values['repo-dir'], io.env, io.cwd))
