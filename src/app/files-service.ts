@@ -126,6 +126,12 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
     })()
   }
 
+  /** An archive's or CAR's size is not known before it is made: the root block's link sizes estimate it. */
+  async function browseSizeHint (cid: import('multiformats/cid').CID, options: AbortOptions): Promise<number | undefined> {
+    const { browse } = await mods()
+    return await browse.dagSizeEstimate(await content(), cid, options.signal !== undefined ? { signal: options.signal } : {}).catch(() => undefined)
+  }
+
   const service: FilesService = {
     library,
     async refreshLibrary () {
@@ -277,14 +283,16 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       const source = format === 'tar'
         ? archive.tarStream(await content(), root, name, walk)
         : archive.zipStream(await content(), root, name, walk) as unknown as AsyncIterable<Uint8Array>
-      await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), options.signal !== undefined ? { signal: options.signal } : {})
+      const size = await browseSizeHint(root, options)
+      await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), { size, ...(options.signal !== undefined ? { signal: options.signal } : {}) })
       if (refused.length > 0) throw new archive.ArchiveIncompleteError(`${name}.${format}`, refused)
     },
 
     async downloadCar (cid, name, options = {}) {
       const { car, CID } = await mods()
+      const size = await browseSizeHint(CID.parse(cid), options)
       const source = car.exportCar((await content()).blockstore, CID.parse(cid), { signal: options.signal })
-      await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`), options.signal !== undefined ? { signal: options.signal } : {})
+      await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`, size), { size, ...(options.signal !== undefined ? { signal: options.signal } : {}) })
     },
 
     async importCar (file, options = {}) {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { useTask } from '../use-task.js'
-import { ErrorBox } from '../components/error-box.js'
+import { CancelledNote, ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { KeptBy } from '../components/keep-panel.js'
 import { formatBytes } from '../format.js'
@@ -97,6 +97,7 @@ function Chooser ({ app }: { app: App }) {
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
     </>
   )
 }
@@ -171,6 +172,7 @@ function BackupForm ({ app }: { app: App }) {
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       {notice !== undefined && <p class="ok" role="status" data-testid="backup-notice">{notice}</p>}
     </div>
   )
@@ -221,6 +223,7 @@ function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onB
           )}
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
     </div>
   )
 }
@@ -262,6 +265,7 @@ function Browser ({ app, snapshot, path, onNavigate, onClose }: { app: App, snap
       )}
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={error ?? task.error} onClose={() => { setError(undefined); task.clearError() }} />
+      <CancelledNote message={task.cancelled} />
     </div>
   )
 }
@@ -298,6 +302,7 @@ function Maintenance ({ app }: { app: App }) {
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       <div data-testid="maintenance-problem" style="white-space: pre-wrap"><ErrorBox message={problem} onClose={() => { setProblem(undefined) }} /></div>
       {notice !== undefined && <p class="ok" role="status" data-testid="maintenance-notice" style="white-space: pre-wrap">{notice}</p>}
     </details>
@@ -341,6 +346,7 @@ function Push ({ app, repo }: { app: App, repo: OpenRepoView }) {
         </ul>
       )}
       <ErrorBox message={load.error ?? task.error} onClose={() => { load.clear(); task.clearError() }} />
+      <CancelledNote message={task.cancelled} />
       {repo.root !== undefined && <KeptBy app={app} cid={repo.root} />}
     </div>
   )

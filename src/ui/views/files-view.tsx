@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { useTask } from '../use-task.js'
-import { ErrorBox } from '../components/error-box.js'
+import { CancelledNote, ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { Preview } from '../components/preview.js'
 import { KeepPanel } from '../components/keep-panel.js'
@@ -30,11 +30,13 @@ export function FilesView ({ app }: { app: App }) {
   useEffect(() => { if (online) void app.files.refreshLibrary() }, [online])
 
   const add = async (entries: PickedEntry[]): Promise<void> => {
-    const roots = await task.run(async (o) => app.files.add(entries, { profile, ...o }))
+    setNotice(undefined)
+    const roots = await task.run(async (o) => app.files.add(entries, { profile, ...o }), 'Cancelled. Nothing was pinned; unpinned blocks are removed by the next garbage collection.')
     if (roots !== undefined) setNotice(`Added and pinned: ${roots.map(r => `${r.name === '' ? r.cid : r.name} → ${r.cid}`).join(', ')}`)
   }
 
   const open = async (addr: string): Promise<void> => {
+    setNotice(undefined)
     const e = await task.run(async (o) => app.files.stat(addr, o))
     if (e === undefined) return
     const parts = e.path === '' ? [] : e.path.split('/')
@@ -64,6 +66,7 @@ export function FilesView ({ app }: { app: App }) {
             const t = e.target as HTMLInputElement
             const f = t.files?.[0]
             t.value = ''
+            if (f !== undefined) setNotice(undefined)
             if (f !== undefined) void task.run(async (o) => app.files.importCar(f, o)).then(r => { if (r !== undefined) setNotice(`Imported ${r.blocks} verified blocks (${formatBytes(r.bytes)}); pinned ${r.roots.join(', ')}`) })
           }} /></label>
           <label>CID profile{' '}
@@ -75,6 +78,7 @@ export function FilesView ({ app }: { app: App }) {
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       {notice !== undefined && <p class="ok" role="status" data-testid="notice">{notice}</p>}
 
       <form class="row" onSubmit={(e) => { e.preventDefault(); void open(address) }}>
@@ -195,6 +199,7 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
       )}
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       {entries !== undefined && (
         entries.length === 0
           ? <p class="muted">This folder is empty.</p>
