@@ -12,7 +12,6 @@ import { AbortError } from '../core/errors.js'
 
 /** The user closed the save dialog: nothing was saved and nothing went wrong. */
 export class SaveDismissedError extends AbortError {
-  static override readonly code: string = 'ERR_SAVE_DISMISSED'
   constructor () { super('The save dialog was closed; nothing was saved.') }
 }
 

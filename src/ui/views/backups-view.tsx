@@ -48,6 +48,13 @@ function Chooser ({ app }: { app: App }) {
   const [pw, setPw] = useState('')
   const [remember, setRemember] = useState(false)
   const rowAction = useAction(async (fn: () => Promise<void>) => { await fn() })
+  // A listed repository whose password is not remembered asks for it in a password field, never prompt().
+  const [asking, setAsking] = useState<string | undefined>(undefined)
+  const [rowPw, setRowPw] = useState('')
+  const openRow = (r: RepoRow, password: string | undefined): void => {
+    setAsking(undefined); setRowPw('')
+    void task.run(async (o) => app.backups.open(r.name ?? r.root ?? r.id, { ...o, password }))
+  }
   const mismatch = pw2 !== '' && pw1 !== pw2
 
   return (
@@ -61,7 +68,15 @@ function Chooser ({ app }: { app: App }) {
                 <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: this device lacks the name's key)</small>}</td>
                 <td><code>{r.name ?? r.root}</code></td>
                 <td class="row wrap">
-                  <button type="button" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.open(r.name ?? r.root ?? r.id, { ...o, password: r.remembered ? undefined : prompt(`Password for "${r.label}":`) ?? '' })) }}>Open{r.remembered ? ' (remembered password)' : ''}</button>
+                  {asking === r.id
+                    ? (
+                      <form class="row" data-testid="row-password" onSubmit={(e) => { e.preventDefault(); openRow(r, rowPw) }}>
+                        <label>Password for {r.label} <input type="password" name="row-password" autocomplete="current-password" value={rowPw} onInput={(e) => { setRowPw((e.target as HTMLInputElement).value) }} autofocus /></label>
+                        <button type="submit" disabled={task.busy || rowPw === ''}>Open</button>
+                        <button type="button" class="secondary" onClick={() => { setAsking(undefined); setRowPw('') }}>Cancel</button>
+                      </form>
+                      )
+                    : <button type="button" disabled={task.busy} onClick={() => { if (r.remembered) openRow(r, undefined); else { setAsking(r.id); setRowPw('') } }}>Open{r.remembered ? ' (remembered password)' : ''}</button>}
                   {r.remembered && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => app.backups.forgetPassword(r.id)) }}>Forget password</button>}
                   <button type="button" class="danger" onClick={() => { if (confirm(`Remove "${r.label}" from this device? The repository itself stays on IPFS.`)) void rowAction.run(async () => app.backups.removeRepo(r.id)) }}>Remove</button>
                 </td>
@@ -204,9 +219,9 @@ function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onB
             <tbody>
               {repo.snapshots.map(s => (
                 <tr key={s.id} data-snapshot={s.id}>
-                  <td>{new Date(s.time).toLocaleString()}</td>
-                  <td><code>{s.shortId}</code></td>
-                  <td>{s.host}</td>
+                  <td class="nowrap">{new Date(s.time).toLocaleString()}</td>
+                  <td class="nowrap"><code>{s.shortId}</code></td>
+                  <td class="nowrap">{s.host}</td>
                   <td>{s.tags.join(', ')}</td>
                   <td>{s.paths.join(' ')}</td>
                   <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} files` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>

@@ -99,8 +99,8 @@ export function FilesView ({ app }: { app: App }) {
             <tbody>
               {rows.map(r => [
                 <tr key={r.cid} data-cid={r.cid}>
-                  <td>{r.type === 'directory' ? '📁 ' : ''}{r.name}</td>
-                  <td>{formatBytes(r.size)}</td>
+                  <td>{r.type === 'directory' && <FolderIcon />}{r.name}</td>
+                  <td class="nowrap">{r.type === 'directory' ? '—' : formatBytes(r.size)}</td>
                   <td><code title={r.cid}>{r.cid.slice(0, 10)}…{r.cid.slice(-6)}</code></td>
                   <td>{r.pinned ? 'yes' : 'no'}</td>
                   <td class="row wrap actions">
@@ -121,6 +121,11 @@ export function FilesView ({ app }: { app: App }) {
       <PinsPanel app={app} />
     </section>
   )
+}
+
+/** A folder mark drawn in CSS-free SVG: an emoji needs a font many systems lack. */
+function FolderIcon () {
+  return <svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M1.5 3.5h5l1.5 1.5h6.5v8h-13z" fill="currentColor" opacity=".75" /></svg>
 }
 
 function PinToggle ({ app, cid, name, pinned }: { app: App, cid: string, name: string, pinned: boolean }) {
@@ -173,7 +178,7 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
       <div class="row">
         <nav class="crumbs grow" aria-label="Path">
           <button type="button" class="link" data-testid="crumb-root" onClick={() => { goto(0) }}>{loc.name}</button>
-          {loc.path.map((p, i) => <span key={i}> / <button type="button" class="link" onClick={() => { goto(i + 1) }}>{p}</button></span>)}
+          {loc.path.map((p, i) => (i === 0 && loc.path.length === 1 && p === loc.name) ? null : <span key={i}> / <button type="button" class="link" onClick={() => { goto(i + 1) }}>{p}</button></span>)}
         </nav>
         <button type="button" class="link" onClick={onClose} aria-label="Close">×</button>
       </div>
@@ -209,8 +214,8 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
               <tbody>
                 {entries.map(e => (
                   <tr key={e.name}>
-                    <td><button type="button" class="link" onClick={() => { setLoc({ ...loc, path: [...loc.path, e.name], cids: [...loc.cids, e.cid] }) }}>{e.type === 'directory' ? '📁 ' : ''}{e.name}</button></td>
-                    <td>{formatBytes(e.size)}</td>
+                    <td><button type="button" class="link" onClick={() => { setLoc({ ...loc, path: [...loc.path, e.name], cids: [...loc.cids, e.cid] }) }}>{e.type === 'directory' && <FolderIcon />}{e.name}</button></td>
+                    <td class="nowrap">{e.type === 'directory' ? '—' : formatBytes(e.size)}</td>
                   </tr>
                 ))}
               </tbody>
