@@ -67,7 +67,7 @@ function Chooser ({ app }: { app: App }) {
               <tr key={r.id} data-repo={r.id}>
                 <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: this device lacks the name's key)</small>}</td>
                 <td><code>{r.name ?? r.root}</code></td>
-                <td class="row wrap">
+                <td class="actions">
                   {asking === r.id
                     ? (
                       <form class="row" data-testid="row-password" onSubmit={(e) => { e.preventDefault(); openRow(r, rowPw) }}>
@@ -224,9 +224,9 @@ function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onB
                   <td class="nowrap">{s.host}</td>
                   <td>{s.tags.join(', ')}</td>
                   <td>{s.paths.join(' ')}</td>
-                  <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} files` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
+                  <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} ${s.totals.files === 1 ? 'file' : 'files'}` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
                   <td data-testid="snapshot-changes">{changesText(s)}</td>
-                  <td class="row wrap">
+                  <td class="actions">
                     <button type="button" class="secondary" onClick={() => { onBrowse(s) }}>Browse</button>
                     <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(s.id, '/', o)) }}>Download .zip</button>
                     {directoryPicker() !== undefined && <button type="button" class="secondary" disabled={task.busy} onClick={() => { void restoreDir(s) }}>Restore to a folder</button>}
