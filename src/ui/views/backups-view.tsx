@@ -214,7 +214,7 @@ function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onB
       {repo.snapshots.length === 0
         ? <p class="muted">No snapshots yet.</p>
         : (
-          <table data-testid="snapshots">
+          <div class="scroll-x"><table data-testid="snapshots">
             <thead><tr><th>Time</th><th>ID</th><th>Host</th><th>Tags</th><th>Paths</th><th>Size</th><th>Changes</th><th /></tr></thead>
             <tbody>
               {repo.snapshots.map(s => (
@@ -227,14 +227,14 @@ function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onB
                   <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} ${s.totals.files === 1 ? 'file' : 'files'}` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
                   <td data-testid="snapshot-changes">{changesText(s)}</td>
                   <td class="actions">
-                    <button type="button" class="secondary" onClick={() => { onBrowse(s) }}>Browse</button>
-                    <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(s.id, '/', o)) }}>Download .zip</button>
-                    {directoryPicker() !== undefined && <button type="button" class="secondary" disabled={task.busy} onClick={() => { void restoreDir(s) }}>Restore to a folder</button>}
+                    <button type="button" class="secondary small" onClick={() => { onBrowse(s) }}>Browse</button>
+                    <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(s.id, '/', o)) }}>Download .zip</button>
+                    {directoryPicker() !== undefined && <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void restoreDir(s) }}>Restore to a folder</button>}
                   </td>
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
           )}
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
