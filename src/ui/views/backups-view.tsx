@@ -154,6 +154,7 @@ function BackupForm ({ app }: { app: App }) {
 
   const run = async (): Promise<void> => {
     localStorage.setItem('cairn:backup-host', host)
+    setNotice(undefined)
     const r = await task.run(async (o) => app.backups.backup(picked, { ...o, host, tags: tags.split(',') }))
     if (r === undefined) return
     setPicked([])
@@ -311,9 +312,9 @@ function Maintenance ({ app }: { app: App }) {
         <button type="submit" class="danger" disabled={task.busy || Object.keys(policy).length === 0}>Forget</button>
       </form>
       <div class="row wrap">
-        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.prune(o)).then(r => { if (r !== undefined) setNotice(`Pruned: ${r.packsRemoved} pack(s) removed, ${r.packsRepacked} repacked, ${r.unreferencedRemoved} unreferenced removed.`) }) }}>Prune</button>
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { setNotice(undefined); setProblem(undefined); void task.run(async (o) => app.backups.prune(o)).then(r => { if (r !== undefined) setNotice(`Pruned: ${r.packsRemoved} pack(s) removed, ${r.packsRepacked} repacked, ${r.unreferencedRemoved} unreferenced removed.`) }) }}>Prune</button>
         <button type="button" class="secondary" disabled={task.busy} onClick={() => { setNotice(undefined); setProblem(undefined); void task.run(async (o) => app.backups.check({ ...o, readData: true })).then(r => { if (r === undefined) return; if (r.ok) setNotice('Check passed: every blob was read and verified.'); else setProblem(`Check found ${r.errors.length} problem(s); the repository is damaged. Restore what you need from an intact copy, then forget the affected snapshots and prune.\n${r.errors.join('\n')}`) }) }}>Check (read all data)</button>
-        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.unlock(o)).then(r => { if (r !== undefined) setNotice(r.length === 0 ? 'No stale locks.' : `Removed ${r.length} stale lock(s).`) }) }}>Remove stale locks</button>
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { setNotice(undefined); setProblem(undefined); void task.run(async (o) => app.backups.unlock(o)).then(r => { if (r !== undefined) setNotice(r.length === 0 ? 'No stale locks.' : `Removed ${r.length} stale lock(s).`) }) }}>Remove stale locks</button>
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
