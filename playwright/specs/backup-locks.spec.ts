@@ -41,8 +41,10 @@ test('a closed tab\'s lock is removed as stale by another tab; backup, forget, p
     await page.close()
 
     const page2 = await openApp(a.context, 'backups')
-    page2.once('dialog', (d) => { void d.accept(PASSWORD) })
-    await page2.locator('[data-testid="repos"] tbody tr').first().getByRole('button', { name: /^Open/ }).click()
+    const row = page2.locator('[data-testid="repos"] tbody tr').first()
+    await row.getByRole('button', { name: /^Open/ }).click()
+    await row.getByTestId('row-password').locator('input[type="password"]').fill(PASSWORD)
+    await row.getByTestId('row-password').getByRole('button', { name: 'Open' }).click()
     await expect(page2.getByTestId('repo-name')).toHaveText(/^k51/, { timeout: 120_000 })
     const maintenance = page2.getByTestId('maintenance')
     await maintenance.locator('summary').click()

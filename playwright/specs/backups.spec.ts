@@ -189,8 +189,13 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
 })
 
 async function openKnownRepo (page: Page, password: string): Promise<void> {
-  page.once('dialog', (d) => { void d.accept(password) })
-  await page.locator('[data-testid="repos"] tbody tr').first().getByRole('button', { name: /^Open/ }).click()
+  // A password field, never prompt() (Playwright would dismiss a dialog, and the field would be missing).
+  const row = page.locator('[data-testid="repos"] tbody tr').first()
+  await row.getByRole('button', { name: /^Open/ }).click()
+  const form = row.getByTestId('row-password')
+  await expect(form.locator('input[type="password"]')).toBeVisible()
+  await form.locator('input[type="password"]').fill(password)
+  await form.getByRole('button', { name: 'Open' }).click()
   await expect(page.getByTestId('repo-name')).toHaveText(/^k51/, { timeout: 120_000 })
 }
 
@@ -341,6 +346,10 @@ test('clear errors: an unreachable name, and a tampered block', async ({ browser
     await open.getByLabel('Password').fill(PASSWORD)
     await open.getByRole('button', { name: 'Open' }).click()
     await expect(page.getByRole('alert')).toContainText('could not be resolved', { timeout: 120_000 })
+    // The cause is quoted once: no "..", no advice said twice.
+    const said = await page.getByRole('alert').first().innerText()
+    expect(said).not.toContain('..')
+    expect(said.match(/Check the name/g)).toHaveLength(1)
 
     // A block of a pack changed in this browser's store: the restic layer refuses it and names the pack.
     await createRepo(page, 'Tamper')

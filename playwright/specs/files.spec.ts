@@ -105,3 +105,65 @@ test('pins survive a reload, and garbage collection frees only unpinned blocks',
   await page.locator('form').getByRole('button', { name: 'Open', exact: true }).click()
   await expect(page.getByTestId('preview-text')).toHaveText(files.get('readme.txt')!.toString())
 })
+
+test('a small file shows its content size in both CID profiles, folders show —, a cancel is quiet, archives save without a dialog, and .md under ./ipfs/ shows as text', async ({ guarded }) => {
+  test.setTimeout(120_000)
+  const page = await openApp(guarded.context, 'files')
+  const note = Buffer.from('# Notes\n\nThirty-five bytes of text\n')
+  expect(note.byteLength).toBe(35)
+  for (const profile of ['unixfs-v0-2015', 'unixfs-v1-2025']) {
+    await page.getByTestId('profile').selectOption(profile)
+    await page.getByTestId('add-files').setInputFiles({ name: 'note.md', mimeType: 'text/markdown', buffer: note })
+    await expect(page.getByTestId('notice')).toContainText('Added and pinned')
+  }
+  const noteRows = page.locator('[data-testid="library"] tr[data-cid]', { hasText: 'note.md' })
+  await expect(noteRows).toHaveCount(2)
+  for (const row of await noteRows.all()) await expect(row.locator('td').nth(1)).toHaveText('35 B')
+
+  const base = await mkdtemp(join(tmpdir(), 'cairn-e2e-'))
+  await mkdir(join(base, 'docs'))
+  const readme = '# Read me\n\n<script>document.title = "ran"</script>\n'
+  await writeFile(join(base, 'docs', 'readme.md'), readme)
+  await page.getByTestId('add-folder').setInputFiles(join(base, 'docs'))
+  await expect(page.getByTestId('notice')).toContainText('docs')
+  const docs = page.locator('[data-testid="library"] tr[data-cid]', { hasText: 'docs' })
+  await expect(docs.locator('td').nth(1)).toHaveText('—')
+  await expect(docs.locator('td').first()).toHaveText('docs') // an SVG icon, no emoji
+  const docsCid = (await docs.getAttribute('data-cid')) ?? ''
+
+  // The user's own Cancel: a quiet note, no error, and the old notice is gone.
+  await page.locator('input[name="address"]').fill('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')
+  await page.getByRole('button', { name: 'Open', exact: true }).first().click()
+  await expect(page.getByTestId('notice')).toHaveCount(0)
+  await page.getByTestId('progress').getByRole('button', { name: 'Cancel' }).click()
+  await expect(page.getByTestId('cancelled')).toHaveText('Cancelled.')
+  await expect(page.getByRole('alert')).toHaveCount(0)
+
+  // A small archive goes to the download manager; no save dialog is opened.
+  await docs.getByRole('button', { name: 'Open' }).click()
+  const browser = page.getByTestId('browser')
+  await expect(browser.getByTestId('entries')).toBeVisible()
+  await expect(browser.getByTestId('entries').locator('td').nth(1)).toHaveText(`${Buffer.byteLength(readme)} B`)
+  await page.evaluate(() => {
+    (globalThis as unknown as { showSaveFilePicker: () => Promise<never> }).showSaveFilePicker = async () => {
+      (globalThis as unknown as { pickerOpened: boolean }).pickerOpened = true
+      throw new DOMException('The user aborted a request.', 'AbortError')
+    }
+  })
+  const [zip] = await Promise.all([page.waitForEvent('download'), browser.getByRole('button', { name: 'Download .zip' }).click()])
+  expect(zip.suggestedFilename()).toBe('docs.zip')
+  expect(await page.evaluate(() => (globalThis as unknown as { pickerOpened?: boolean }).pickerOpened ?? false)).toBe(false)
+  await expect(browser.getByRole('alert')).toHaveCount(0)
+
+  // Through the service worker: shown inline as UTF-8 text in the sandbox, never as HTML.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 })
+  const got = await page.evaluate(async (cid) => {
+    const res = await fetch(`./ipfs/${cid}/readme.md`)
+    return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition'), csp: res.headers.get('content-security-policy'), body: await res.text() }
+  }, docsCid)
+  expect(got.status).toBe(200)
+  expect(got.type).toBe('text/plain; charset=utf-8')
+  expect(got.disposition ?? 'inline').not.toMatch(/^attachment/i)
+  expect(got.csp).toContain('sandbox')
+  expect(got.body).toContain('# Read me')
+})

@@ -90,7 +90,7 @@ function localInfo (): unknown {
  * Chromium never offers installation in an incognito profile, and every `browser.newContext()` is
  * one; so these checks run in a persistent profile, behind the same loopback-only guard.
  */
-async function installabilityErrors (url: string): Promise<{ errors: string[], protocols: string[], violations: string[] }> {
+async function installabilityErrors (url: string): Promise<{ errors: string[], protocols: string[], violations: string[], appId: string | undefined }> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-profile-'))
   const context = await chromium.launchPersistentContext(dir, { ...chromiumLaunchOptions(), serviceWorkers: 'allow' })
   const violations: string[] = []
@@ -113,7 +113,9 @@ async function installabilityErrors (url: string): Promise<{ errors: string[], p
     expect(manifest.errors).toEqual([])
     const parsed = JSON.parse(manifest.data ?? '{}') as { protocol_handlers?: Array<{ protocol: string, url: string }> }
     expect(parsed.protocol_handlers?.every(h => h.url.includes('%s'))).toBe(true)
-    return { errors, protocols: parsed.protocol_handlers?.map(h => h.protocol) ?? [], violations }
+    // The app's identity: the manifest's id, which without an "id" member is its start_url.
+    const { appId } = await cdp.send('Page.getAppId')
+    return { errors, protocols: parsed.protocol_handlers?.map(h => h.protocol) ?? [], violations, appId }
   } finally {
     await context.close()
     rmSync(dir, { recursive: true, force: true })
@@ -192,8 +194,13 @@ test('the app works from a sub-path (as on an IPFS gateway), worker scoped to it
   } finally {
     await guarded.context.setOffline(false)
   }
-  // Installable from the sub-path too.
-  expect((await installabilityErrors(SUBPATH_URL())).errors).toEqual([])
+  // Installable from the sub-path too, as an app of its own: two deployments on one origin must
+  // not share an id (an "id" of "./" resolves against the origin, not the deployment).
+  const sub = await installabilityErrors(SUBPATH_URL())
+  expect(sub.errors).toEqual([])
+  expect(sub.appId).toBeDefined()
+  expect(new URL(sub.appId!).pathname).toBe(new URL(SUBPATH_URL()).pathname)
+  expect(new URL(sub.appId!).pathname).not.toBe('/')
 })
 
 test('a new deploy raises update-available; applying it reloads into the new worker', async ({ guarded }) => {

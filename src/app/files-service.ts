@@ -19,6 +19,7 @@ import type { AbortOptions } from '../core/options.js'
 import type { NetworkSettings } from '../core/settings.js'
 import type { AddWorkerRequest, AddWorkerResponse, AddWorkerRoot } from '../workers/add-protocol.js'
 import type { Entry } from '../ipfs/browse/browse.js'
+import type { CID as CidType } from 'multiformats/cid'
 
 export type { LibraryItem } from '../platform/library-store.js'
 export type { TransferProgress } from './progress.js'
@@ -126,6 +127,12 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
     })()
   }
 
+  /** An archive's or CAR's size is not known before it is made: the root block's link sizes estimate it. */
+  async function browseSizeHint (cid: CidType, options: AbortOptions): Promise<number | undefined> {
+    const { browse } = await mods()
+    return await browse.dagSizeEstimate(await content(), cid, options.signal !== undefined ? { signal: options.signal } : {}).catch(() => undefined)
+  }
+
   const service: FilesService = {
     library,
     async refreshLibrary () {
@@ -189,7 +196,9 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
         const store = await lib()
         for (const r of roots) {
           if (r.pinned !== true) await withWebLock('pins', undefined, async () => pins.pin(n, CID.parse(r.cid), { metadata: { name: r.name }, complete: true }))
-          await store.put({ cid: r.cid, name: r.name === '' ? r.cid : r.name, size: Number(r.size), type: r.type, source: 'add', profile: options.profile, addedAt: Date.now() })
+          // A file's size is its content's (the same for every CID profile), not its DAG's.
+          const picked = r.type === 'file' ? entries.find(e => e.file !== undefined && e.path.split('/').filter(p => p !== '' && p !== '.').join('/') === r.name) : undefined
+          await store.put({ cid: r.cid, name: r.name === '' ? r.cid : r.name, size: picked?.file?.size ?? Number(r.size), type: r.type, source: 'add', profile: options.profile, addedAt: Date.now() })
         }
         performance.mark('cairn:add:pinned')
         await service.refreshLibrary()
@@ -207,7 +216,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
     async stat (address, options = {}) {
       const [{ browse }, { nameAddress, parseAddress }] = await Promise.all([mods(), import('../ipfs/browse/address.js')])
       const signal = options.signal ?? AbortSignal.timeout(60_000)
-      const meter = createMeter('Fetching')
+      const meter = createMeter('Fetching', undefined, 'blocks')
       const name = nameAddress(address)
       if (name !== undefined) {
         // ipns:// and /ipns/ addresses: resolved (every record validated) to the /ipfs/ path they name.
@@ -219,7 +228,7 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       const e = await browse.stat(await content(), cid, {
         path,
         signal,
-        onProgress: () => { blocks++; options.onProgress?.({ ...meter.update(blocks), label: `Fetching (${blocks} blocks)` }) }
+        onProgress: () => { blocks++; options.onProgress?.(meter.update(blocks)) }
       })
       return { name: e.name === '' ? cid.toString() : e.name, cid: e.cid.toString(), type: e.type, size: Number(e.size), path, root: cid.toString() }
     },
@@ -277,14 +286,16 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       const source = format === 'tar'
         ? archive.tarStream(await content(), root, name, walk)
         : archive.zipStream(await content(), root, name, walk) as unknown as AsyncIterable<Uint8Array>
-      await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), options.signal !== undefined ? { signal: options.signal } : {})
+      const size = await browseSizeHint(root, options)
+      await saveStream(`${name}.${format}`, await collect(source, options, `Packing ${name}.${format}`), { size, ...(options.signal !== undefined ? { signal: options.signal } : {}) })
       if (refused.length > 0) throw new archive.ArchiveIncompleteError(`${name}.${format}`, refused)
     },
 
     async downloadCar (cid, name, options = {}) {
       const { car, CID } = await mods()
+      const size = await browseSizeHint(CID.parse(cid), options)
       const source = car.exportCar((await content()).blockstore, CID.parse(cid), { signal: options.signal })
-      await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`), options.signal !== undefined ? { signal: options.signal } : {})
+      await saveStream(`${name}.car`, await collect(source, options, `Exporting ${name}.car`, size), { size, ...(options.signal !== undefined ? { signal: options.signal } : {}) })
     },
 
     async importCar (file, options = {}) {

@@ -161,7 +161,7 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
         return info
       } catch (err) {
         if (err instanceof NodeNotReadyError) throw err
-        throw new DialFailedError(`Could not connect to ${addr}: ${(err as Error).message}. Check that the address is complete (it must end in /p2p/<peer id>) and that the peer is online.`, { cause: err })
+        throw new DialFailedError(`Could not connect to ${addr}: ${describeCause(err)}. Check that the address is complete (it must end in /p2p/<peer id>) and that the peer is online.`, { cause: err })
       }
     },
     async hangUp (peerId) {
@@ -194,4 +194,27 @@ function storeExactBytes<B extends Blockstore> (blockstore: B): B {
     yield * putMany(exact(), options)
   }) as B['putMany']
   return blockstore
+}
+
+/**
+ * One line for a failure's cause: an Error's message, every distinct reason inside an
+ * AggregateError (a dial tries each address), or the text of something thrown that is not an
+ * Error. Never "undefined"; no trailing full stop (the caller's sentence adds one).
+ */
+export function describeCause (err: unknown, depth = 0): string {
+  if (err instanceof AggregateError || (Array.isArray((err as { errors?: unknown } | null)?.errors) && depth < 2)) {
+    const inner = [...new Set(((err as { errors: unknown[] }).errors).map(e => describeCause(e, depth + 1)))].filter(m => m !== 'no reason given')
+    const own = (err as Error).message?.trim() ?? ''
+    if (inner.length === 0) return own !== '' ? own.replace(/\.+$/, '') : 'every address failed (no reason given)'
+    const shown = inner.slice(0, 3).join('; ') + (inner.length > 3 ? `; and ${inner.length - 3} more` : '')
+    return inner.length === 1 ? shown : `every address failed (${shown})`
+  }
+  let text: string
+  if (err instanceof Error) text = err.message !== '' ? err.message : err.name
+  else if (typeof err === 'string') text = err
+  else if (typeof (err as { message?: unknown } | null)?.message === 'string') text = (err as { message: string }).message
+  else if (err === undefined || err === null) text = ''
+  else { try { text = JSON.stringify(err) } catch { text = String(err) } }
+  text = text.trim().replace(/\.+$/, '')
+  return text === '' || text === 'undefined' ? 'no reason given' : text
 }

@@ -97,3 +97,14 @@ export class UnsafeNameError extends CairnError {
 export class ResponseTooLargeError extends CairnError {
   static override readonly code = 'ERR_RESPONSE_TOO_LARGE'
 }
+
+/**
+ * A cause's first sentence, without its full stop, for quoting inside another error's message
+ * (whose own sentence ends it and whose own advice follows): no "..", no advice said twice.
+ */
+export function briefCause (err: unknown): string {
+  const raw = err instanceof Error ? (err.message !== '' ? err.message : err.name) : typeof err === 'string' ? err : String(err)
+  const first = raw.trim().split(/(?<=[.!?])\s+(?=[A-Z])/)[0] ?? ''
+  const text = first.replace(/[.\s]+$/, '')
+  return text === '' || text === 'undefined' ? 'no reason given' : text
+}

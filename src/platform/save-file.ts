@@ -8,6 +8,16 @@
  * scripts as the app if the URL were ever opened in a tab. Octet-stream is only ever saved.
  */
 import { downloadName } from '../core/names.js'
+import { AbortError } from '../core/errors.js'
+
+/** The user closed the save dialog: nothing was saved and nothing went wrong. */
+export class SaveDismissedError extends AbortError {
+  constructor () { super('The save dialog was closed; nothing was saved.') }
+}
+
+export function isSaveDismissed (err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'SaveDismissedError'
+}
 
 export interface SaveOptions {
   signal?: AbortSignal
@@ -26,7 +36,9 @@ export async function saveStream (rawName: string, source: AsyncIterable<Uint8Ar
   const name = downloadName(rawName)
   const picker = (globalThis as { showSaveFilePicker?: (o: unknown) => Promise<FileSystemFileHandle> }).showSaveFilePicker
   if (picker !== undefined && (options.size ?? Infinity) > (options.streamAbove ?? DEFAULT_STREAM_ABOVE)) {
-    const handle = await picker({ suggestedName: name })
+    const handle = await picker({ suggestedName: name }).catch((err: unknown) => {
+      throw (err as { name?: unknown } | null)?.name === 'AbortError' ? new SaveDismissedError() : err
+    })
     await writeFileHandle(handle, source, options.signal)
     return
   }

@@ -13,7 +13,7 @@
 import { CairnError, errorToObject } from '../core/errors.js'
 import { showName, unsafeNameReason } from '../core/names.js'
 import { AllGatewaysFailedError, ContentPathNotFoundError, InvalidContentPathError, NotAvailableOfflineError, TamperedContentError, fetchContent, listDirectory, parseContentPath } from '../ipfs/fetch/index.js'
-import { disposition, listingEtag, notModified, plainType, precheck } from './gateway-path.js'
+import { disposition, listingEtag, notModified, plainType, precheck, textType } from './gateway-path.js'
 import { serveTar } from './gateway-tar.js'
 import { serveTrustless } from './gateway-trustless.js'
 import type { BlockSources } from '../ipfs/fetch/index.js'
@@ -180,6 +180,17 @@ export async function serveContent (sources: BlockSources, address: string, scop
   if (disp !== undefined) headers.set('content-disposition', disp)
   const plain = plainType(address, requestHeaders(options), headers.get('content-type'))
   if (plain !== undefined) headers.set('content-type', plain)
+  else if (res.status === 200) {
+    const text = textType(address, headers.get('x-unixfs-type'), headers.get('content-type'))
+    if (text !== undefined) {
+      headers.set('content-type', text)
+      // Shown, not saved: unless the address asked for a download (?download=true).
+      if (new URLSearchParams(parseContentPath(address).search).get('download') !== 'true') {
+        const d = headers.get('content-disposition')
+        if (d !== null) headers.set('content-disposition', d.replace(/^\s*attachment/i, 'inline'))
+      }
+    }
+  }
   if (headers.get('x-unixfs-type') === 'directory' && !(headers.get('content-type') ?? '').startsWith('text/html')) {
     // verified-fetch answers a directory without index.html with its raw dag-pb block.
     await res.body?.cancel().catch(() => {})

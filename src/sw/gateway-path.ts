@@ -144,3 +144,29 @@ export function notModified (ifNoneMatch: string | null, etag: string | null): b
 export function listingEtag (cid: string): string {
   return `"DirIndex-${LISTING_VERSION}_CID-${cid}"`
 }
+
+/** File names whose bytes are text to read, whatever type verified-fetch guessed (often none). */
+const TEXT_EXTENSIONS = new Set([
+  'md', 'markdown', 'txt', 'text', 'log', 'csv', 'tsv', 'json', 'jsonl', 'ndjson', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'env',
+  'ts', 'tsx', 'js', 'mjs', 'cjs', 'jsx', 'py', 'rs', 'go', 'c', 'h', 'cc', 'cpp', 'hpp', 'java', 'kt', 'swift', 'rb', 'php', 'pl',
+  'sh', 'bash', 'zsh', 'ps1', 'bat', 'css', 'scss', 'less', 'sql', 'lua', 'r', 'tex', 'rst', 'adoc', 'diff', 'patch', 'gitignore'
+])
+export const TEXT_TYPE = 'text/plain; charset=utf-8'
+
+/**
+ * `text/plain; charset=utf-8` for a file whose name says it is text (.md, .csv, .json, source
+ * files): shown inline in the sandbox instead of downloaded, and never as HTML. Not for a
+ * directory, a `?format=`/Accept request (plainType answers those) or an explicit download.
+ */
+export function textType (address: string, unixfsType: string | null, contentType: string | null): string | undefined {
+  if (unixfsType === 'directory') return undefined
+  if ((contentType ?? '').startsWith('application/vnd.ipld.')) return undefined
+  const target = parseContentPath(address)
+  const query = new URLSearchParams(target.search)
+  if (query.has('format')) return undefined
+  let name = query.get('filename') ?? target.path.split('/').filter(s => s !== '').pop() ?? ''
+  try { name = decodeURIComponent(name) } catch { /* the raw segment */ }
+  const dot = name.lastIndexOf('.')
+  const ext = dot < 0 ? '' : name.slice(dot + 1).toLowerCase()
+  return TEXT_EXTENSIONS.has(ext) ? TEXT_TYPE : undefined
+}

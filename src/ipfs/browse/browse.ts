@@ -3,6 +3,7 @@
  * come from the local store or, through bitswap, from connected peers.
  */
 import { unixfs } from '@helia/unixfs'
+import * as dagPb from '@ipld/dag-pb'
 import type { Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
@@ -122,4 +123,17 @@ export async function * walkFiles (node: Node, cid: CID, options: WalkOptions = 
       yield { path, entry: e }
     }
   }
+}
+
+/**
+ * The DAG's total size from its root block alone (the block plus its links' Tsize), without
+ * walking it: a size hint for saving an archive or a CAR. A link's Tsize comes from whoever built
+ * the DAG, so this is an estimate; it only chooses how the file is saved.
+ */
+export async function dagSizeEstimate (node: Node, cid: CID, options: AbortOptions = {}): Promise<number> {
+  const chunks: Uint8Array[] = []
+  for await (const c of (node as Helia).blockstore.get(cid, options) as unknown as AsyncIterable<Uint8Array>) chunks.push(c)
+  const block = chunks.length === 1 ? chunks[0]! : new Uint8Array(await new Blob(chunks as Array<Uint8Array<ArrayBuffer>>).arrayBuffer())
+  if (cid.code !== dagPb.code) return block.byteLength
+  return dagPb.decode(block).Links.reduce((s, l) => s + (l.Tsize ?? 0), block.byteLength)
 }

@@ -1,6 +1,7 @@
 /** Opening an IPFS-hosted repository: resolve its name, fetch its root block, hand back the backend. */
 import { CID } from 'multiformats/cid'
 import { emit, withTimeout } from '../../core/options.js'
+import { briefCause } from '../../core/errors.js'
 import { readBlock } from '../car/walk.js'
 import { parseIPNSPath } from '../ipns/names.js'
 import { resolve } from '../ipns/resolve.js'
@@ -22,7 +23,7 @@ export async function resolveRepoRoot (components: IpfsBackendComponents, name: 
     value = res.value
   } catch (err) {
     if (options.signal?.aborted === true) throw err
-    throw new RepoNameUnresolvableError(`The repository name ${name} could not be resolved: ${(err as Error).message}. Check the name and the routing URL, or ask the repository's owner to republish (closing the repository in Cairn does).`, { cause: err })
+    throw new RepoNameUnresolvableError(`The repository name ${name} could not be resolved: ${briefCause(err)}. Check the name and the routing URL, or ask the repository's owner to republish (closing the repository in Cairn does).`, { cause: err })
   }
   const m = /^\/ipfs\/([^/]+)\/?$/.exec(value)
   let root: CID | undefined
@@ -52,7 +53,7 @@ export async function createIpfsBackend (components: IpfsBackendComponents, init
       await readBlock(components.helia.blockstore, root, { signal })
     } catch (err) {
       if (init.signal?.aborted === true) throw err
-      throw new RepoRootUnreachableError(`The repository root ${root.toString()} could not be fetched${signal.aborted ? ` within ${init.openTimeoutMs ?? 30_000} ms` : ''}: ${(err as Error).message}. Connect to a peer that holds the repository (a relay or the device that wrote it) and try again.`, { cause: err })
+      throw new RepoRootUnreachableError(`The repository root ${root.toString()} could not be fetched${signal.aborted ? ` within ${init.openTimeoutMs ?? 30_000} ms` : ''}: ${briefCause(err)}. Connect to a peer that holds the repository (a relay or the device that wrote it) and try again.`, { cause: err })
     } finally {
       clear()
     }

@@ -7,3 +7,9 @@ export function ErrorBox ({ message, onClose }: { message: string | undefined, o
     </div>
   )
 }
+
+/** A quiet note (the user's own Cancel), in place of an error. */
+export function CancelledNote ({ message }: { message: string | undefined }) {
+  if (message === undefined) return null
+  return <p class="muted" role="status" data-testid="cancelled">{message}</p>
+}

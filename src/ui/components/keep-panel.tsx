@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { useTask } from '../use-task.js'
-import { ErrorBox } from './error-box.js'
+import { CancelledNote, ErrorBox } from './error-box.js'
 import { ProgressBar } from './progress-bar.js'
 import type { App, KeeperRow, KeptAnswer, TargetStatus } from '../../app/app.js'
 
@@ -120,6 +120,7 @@ export function PushToKeepers ({ app, cid, name }: { app: App, cid: string, name
         </ul>
       )}
       <ErrorBox message={load.error ?? task.error} onClose={() => { load.clear(); task.clearError() }} />
+      <CancelledNote message={task.cancelled} />
     </div>
   )
 }

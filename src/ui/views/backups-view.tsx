@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { useTask } from '../use-task.js'
-import { ErrorBox } from '../components/error-box.js'
+import { CancelledNote, ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { KeptBy } from '../components/keep-panel.js'
 import { formatBytes } from '../format.js'
@@ -48,6 +48,13 @@ function Chooser ({ app }: { app: App }) {
   const [pw, setPw] = useState('')
   const [remember, setRemember] = useState(false)
   const rowAction = useAction(async (fn: () => Promise<void>) => { await fn() })
+  // A listed repository whose password is not remembered asks for it in a password field, never prompt().
+  const [asking, setAsking] = useState<string | undefined>(undefined)
+  const [rowPw, setRowPw] = useState('')
+  const openRow = (r: RepoRow, password: string | undefined): void => {
+    setAsking(undefined); setRowPw('')
+    void task.run(async (o) => app.backups.open(r.name ?? r.root ?? r.id, { ...o, password }))
+  }
   const mismatch = pw2 !== '' && pw1 !== pw2
 
   return (
@@ -60,8 +67,16 @@ function Chooser ({ app }: { app: App }) {
               <tr key={r.id} data-repo={r.id}>
                 <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: this device lacks the name's key)</small>}</td>
                 <td><code>{r.name ?? r.root}</code></td>
-                <td class="row wrap">
-                  <button type="button" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.open(r.name ?? r.root ?? r.id, { ...o, password: r.remembered ? undefined : prompt(`Password for "${r.label}":`) ?? '' })) }}>Open{r.remembered ? ' (remembered password)' : ''}</button>
+                <td class="actions">
+                  {asking === r.id
+                    ? (
+                      <form class="row" data-testid="row-password" onSubmit={(e) => { e.preventDefault(); openRow(r, rowPw) }}>
+                        <label>Password for {r.label} <input type="password" name="row-password" autocomplete="current-password" value={rowPw} onInput={(e) => { setRowPw((e.target as HTMLInputElement).value) }} autofocus /></label>
+                        <button type="submit" disabled={task.busy || rowPw === ''}>Open</button>
+                        <button type="button" class="secondary" onClick={() => { setAsking(undefined); setRowPw('') }}>Cancel</button>
+                      </form>
+                      )
+                    : <button type="button" disabled={task.busy} onClick={() => { if (r.remembered) openRow(r, undefined); else { setAsking(r.id); setRowPw('') } }}>Open{r.remembered ? ' (remembered password)' : ''}</button>}
                   {r.remembered && <button type="button" class="secondary" onClick={() => { void rowAction.run(async () => app.backups.forgetPassword(r.id)) }}>Forget password</button>}
                   <button type="button" class="danger" onClick={() => { if (confirm(`Remove "${r.label}" from this device? The repository itself stays on IPFS.`)) void rowAction.run(async () => app.backups.removeRepo(r.id)) }}>Remove</button>
                 </td>
@@ -97,6 +112,7 @@ function Chooser ({ app }: { app: App }) {
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
     </>
   )
 }
@@ -138,6 +154,7 @@ function BackupForm ({ app }: { app: App }) {
 
   const run = async (): Promise<void> => {
     localStorage.setItem('cairn:backup-host', host)
+    setNotice(undefined)
     const r = await task.run(async (o) => app.backups.backup(picked, { ...o, host, tags: tags.split(',') }))
     if (r === undefined) return
     setPicked([])
@@ -171,6 +188,7 @@ function BackupForm ({ app }: { app: App }) {
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       {notice !== undefined && <p class="ok" role="status" data-testid="backup-notice">{notice}</p>}
     </div>
   )
@@ -197,30 +215,31 @@ function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onB
       {repo.snapshots.length === 0
         ? <p class="muted">No snapshots yet.</p>
         : (
-          <table data-testid="snapshots">
+          <div class="scroll-x"><table data-testid="snapshots">
             <thead><tr><th>Time</th><th>ID</th><th>Host</th><th>Tags</th><th>Paths</th><th>Size</th><th>Changes</th><th /></tr></thead>
             <tbody>
               {repo.snapshots.map(s => (
                 <tr key={s.id} data-snapshot={s.id}>
-                  <td>{new Date(s.time).toLocaleString()}</td>
-                  <td><code>{s.shortId}</code></td>
-                  <td>{s.host}</td>
+                  <td class="nowrap">{new Date(s.time).toLocaleString()}</td>
+                  <td class="nowrap"><code>{s.shortId}</code></td>
+                  <td class="nowrap">{s.host}</td>
                   <td>{s.tags.join(', ')}</td>
                   <td>{s.paths.join(' ')}</td>
-                  <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} files` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
+                  <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} ${s.totals.files === 1 ? 'file' : 'files'}` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
                   <td data-testid="snapshot-changes">{changesText(s)}</td>
-                  <td class="row wrap">
-                    <button type="button" class="secondary" onClick={() => { onBrowse(s) }}>Browse</button>
-                    <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(s.id, '/', o)) }}>Download .zip</button>
-                    {directoryPicker() !== undefined && <button type="button" class="secondary" disabled={task.busy} onClick={() => { void restoreDir(s) }}>Restore to a folder</button>}
+                  <td class="actions">
+                    <button type="button" class="secondary small" onClick={() => { onBrowse(s) }}>Browse</button>
+                    <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(s.id, '/', o)) }}>Download .zip</button>
+                    {directoryPicker() !== undefined && <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void restoreDir(s) }}>Restore to a folder</button>}
                   </td>
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
           )}
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
     </div>
   )
 }
@@ -262,6 +281,7 @@ function Browser ({ app, snapshot, path, onNavigate, onClose }: { app: App, snap
       )}
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={error ?? task.error} onClose={() => { setError(undefined); task.clearError() }} />
+      <CancelledNote message={task.cancelled} />
     </div>
   )
 }
@@ -292,12 +312,13 @@ function Maintenance ({ app }: { app: App }) {
         <button type="submit" class="danger" disabled={task.busy || Object.keys(policy).length === 0}>Forget</button>
       </form>
       <div class="row wrap">
-        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.prune(o)).then(r => { if (r !== undefined) setNotice(`Pruned: ${r.packsRemoved} pack(s) removed, ${r.packsRepacked} repacked, ${r.unreferencedRemoved} unreferenced removed.`) }) }}>Prune</button>
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { setNotice(undefined); setProblem(undefined); void task.run(async (o) => app.backups.prune(o)).then(r => { if (r !== undefined) setNotice(`Pruned: ${r.packsRemoved} pack(s) removed, ${r.packsRepacked} repacked, ${r.unreferencedRemoved} unreferenced removed.`) }) }}>Prune</button>
         <button type="button" class="secondary" disabled={task.busy} onClick={() => { setNotice(undefined); setProblem(undefined); void task.run(async (o) => app.backups.check({ ...o, readData: true })).then(r => { if (r === undefined) return; if (r.ok) setNotice('Check passed: every blob was read and verified.'); else setProblem(`Check found ${r.errors.length} problem(s); the repository is damaged. Restore what you need from an intact copy, then forget the affected snapshots and prune.\n${r.errors.join('\n')}`) }) }}>Check (read all data)</button>
-        <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.unlock(o)).then(r => { if (r !== undefined) setNotice(r.length === 0 ? 'No stale locks.' : `Removed ${r.length} stale lock(s).`) }) }}>Remove stale locks</button>
+        <button type="button" class="secondary" disabled={task.busy} onClick={() => { setNotice(undefined); setProblem(undefined); void task.run(async (o) => app.backups.unlock(o)).then(r => { if (r !== undefined) setNotice(r.length === 0 ? 'No stale locks.' : `Removed ${r.length} stale lock(s).`) }) }}>Remove stale locks</button>
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       <div data-testid="maintenance-problem" style="white-space: pre-wrap"><ErrorBox message={problem} onClose={() => { setProblem(undefined) }} /></div>
       {notice !== undefined && <p class="ok" role="status" data-testid="maintenance-notice" style="white-space: pre-wrap">{notice}</p>}
     </details>
@@ -341,6 +362,7 @@ function Push ({ app, repo }: { app: App, repo: OpenRepoView }) {
         </ul>
       )}
       <ErrorBox message={load.error ?? task.error} onClose={() => { load.clear(); task.clearError() }} />
+      <CancelledNote message={task.cancelled} />
       {repo.root !== undefined && <KeptBy app={app} cid={repo.root} />}
     </div>
   )

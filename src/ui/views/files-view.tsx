@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useAction, useStore } from '../hooks.js'
 import { useTask } from '../use-task.js'
-import { ErrorBox } from '../components/error-box.js'
+import { CancelledNote, ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { Preview } from '../components/preview.js'
 import { KeepPanel } from '../components/keep-panel.js'
@@ -30,11 +30,13 @@ export function FilesView ({ app }: { app: App }) {
   useEffect(() => { if (online) void app.files.refreshLibrary() }, [online])
 
   const add = async (entries: PickedEntry[]): Promise<void> => {
-    const roots = await task.run(async (o) => app.files.add(entries, { profile, ...o }))
+    setNotice(undefined)
+    const roots = await task.run(async (o) => app.files.add(entries, { profile, ...o }), 'Cancelled. Nothing was pinned; unpinned blocks are removed by the next garbage collection.')
     if (roots !== undefined) setNotice(`Added and pinned: ${roots.map(r => `${r.name === '' ? r.cid : r.name} → ${r.cid}`).join(', ')}`)
   }
 
   const open = async (addr: string): Promise<void> => {
+    setNotice(undefined)
     const e = await task.run(async (o) => app.files.stat(addr, o))
     if (e === undefined) return
     const parts = e.path === '' ? [] : e.path.split('/')
@@ -64,6 +66,7 @@ export function FilesView ({ app }: { app: App }) {
             const t = e.target as HTMLInputElement
             const f = t.files?.[0]
             t.value = ''
+            if (f !== undefined) setNotice(undefined)
             if (f !== undefined) void task.run(async (o) => app.files.importCar(f, o)).then(r => { if (r !== undefined) setNotice(`Imported ${r.blocks} verified blocks (${formatBytes(r.bytes)}); pinned ${r.roots.join(', ')}`) })
           }} /></label>
           <label>CID profile{' '}
@@ -75,6 +78,7 @@ export function FilesView ({ app }: { app: App }) {
       </div>
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       {notice !== undefined && <p class="ok" role="status" data-testid="notice">{notice}</p>}
 
       <form class="row" onSubmit={(e) => { e.preventDefault(); void open(address) }}>
@@ -95,8 +99,8 @@ export function FilesView ({ app }: { app: App }) {
             <tbody>
               {rows.map(r => [
                 <tr key={r.cid} data-cid={r.cid}>
-                  <td>{r.type === 'directory' ? '📁 ' : ''}{r.name}</td>
-                  <td>{formatBytes(r.size)}</td>
+                  <td>{r.type === 'directory' && <FolderIcon />}{r.name}</td>
+                  <td class="nowrap">{r.type === 'directory' ? '—' : formatBytes(r.size)}</td>
                   <td><code title={r.cid}>{r.cid.slice(0, 10)}…{r.cid.slice(-6)}</code></td>
                   <td>{r.pinned ? 'yes' : 'no'}</td>
                   <td class="row wrap actions">
@@ -117,6 +121,11 @@ export function FilesView ({ app }: { app: App }) {
       <PinsPanel app={app} />
     </section>
   )
+}
+
+/** A folder mark drawn in CSS-free SVG: an emoji needs a font many systems lack. */
+function FolderIcon () {
+  return <svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M1.5 3.5h5l1.5 1.5h6.5v8h-13z" fill="currentColor" opacity=".75" /></svg>
 }
 
 function PinToggle ({ app, cid, name, pinned }: { app: App, cid: string, name: string, pinned: boolean }) {
@@ -169,7 +178,7 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
       <div class="row">
         <nav class="crumbs grow" aria-label="Path">
           <button type="button" class="link" data-testid="crumb-root" onClick={() => { goto(0) }}>{loc.name}</button>
-          {loc.path.map((p, i) => <span key={i}> / <button type="button" class="link" onClick={() => { goto(i + 1) }}>{p}</button></span>)}
+          {loc.path.map((p, i) => (i === 0 && loc.path.length === 1 && p === loc.name) ? null : <span key={i}> / <button type="button" class="link" onClick={() => { goto(i + 1) }}>{p}</button></span>)}
         </nav>
         <button type="button" class="link" onClick={onClose} aria-label="Close">×</button>
       </div>
@@ -195,6 +204,7 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
       )}
       {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
       <ErrorBox message={task.error} onClose={task.clearError} />
+      <CancelledNote message={task.cancelled} />
       {entries !== undefined && (
         entries.length === 0
           ? <p class="muted">This folder is empty.</p>
@@ -204,8 +214,8 @@ function Browser ({ app, loc, setLoc, publicGateway, onClose }: { app: App, loc:
               <tbody>
                 {entries.map(e => (
                   <tr key={e.name}>
-                    <td><button type="button" class="link" onClick={() => { setLoc({ ...loc, path: [...loc.path, e.name], cids: [...loc.cids, e.cid] }) }}>{e.type === 'directory' ? '📁 ' : ''}{e.name}</button></td>
-                    <td>{formatBytes(e.size)}</td>
+                    <td><button type="button" class="link" onClick={() => { setLoc({ ...loc, path: [...loc.path, e.name], cids: [...loc.cids, e.cid] }) }}>{e.type === 'directory' && <FolderIcon />}{e.name}</button></td>
+                    <td class="nowrap">{e.type === 'directory' ? '—' : formatBytes(e.size)}</td>
                   </tr>
                 ))}
               </tbody>
