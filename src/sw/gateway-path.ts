@@ -153,6 +153,12 @@ const TEXT_EXTENSIONS = new Set([
 ])
 export const TEXT_TYPE = 'text/plain; charset=utf-8'
 
+/** No type, the generic binary one, or a text type Chromium saves rather than shows (text/markdown, text/x-…). */
+function downloadsInstead (contentType: string | null): boolean {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  return type === '' || type === 'application/octet-stream' || type === 'text/markdown' || type.startsWith('text/x-') || type === 'application/x-sh' || type === 'application/toml' || type === 'application/yaml' || type === 'text/yaml'
+}
+
 /**
  * `text/plain; charset=utf-8` for a file whose name says it is text (.md, .csv, .json, source
  * files): shown inline in the sandbox instead of downloaded, and never as HTML. Not for a
@@ -160,7 +166,9 @@ export const TEXT_TYPE = 'text/plain; charset=utf-8'
  */
 export function textType (address: string, unixfsType: string | null, contentType: string | null): string | undefined {
   if (unixfsType === 'directory') return undefined
-  if ((contentType ?? '').startsWith('application/vnd.ipld.')) return undefined
+  // Only a type the browser would download instead of showing is replaced: a site's stylesheet
+  // (text/css), scripts and JSON keep theirs, so pages and their fetches work as before.
+  if (!downloadsInstead(contentType)) return undefined
   const target = parseContentPath(address)
   const query = new URLSearchParams(target.search)
   if (query.has('format')) return undefined

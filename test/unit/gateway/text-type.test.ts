@@ -18,5 +18,11 @@ describe('textType', () => {
     expect(textType(`/ipfs/${DIR}/docs.md`, 'directory', null)).toBeUndefined()
     expect(textType(`/ipfs/${DIR}/a.json`, 'file', 'application/vnd.ipld.raw')).toBeUndefined()
     expect(textType(`/ipfs/${DIR}/a.json?format=raw`, 'file', 'application/octet-stream')).toBeUndefined()
+    // A site's stylesheet, script and JSON keep the types pages need.
+    expect(textType(`/ipfs/${DIR}/style.css`, 'file', 'text/css')).toBeUndefined()
+    expect(textType(`/ipfs/${DIR}/app.js`, 'file', 'text/javascript')).toBeUndefined()
+    expect(textType(`/ipfs/${DIR}/data.json`, 'file', 'application/json')).toBeUndefined()
+    // Markdown typed as such is still shown, not saved.
+    expect(textType(`/ipfs/${DIR}/readme.md`, 'file', 'text/markdown')).toBe(TEXT_TYPE)
   })
 })
