@@ -4,8 +4,7 @@
  * missing block into an unhandled rejection; here a missing block simply ends the stream with
  * an error.
  */
-import { headerLength, createWriter, close } from '@ipld/car/buffer-writer'
-import { varint } from 'multiformats'
+import { carHeaderBytes as carHeader, carSectionBytes as carSection } from '../../ipfs/gateway/car.js'
 import { createUnsafe } from 'multiformats/block'
 import * as raw from 'multiformats/codecs/raw'
 import type { Blockstore } from 'interface-blockstore'
@@ -19,21 +18,6 @@ export interface ExportCarInit {
 }
 
 const IDENTITY = 0x00
-
-function carHeader (root: CID): Uint8Array {
-  const writer = createWriter(new ArrayBuffer(headerLength({ roots: [root] })), { roots: [root] })
-  return close(writer, { resize: true })
-}
-
-function carSection (cid: CID, bytes: Uint8Array): Uint8Array {
-  const length = cid.bytes.byteLength + bytes.byteLength
-  const prefix = varint.encodingLength(length)
-  const out = new Uint8Array(prefix + length)
-  varint.encodeTo(length, out, 0)
-  out.set(cid.bytes, prefix)
-  out.set(bytes, prefix + cid.bytes.byteLength)
-  return out
-}
 
 export async function readBlock (blockstore: Pick<Blockstore, 'get'>, cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
   if (cid.multihash.code === IDENTITY) return cid.multihash.digest

@@ -6,6 +6,9 @@
  * separated. Written from restic's documented behaviour (internal/filter) for fidelity.
  */
 import { InvalidPatternError } from '../option-errors.js'
+import { cleanPath } from '../util/go-path.js'
+
+export { cleanPath }
 
 interface Part {
   /** "/" marks an absolute pattern's root; "" stands for `**`. */
@@ -18,24 +21,6 @@ export interface Pattern {
   readonly original: string
   readonly parts: readonly Part[]
   readonly negated: boolean
-}
-
-/** Go's `path.Clean` for `/` separated paths. */
-export function cleanPath (p: string): string {
-  if (p === '') return '.'
-  const rooted = p.startsWith('/')
-  const out: string[] = []
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue
-    if (seg === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop()
-      else if (!rooted) out.push('..')
-      continue
-    }
-    out.push(seg)
-  }
-  const s = out.join('/')
-  return rooted ? '/' + s : s === '' ? '.' : s
 }
 
 function split (p: string): string[] {
