@@ -173,7 +173,7 @@ const suite: BenchSuite = {
       if (cases.has('heap')) results.peakHeap = heap
     } finally {
       await context.close()
-      await rm(profileDir, { recursive: true, force: true })
+      await rm(profileDir, { recursive: true, force: true, maxRetries: 5 })
       await site.close()
       await network.stop()
     }

@@ -181,8 +181,8 @@ const suite: BenchSuite = {
           execFileSync('restic', ['-r', theirs, 'init'], { env: resticEnv, stdio: 'ignore' })
           const rb = restic(['-r', theirs, 'backup', '--host', 'bench', src], resticEnv)
           const rr = restic(['-r', theirs, 'restore', 'latest', '--target', join(root, `out-restic-${kind}`)], resticEnv)
-          rmSync(join(root, `out-restic-${kind}`), { recursive: true, force: true })
-          rmSync(theirs, { recursive: true, force: true })
+          rmSync(join(root, `out-restic-${kind}`), { recursive: true, force: true, maxRetries: 5 })
+          rmSync(theirs, { recursive: true, force: true, maxRetries: 5 })
           const row: Record<string, number> = { resticBackupS: rb.s, resticRestoreS: rr.s, resticBackupRssMiB: rb.rssMiB, resticRestoreRssMiB: rr.rssMiB }
 
           if (targets.includes('node')) {
@@ -193,8 +193,8 @@ const suite: BenchSuite = {
             const b = await nodeRun(async () => await backup(repo, new FsSource([src]), { hostname: 'bench', pool })).finally(() => { pool.close() })
             const pool2 = createNodeResticPool()
             const r = await nodeRun(async () => { const r = await Repository.open(new LocalBackend(ours), { password: PASSWORD }); await restore(r, await findSnapshot(r, 'latest'), new FsSink(join(root, `out-cairn-${kind}`)), { pool: pool2 }) }).finally(() => { pool2.close() })
-            rmSync(join(root, `out-cairn-${kind}`), { recursive: true, force: true })
-            rmSync(ours, { recursive: true, force: true })
+            rmSync(join(root, `out-cairn-${kind}`), { recursive: true, force: true, maxRetries: 5 })
+            rmSync(ours, { recursive: true, force: true, maxRetries: 5 })
             Object.assign(row, { nodeBackupS: b.s, nodeRestoreS: r.s, nodeBackupRssMiB: b.peakRssMiB, nodeRestoreRssMiB: r.peakRssMiB })
             log(`restic bench ${kind} #${rep + 1} (node): backup ${(mib / b.s).toFixed(1)} MiB/s (restic ${(mib / rb.s).toFixed(1)}), restore ${(mib / r.s).toFixed(1)} MiB/s (restic ${(mib / rr.s).toFixed(1)})`)
           }
@@ -207,7 +207,7 @@ const suite: BenchSuite = {
           }
           rows.push(row)
         }
-        rmSync(src, { recursive: true, force: true })
+        rmSync(src, { recursive: true, force: true, maxRetries: 5 })
         const col = (k: string): number[] => rows.map(r => r[k] as number)
         const ratio = (theirs: string, ours: string): number[] => rows.map(r => (r[theirs] as number) / (r[ours] as number))
         const mibps = (k: string): ReturnType<typeof spread> => spread(col(k).map(s => mib / s), 1)
@@ -281,7 +281,7 @@ const suite: BenchSuite = {
       return out
     } finally {
       await browser?.close()
-      rmSync(root, { recursive: true, force: true })
+      rmSync(root, { recursive: true, force: true, maxRetries: 5 })
     }
   }
 }

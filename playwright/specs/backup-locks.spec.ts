@@ -61,7 +61,7 @@ test('a closed tab\'s lock is removed as stale by another tab; backup, forget, p
     await expect(maintenance.getByTestId('maintenance-problem')).toBeEmpty()
   } finally {
     await a.context.close()
-    await rm(work, { recursive: true, force: true })
+    await rm(work, { recursive: true, force: true, maxRetries: 5 })
   }
   expect(a.violations).toEqual([])
 })

@@ -183,7 +183,7 @@ test('a page backs up a folder tree into a repository on IPFS; restic checks and
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(want.get('fotos/été 2026/日本語.bin'))
   } finally {
     await Promise.all([a.context.close(), b.context.close()])
-    await rm(work, { recursive: true, force: true })
+    await rm(work, { recursive: true, force: true, maxRetries: 5 })
   }
   expect([...a.violations, ...b.violations]).toEqual([])
 })
@@ -249,7 +249,7 @@ test('a backup killed by closing the tab leaves a repository restic checks, and 
     await expect(page2.locator('[data-testid="snapshots"] tbody tr')).toHaveCount(1)
   } finally {
     await a.context.close()
-    await rm(work, { recursive: true, force: true })
+    await rm(work, { recursive: true, force: true, maxRetries: 5 })
   }
   expect(a.violations).toEqual([])
 })
@@ -327,7 +327,7 @@ test('real restic backs up through `cairn serve restic`; the page lists that sna
   } finally {
     server.kill('SIGINT')
     await a.context.close()
-    await rm(work, { recursive: true, force: true })
+    await rm(work, { recursive: true, force: true, maxRetries: 5 })
   }
   expect(a.violations).toEqual([])
 })

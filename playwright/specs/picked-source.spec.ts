@@ -49,7 +49,7 @@ test('picked files are read to the end while the page collects garbage after eve
   } finally {
     await browser.close()
     await site.close()
-    await rm(dir, { recursive: true, force: true })
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 })
   }
   expect(guarded.violations).toEqual([])
 })

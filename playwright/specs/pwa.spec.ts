@@ -118,7 +118,7 @@ async function installabilityErrors (url: string): Promise<{ errors: string[], p
     return { errors, protocols: parsed.protocol_handlers?.map(h => h.protocol) ?? [], violations, appId }
   } finally {
     await context.close()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 })
   }
 }
 
@@ -229,7 +229,7 @@ test('a new deploy raises update-available; applying it reloads into the new wor
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting ?? null)).toBeNull()
   } finally {
     await site.close()
-    rmSync(root, { recursive: true, force: true })
+    rmSync(root, { recursive: true, force: true, maxRetries: 5 })
   }
 })
 

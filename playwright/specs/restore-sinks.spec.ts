@@ -45,7 +45,7 @@ test('restores into a folder and a zip refuse hostile names and keep the rest', 
   } finally {
     await browser.close()
     await site.close()
-    await rm(dir, { recursive: true, force: true })
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 })
   }
   expect(guarded.violations).toEqual([])
 })

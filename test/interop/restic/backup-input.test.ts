@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { PASSWORD, SKIP, restic, tempDir } from './helpers.js'
 
 const root = tempDir('backup-input')
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 const pwFile = join(root, 'pw')
 writeFileSync(pwFile, PASSWORD + '\n')
 

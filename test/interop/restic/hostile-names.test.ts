@@ -15,7 +15,7 @@ import { listTree } from '../../unit/restic/hostile-fixture.js'
 import { PASSWORD, SKIP, restic, tempDir } from './helpers.js'
 
 const base = tempDir('hostile-interop')
-afterAll(() => { rmSync(base, { recursive: true, force: true }) })
+afterAll(() => { rmSync(base, { recursive: true, force: true, maxRetries: 5 }) })
 
 describe.skipIf(SKIP)('hostile node names: cairn and restic 0.14 agree', () => {
   it('restic refuses the same nodes and restores the same valid siblings', async () => {

@@ -132,7 +132,7 @@ describe.skipIf(SKIP)('repository locks with real restic 0.14', () => {
       watcher.close()
       expect(end.signal === 'SIGKILL' || end.code === 0).toBe(true)
       leftover = temps(repo)
-      if (end.code === 0) { rmSync(join(repo, 'snapshots'), { recursive: true, force: true }); mkdirSync(join(repo, 'snapshots')) }
+      if (end.code === 0) { rmSync(join(repo, 'snapshots'), { recursive: true, force: true, maxRetries: 5 }); mkdirSync(join(repo, 'snapshots')) }
     }
     expect(leftover.length).toBeGreaterThan(0)
     expect(locks(repo)).toHaveLength(1)

@@ -12,7 +12,7 @@ const FAST = { N: 16384, r: 8, p: 1 }
 describe.skipIf(SKIP)('restic accepts repositories after Cairn operations', () => {
   let root: string
   beforeAll(() => { requireRestic(); root = tempDir('interop-ops') })
-  afterAll(() => { if (root !== undefined) rmSync(root, { recursive: true, force: true }) })
+  afterAll(() => { if (root !== undefined) rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 
   it('a version 1 repository (no compression) written by Cairn passes check --read-data', async () => {
     const dir = join(root, 'v1')

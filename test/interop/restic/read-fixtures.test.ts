@@ -19,7 +19,7 @@ describe.skipIf(SKIP).each(['v1', 'v2'] as const)('Cairn restores fixture %s exa
     const fix = (p: string): void => { for (const n of readdirSync(p)) { const f = join(p, n); const d = statSync(f).isDirectory(); chmodSync(f, d ? 0o700 : 0o600); if (d) fix(f) } }
     fix(join(root, 'repo'))
   })
-  afterAll(() => { if (root !== undefined) rmSync(root, { recursive: true, force: true }) })
+  afterAll(() => { if (root !== undefined) rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 
   it.each(m.snapshots.map(s => [s.short_id] as const))('snapshot %s: bytes, modes, mtimes and links', async (shortId) => {
     const ours = join(root, `cairn-${shortId}`)

@@ -17,7 +17,7 @@ describe.skipIf(SKIP)('REST backend (protocol v2) with real restic', () => {
   })
   afterAll(async () => {
     await server?.close()
-    if (root !== undefined) rmSync(root, { recursive: true, force: true })
+    if (root !== undefined) rmSync(root, { recursive: true, force: true, maxRetries: 5 })
   })
 
   it('Cairn writes over REST, restic checks and restores over REST, Cairn reads restic\'s snapshot back', async () => {

@@ -31,7 +31,7 @@ describe.skipIf(SKIP)('restic reads what Cairn writes', () => {
     snapshotId = summary.snapshotId
   })
 
-  afterAll(() => { if (root !== undefined) rmSync(root, { recursive: true, force: true }) })
+  afterAll(() => { if (root !== undefined) rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 
   it('restic is installed', () => {
     expect(requireRestic()).toMatch(/restic$/)

@@ -10,7 +10,7 @@ import { fetchBytes } from '../../../src/ipfs/fetch/index.js'
 import type { CID } from 'multiformats/cid'
 
 const tmp = mkdtempSync(join(tmpdir(), 'cairn-release-'))
-afterAll(() => { rmSync(tmp, { recursive: true, force: true }) })
+afterAll(() => { rmSync(tmp, { recursive: true, force: true, maxRetries: 5 }) })
 
 describe('release CID and CAR of dist/', () => {
   it('gives the unixfs-v1-2025 CID of the folder and a CAR holding exactly its DAG', async () => {

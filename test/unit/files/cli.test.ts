@@ -18,7 +18,7 @@ function captureIO (cwd: string, env: Record<string, string> = {}): CapturedIO {
 
 let dir: string
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'cairn-add-')) })
-afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+afterAll(async () => { await rm(dir, { recursive: true, force: true, maxRetries: 5 }) })
 
 async function cairn (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stdout: string, stderr: string }> {
   const io = captureIO(dir, env)

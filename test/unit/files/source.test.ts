@@ -11,7 +11,7 @@ import type { AddEntry } from '../../../src/ipfs/add/index.js'
 
 let dir: string
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'cairn-src-')) })
-afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+afterAll(async () => { await rm(dir, { recursive: true, force: true, maxRetries: 5 }) })
 
 describe('Node file source', () => {
   it('a file that vanishes before it is read fails with UnreadableFileError naming it', async () => {

@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close()
-  if (home !== undefined) await rm(home, { recursive: true, force: true })
+  if (home !== undefined) await rm(home, { recursive: true, force: true, maxRetries: 5 })
 })
 
 function captureIO (env: Record<string, string | undefined> = {}): CapturedIO {

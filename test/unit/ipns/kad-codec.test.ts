@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 const run = promisify(execFile)
 const here = fileURLToPath(new URL('../../../src/ipfs/ipns/kad/', import.meta.url))
 const tmp = mkdtempSync(join(tmpdir(), 'cairn-protons-'))
-afterAll(() => { rmSync(tmp, { recursive: true, force: true }) })
+afterAll(() => { rmSync(tmp, { recursive: true, force: true, maxRetries: 5 }) })
 
 function withoutComments (proto: string): string {
   return proto.split('\n').filter(l => !l.startsWith('//')).join('\n').trim()

@@ -77,7 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await slow?.close()
   await flood?.close()
-  if (home !== undefined) await rm(home, { recursive: true, force: true })
+  if (home !== undefined) await rm(home, { recursive: true, force: true, maxRetries: 5 })
 })
 
 describe('IPNS routers that misbehave', () => {

@@ -29,7 +29,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await net?.stop()
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true, maxRetries: 5 })
 })
 
 async function cairn (args: string[]): Promise<{ code: number | null, stderr: string }> {

@@ -46,7 +46,7 @@ afterAll(async () => {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   }
-  await Promise.all(tmpDirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
+  await Promise.all(tmpDirs.map(async d => { await rm(d, { recursive: true, force: true, maxRetries: 5 }) }))
 })
 
 describe('cairn network (in process)', () => {

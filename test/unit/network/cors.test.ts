@@ -23,7 +23,7 @@ const tmpDirs: string[] = []
 beforeAll(async () => { net = await startLocalNetwork({ allowedOrigins: [APP + '/'] }) })
 afterAll(async () => {
   await net?.stop()
-  await Promise.all(tmpDirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
+  await Promise.all(tmpDirs.map(async d => { await rm(d, { recursive: true, force: true, maxRetries: 5 }) }))
 })
 
 async function preflight (url: string, origin: string, method = 'POST'): Promise<Response> {

@@ -30,7 +30,7 @@ const cleanup: Array<() => Promise<unknown>> = []
 
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn().catch(() => {})
-  await Promise.all(tmpDirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
+  await Promise.all(tmpDirs.map(async d => { await rm(d, { recursive: true, force: true, maxRetries: 5 }) }))
 })
 
 async function tempHome (): Promise<string> {

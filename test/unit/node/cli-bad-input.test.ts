@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'cairn-cli-bad-input-'))
-afterAll(() => { chmodSync(join(dir, 'ro'), 0o755); rmSync(dir, { recursive: true, force: true }) })
+afterAll(() => { chmodSync(join(dir, 'ro'), 0o755); rmSync(dir, { recursive: true, force: true, maxRetries: 5 }) })
 const pw = join(dir, 'pw')
 writeFileSync(pw, 'pw\n')
 

@@ -22,7 +22,7 @@ const servers: RestServer[] = []
 
 afterAll(async () => {
   await Promise.all(servers.map(async s => { await s.close() }))
-  await Promise.all(dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
+  await Promise.all(dirs.map(async d => { await rm(d, { recursive: true, force: true, maxRetries: 5 }) }))
 })
 
 function tree (seed: string): MemoryTree {

@@ -17,7 +17,7 @@ import { putHostileDir } from '../files/hostile-dag.js'
 
 const node = useTestNodes()
 const base = mkdtempSync(join(tmpdir(), 'cairn-hostile-export-'))
-afterAll(() => { rmSync(base, { recursive: true, force: true }) })
+afterAll(() => { rmSync(base, { recursive: true, force: true, maxRetries: 5 }) })
 const KEY = 'a'.repeat(64)
 const PACK = 'ab' + 'c'.repeat(62)
 

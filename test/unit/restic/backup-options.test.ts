@@ -18,7 +18,7 @@ const mnt = join(root, 'src', 'mnt')
 let mounted = false
 afterAll(() => {
   if (mounted) execFileSync('umount', [mnt])
-  rmSync(root, { recursive: true, force: true })
+  rmSync(root, { recursive: true, force: true, maxRetries: 5 })
 })
 const env: Record<string, string> = { RESTIC_PASSWORD: 'options', RESTIC_REPOSITORY: join(root, 'repo'), PATTERN_VAR: 'var' }
 

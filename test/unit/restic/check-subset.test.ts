@@ -14,7 +14,7 @@ import type { CommandIO } from '../../../src/node/cli/command.js'
 
 const run = promisify(execFile)
 const root = mkdtempSync(join(tmpdir(), 'cairn-check-subset-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 const env: Record<string, string> = { RESTIC_PASSWORD: 'subset', RESTIC_REPOSITORY: join(root, 'repo') }
 
 async function restic (args: string[]): Promise<{ ok: boolean, out: string }> {

@@ -10,7 +10,7 @@ import { FIXTURES, manifest } from './helpers.js'
 
 const run = promisify(execFile)
 const root = mkdtempSync(join(tmpdir(), 'cairn-restic-cli-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 
 function io (env: Record<string, string> = {}): CommandIO & { stdout: string, stderr: string } {
   const x = {

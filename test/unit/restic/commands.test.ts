@@ -19,7 +19,7 @@ import type { CommandIO } from '../../../src/node/cli/command.js'
 
 const run = promisify(execFile)
 const root = mkdtempSync(join(tmpdir(), 'cairn-restic-cmds-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 let env: Record<string, string> = { RESTIC_PASSWORD: 'commands', RESTIC_REPOSITORY: join(root, 'repo') }
 
 type IO = CommandIO & { stdout: string, stderr: string, bytes: () => Buffer }

@@ -13,7 +13,7 @@ import type { CommandIO } from '../../../src/node/cli/command.js'
 
 const run = promisify(execFile)
 const root = mkdtempSync(join(tmpdir(), 'cairn-copy-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 writeFileSync(join(root, 'pw-src'), 'source password\n')
 writeFileSync(join(root, 'pw-dst'), 'target password\n')
 

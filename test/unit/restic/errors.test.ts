@@ -35,7 +35,7 @@ function flipByte (file: string, offset: number): void {
 const only = (dir: string, sub: string): string => join(dir, sub, readdirSync(join(dir, sub))[0] as string)
 const open = async (dir: string): Promise<Repository> => await Repository.open(new LocalBackend(dir), { password: m.password })
 
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5 }) })
 
 describe('damaged repositories: clear errors naming the file', () => {
   it('wrong password', async () => {

@@ -17,7 +17,7 @@ import type { CommandIO } from '../../../src/node/cli/command.js'
 
 const run = promisify(execFile)
 const root = mkdtempSync(join(tmpdir(), 'cairn-fidelity-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 const env = { RESTIC_PASSWORD: 'fidelity', RESTIC_REPOSITORY: join(root, 'repo') }
 
 function io (cwd = root): CommandIO & { stdout: string, stderr: string } {

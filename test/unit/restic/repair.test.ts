@@ -13,7 +13,7 @@ import type { CommandIO } from '../../../src/node/cli/command.js'
 
 const run = promisify(execFile)
 const root = mkdtempSync(join(tmpdir(), 'cairn-repair-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 const env: Record<string, string> = { RESTIC_PASSWORD: 'repair' }
 
 async function restic (repo: string, args: string[]): Promise<{ ok: boolean, out: string }> {

@@ -16,7 +16,7 @@ import { listTree } from './hostile-fixture.js'
 
 const FAST = { N: 1024, r: 8, p: 1 }
 const base = mkdtempSync(join(tmpdir(), 'cairn-hostile-'))
-afterAll(() => { rmSync(base, { recursive: true, force: true }) })
+afterAll(() => { rmSync(base, { recursive: true, force: true, maxRetries: 5 }) })
 
 function io (): CommandIO & { stdout: string, stderr: string } {
   const x = { stdout: '', stderr: '', out: (t: string) => { x.stdout += t }, err: (t: string) => { x.stderr += t }, signal: new AbortController().signal, cwd: base, env: {} }

@@ -16,7 +16,7 @@ import type { Node } from '../../../src/restic/index.js'
 
 const run = promisify(execFile)
 const root = mkdtempSync(join(tmpdir(), 'cairn-restore-opts-'))
-afterAll(() => { rmSync(root, { recursive: true, force: true }) })
+afterAll(() => { rmSync(root, { recursive: true, force: true, maxRetries: 5 }) })
 const env: Record<string, string> = { RESTIC_PASSWORD: 'restore', RESTIC_REPOSITORY: join(root, 'repo') }
 
 async function restic (args: string[]): Promise<string> {
