@@ -23,7 +23,7 @@ import { FsSink } from '../../src/node/restic/fs-sink.js'
 import { createNodeResticPool } from '../../src/node/restic/worker-pool.js'
 import { Repository, backup, findSnapshot, restore } from '../../src/restic/index.js'
 import type { BenchSuite } from '../suite.js'
-import { median } from '../suite.js'
+import { median, spread } from '../suite.js'
 
 const MiB = 1024 * 1024
 const PASSWORD = 'bench'
@@ -132,12 +132,6 @@ async function nodeRun (f: () => Promise<unknown>): Promise<{ s: number, peakRss
   } finally {
     clearInterval(timer)
   }
-}
-
-/** Median with the lowest and highest value, rounded. */
-function spread (values: number[], digits = 3): { median: number, min: number, max: number, runs: number[] } {
-  const r = (v: number): number => +v.toFixed(digits)
-  return { median: r(median(values)), min: r(Math.min(...values)), max: r(Math.max(...values)), runs: values.map(r) }
 }
 
 const env = (name: string): string | undefined => process.env[name] === '' ? undefined : process.env[name]
