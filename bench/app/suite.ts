@@ -75,15 +75,21 @@ async function readyAt (page: Page, expr: 'cairn' | 'stock'): Promise<{ ms: numb
   return await h.jsonValue() as { ms: number, epoch: number }
 }
 
-/** Fails unless sw.js is served and a service worker controls the page. */
-async function assertServiceWorker (page: Page, url: string): Promise<void> {
+/** Fails unless sw.js is served and a service worker is active for the page (within 20 s). */
+async function assertServiceWorkerActive (page: Page, url: string): Promise<void> {
   const res = await page.request.get(new URL('sw.js', url).href)
-  if (res.status() !== 200) throw new Error(`sw.js answered ${res.status()}: the build has no service worker, so reloads would be measured without it. Run the bench from a clean checkout.`)
-  const controlled = await page.evaluate(async () => {
-    await navigator.serviceWorker.ready
-    return navigator.serviceWorker.controller?.scriptURL ?? null
-  })
-  if (controlled === null || !controlled.endsWith('/sw.js')) throw new Error(`the service worker does not control the page (controller: ${String(controlled)}): reloads would be measured without it.`)
+  if (res.status() !== 200) throw new Error(`sw.js answered ${res.status()}: the build has no service worker, so reloads would be measured without it. Build with \`npm run build\`.`)
+  const active = await page.evaluate(async () => await Promise.race([
+    navigator.serviceWorker.ready.then(r => r.active?.scriptURL ?? null),
+    new Promise<null>(resolve => { setTimeout(() => { resolve(null) }, 20_000) })
+  ]))
+  if (active === null) throw new Error('no service worker became active within 20 s of the first visit: reloads would be measured without it.')
+}
+
+/** Fails unless a service worker controls the page (after a reload). */
+async function assertControlled (page: Page): Promise<void> {
+  const controller = await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null)
+  if (controller === null || !controller.endsWith('/sw.js')) throw new Error(`the service worker does not control the page after a reload (controller: ${String(controller)}): reloads would be measured without it.`)
 }
 
 interface RunTimes { firstVisit: number, firstReload: number, reloads: number[], js?: JsLoaded, reloadJs?: JsLoaded }
@@ -96,14 +102,12 @@ async function runOnce (browser: Browser, url: string, which: 'cairn' | 'stock',
     await page.goto(url)
     const first = await readyAt(page, which)
     const js = await scriptsBefore(seen, first.epoch, dir, url)
-    if (which === 'cairn') {
-      // Wait for the worker to be active before reloading, so the first reload is already served
-      // through it (it still installs in the background: the time is reported apart).
-      await page.evaluate(async () => { await navigator.serviceWorker.ready })
-    }
+    // Wait for the worker to be active before reloading, so the first reload is already served
+    // through it (it may still be caching in the background: that reload is reported apart).
+    if (which === 'cairn') await assertServiceWorkerActive(page, url)
     await page.reload()
     const firstReload = (await readyAt(page, which)).ms
-    if (which === 'cairn') await assertServiceWorker(page, url)
+    if (which === 'cairn') await assertControlled(page)
     const times: number[] = []
     let reloadJs: JsLoaded | undefined
     for (let r = 0; r < reloads; r++) {
