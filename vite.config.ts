@@ -1,11 +1,12 @@
 import { defineConfig } from 'vite'
 
 // A static site with a relative base, so dist/ works from any path (a sub-folder, an IPFS gateway).
+// CAIRN_DIST builds somewhere else (the bench builds into its own folder, leaving dist/ alone).
 export default defineConfig({
   base: './',
   build: {
     target: 'es2022',
-    outDir: 'dist',
+    outDir: process.env.CAIRN_DIST ?? 'dist',
     sourcemap: false,
     chunkSizeWarningLimit: 1500,
     modulePreload: { polyfill: false },

@@ -5,12 +5,13 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import type { UserConfig } from 'vite'
 
-const DIST = fileURLToPath(new URL('./dist/', import.meta.url))
+/** The app's build: dist/, or CAIRN_DIST when the app was built there (as the bench does). */
+const DIST = process.env.CAIRN_DIST === undefined ? fileURLToPath(new URL('./dist/', import.meta.url)) : resolve(process.env.CAIRN_DIST)
 /** Not part of the shell: the worker itself, the release CAR, and what the local server makes up. */
 const SKIP = new Set(['sw.js', 'dist.car', 'cairn-local.json'])
 
@@ -54,7 +55,7 @@ export default defineConfig((): UserConfig => {
     },
     build: {
       target: 'es2022',
-      outDir: 'dist',
+      outDir: DIST,
       emptyOutDir: false,
       copyPublicDir: false,
       sourcemap: false,

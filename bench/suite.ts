@@ -18,3 +18,18 @@ export function median (values: number[]): number {
   const mid = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
+
+/** Median with the lowest and highest value and every sample, rounded to `digits`. */
+export function spread (values: number[], digits = 3): { median: number, min: number, max: number, runs: number[] } {
+  const r = (v: number): number => +v.toFixed(digits)
+  return { median: r(median(values)), min: r(Math.min(...values)), max: r(Math.max(...values)), runs: values.map(r) }
+}
+
+/** A size or count from the environment (`CAIRN_BENCH_…`), else `fallback`; rejects garbage. */
+export function envNumber (name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${raw} is not a number ≥ 0: give a plain number, e.g. ${name}=${fallback}.`)
+  return n
+}

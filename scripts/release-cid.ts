@@ -63,8 +63,9 @@ function argValue (args: string[], name: string): string | undefined {
 
 async function main (): Promise<void> {
   const args = process.argv.slice(2)
-  const dist = argValue(args, '--dist') ?? 'dist'
-  const out = argValue(args, '--out') ?? 'dist.car'
+  // CAIRN_DIST: where `npm run build` put the app (the bench builds into its own folder).
+  const dist = argValue(args, '--dist') ?? process.env.CAIRN_DIST ?? 'dist'
+  const out = argValue(args, '--out') ?? `${dist.replace(/\/+$/, '')}.car`
   const r = await releaseCid(dist, out)
   if (args.includes('--json')) {
     console.log(JSON.stringify({ cid: r.cid.toString(), profile: RELEASE_PROFILE, dagSize: r.dagSize.toString(), car: r.car, carBytes: r.carBytes, blocks: r.blocks }))

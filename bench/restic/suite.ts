@@ -3,9 +3,11 @@
  * random and text-like data (512 MiB each; 64 MiB with --quick) into fresh v2 repositories, then
  * restore, in Node (the engine on the calling thread) and in Chromium (a bench-only page built from
  * page/: blobs on a Web Worker pool, the data generated in a worker and streamed, the timed backup
- * into a backend that drops pack bytes, the restore from packs kept as Blobs). Ratios are restic's
- * time over ours (1 = as fast as restic), with peak memory: restic's max RSS, and the Chromium
- * renderer's RSS (page and workers; idle = after a warm-up run).
+ * writing its packs where the app writes them: an IPFS repository in an IndexedDB blockstore,
+ * flushed; the restore from that repository). Ratios are restic's time over ours (1 = as fast as
+ * restic; restic writes its packs too), with peak memory: restic's max RSS, and the Chromium
+ * renderer's RSS (page and workers; idle = after a warm-up run). The engine alone (packs dropped)
+ * is reported apart as `engineOnlyRatio`, for reference only.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
@@ -23,7 +25,8 @@ import { FsSink } from '../../src/node/restic/fs-sink.js'
 import { createNodeResticPool } from '../../src/node/restic/worker-pool.js'
 import { Repository, backup, findSnapshot, restore } from '../../src/restic/index.js'
 import type { BenchSuite } from '../suite.js'
-import { median } from '../suite.js'
+import { median, spread } from '../suite.js'
+import { buildPage } from '../build.js'
 
 const MiB = 1024 * 1024
 const PASSWORD = 'bench'
@@ -85,9 +88,8 @@ function rendererRssMiB (): number {
 interface Chromium { context: BrowserContext, page: Page, close: () => Promise<void> }
 
 /** Build page/ (bench-only) and open it in Debian's Chromium. */
-async function openChromium (root: string, dir: string): Promise<Chromium> {
-  const out = join(dir, 'page')
-  execFileSync('npx', ['vite', 'build', '-c', join(root, 'bench/restic/vite.config.ts')], { cwd: root, stdio: 'inherit', env: { ...process.env, CAIRN_BENCH_OUT: out } })
+async function openChromium (root: string, dir: string, log: (line: string) => void): Promise<Chromium> {
+  const out = buildPage(root, 'restic-page', 'bench/restic/vite.config.ts', log)
   const site = await startStaticServer({ root: out })
   const opts = chromiumLaunchOptions()
   // A persistent profile: the origin private file system of an incognito context is kept in memory.
@@ -134,12 +136,6 @@ async function nodeRun (f: () => Promise<unknown>): Promise<{ s: number, peakRss
   }
 }
 
-/** Median with the lowest and highest value, rounded. */
-function spread (values: number[], digits = 3): { median: number, min: number, max: number, runs: number[] } {
-  const r = (v: number): number => +v.toFixed(digits)
-  return { median: r(median(values)), min: r(Math.min(...values)), max: r(Math.max(...values)), runs: values.map(r) }
-}
-
 const env = (name: string): string | undefined => process.env[name] === '' ? undefined : process.env[name]
 
 const suite: BenchSuite = {
@@ -148,7 +144,9 @@ const suite: BenchSuite = {
    * Options (environment): CAIRN_BENCH_RESTIC_MIB (default 512, 64 with --quick),
    * CAIRN_BENCH_RESTIC_REPEATS (default 3, 1 with --quick), CAIRN_BENCH_RESTIC_TARGETS
    * (`node,chromium`), CAIRN_BENCH_RESTIC_KINDS (`random,text`), CAIRN_BENCH_RESTIC_MEMORY_REPEATS
-   * (default: the repeats; runs of the page at ¼ and full size, for memory growth).
+   * (default: the repeats; runs of the page at ¼ and full size, for memory growth),
+   * CAIRN_BENCH_RESTIC_PAGE_STORE (`ipfs`, the app's storage, default; or `opfs`),
+   * CAIRN_BENCH_RESTIC_ENGINE_ONLY (`0` skips the engine-only backup).
    */
   async run ({ root: repoRoot, quick, log }) {
     const mib = Number(env('CAIRN_BENCH_RESTIC_MIB') ?? (quick ? 64 : 512))
@@ -156,14 +154,17 @@ const suite: BenchSuite = {
     const targets = (env('CAIRN_BENCH_RESTIC_TARGETS') ?? 'node,chromium').split(',')
     const kinds = (env('CAIRN_BENCH_RESTIC_KINDS') ?? 'random,text').split(',') as Array<'random' | 'text'>
     const memoryRepeats = Number(env('CAIRN_BENCH_RESTIC_MEMORY_REPEATS') ?? repeats)
+    const pageStore = (env('CAIRN_BENCH_RESTIC_PAGE_STORE') ?? 'ipfs') as 'ipfs' | 'opfs'
+    if (pageStore !== 'ipfs' && pageStore !== 'opfs') throw new Error(`CAIRN_BENCH_RESTIC_PAGE_STORE=${String(pageStore)}: use ipfs (the app's storage) or opfs.`)
+    const skipEngineOnly = env('CAIRN_BENCH_RESTIC_ENGINE_ONLY') === '0'
     const root = mkdtempSync(join(tmpdir(), 'cairn-bench-restic-'))
     const resticEnv = { ...process.env, RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: join(root, 'cache') }
-    const out: Record<string, unknown> = { mib, repeats, note: 'ratio = restic time / our time in the same repeat (1 = as fast as restic); median, min, max over repeats. Peak memory: restic max RSS; Node process RSS; Chromium renderer RSS (page + workers) per phase.' }
+    const out: Record<string, unknown> = { mib, repeats, pageStore, note: 'ratio = restic time / our time in the same repeat (1 = as fast as restic; both write their packs: restic to disk, the page to its store); median, min, max over repeats. Peak memory: restic max RSS; Node process RSS; Chromium renderer RSS (page + workers) per phase.' }
     let browser: Chromium | undefined
     try {
       let workers = 0
       if (targets.includes('chromium')) {
-        browser = await openChromium(repoRoot, root)
+        browser = await openChromium(repoRoot, root, log)
         workers = await browser.page.evaluate(() => navigator.hardwareConcurrency)
         out.chromiumWorkers = workers
         // Warm up (workers, WebAssembly, heaps), so the idle RSS below includes what every run needs.
@@ -199,11 +200,11 @@ const suite: BenchSuite = {
             log(`restic bench ${kind} #${rep + 1} (node): backup ${(mib / b.s).toFixed(1)} MiB/s (restic ${(mib / rb.s).toFixed(1)}), restore ${(mib / r.s).toFixed(1)} MiB/s (restic ${(mib / rr.s).toFixed(1)})`)
           }
           if (browser !== undefined) {
-            const p = await pageRun(browser.page, { kind, mib, workers })
+            const p = await pageRun(browser.page, { kind, mib, workers, backend: pageStore, skipEngineOnly })
             if (p.restoredBytes !== size) throw new Error(`the page restored ${p.restoredBytes} bytes of ${size}`)
             pageRows.push(p)
             Object.assign(row, { pageReadS: p.readS, pageBackupS: p.backupS, pageStoreS: p.storeS, pageRestoreS: p.restoreS })
-            log(`restic bench ${kind} #${rep + 1} (chromium): backup ${(mib / p.backupS).toFixed(1)} MiB/s (restic ${(mib / rb.s).toFixed(1)}), restore ${(mib / p.restoreS).toFixed(1)} MiB/s (restic ${(mib / rr.s).toFixed(1)}), renderer RSS idle ${p.idleRssMiB} MiB, peaks ${JSON.stringify(p.peakRssMiB)}`)
+            log(`restic bench ${kind} #${rep + 1} (chromium): backup with packs written (${pageStore}) ${(mib / p.storeS).toFixed(1)} MiB/s (restic ${(mib / rb.s).toFixed(1)}), restore ${(mib / p.restoreS).toFixed(1)} MiB/s (restic ${(mib / rr.s).toFixed(1)}), renderer RSS idle ${p.idleRssMiB} MiB, peaks ${JSON.stringify(p.peakRssMiB)}`)
           }
           rows.push(row)
         }
@@ -235,18 +236,20 @@ const suite: BenchSuite = {
           res.chromium = {
             workers,
             goal: 0.5,
-            backupRatio: spread(ratio('resticBackupS', 'pageBackupS')),
+            store: pageStore,
+            /** Backup with its packs written to the page's store (restic writes its packs too). */
+            backupRatio: spread(ratio('resticBackupS', 'pageStoreS')),
+            /** Restore from that store into a sink that counts bytes (restic writes files to disk). */
             restoreRatio: spread(ratio('resticRestoreS', 'pageRestoreS')),
-            /** The backup again, into OPFS packs (restic's timed backup writes its packs too). */
-            storeRatio: spread(ratio('resticBackupS', 'pageStoreS')),
+            /** For reference only: the engine with pack bytes dropped (not comparable with restic). */
+            ...(skipEngineOnly ? {} : { engineOnlyRatio: spread(ratio('resticBackupS', 'pageBackupS')), engineOnlyMiBps: mibps('pageBackupS') }),
             /** Reading the input file alone (PickedSource over an OPFS file), no engine. */
             readMiBps: mibps('pageReadS'),
-            backupMiBps: mibps('pageBackupS'),
-            storeMiBps: mibps('pageStoreS'),
+            backupMiBps: mibps('pageStoreS'),
             restoreMiBps: mibps('pageRestoreS'),
             rendererIdleRssMiB: spread(pageRows.map(p => p.idleRssMiB), 1),
-            rendererPeakRssMiB: { write: phasePeak('write'), backup: phasePeak('backup'), store: phasePeak('store'), restore: phasePeak('restore') },
-            peakMainHeapMiB: { backup: phaseHeap('backup'), store: phaseHeap('store'), restore: phaseHeap('restore') }
+            rendererPeakRssMiB: { write: phasePeak('write'), engineOnly: phasePeak('backup'), backup: phasePeak('store'), restore: phasePeak('restore') },
+            peakMainHeapMiB: { engineOnly: phaseHeap('backup'), backup: phaseHeap('store'), restore: phaseHeap('restore') }
           }
         }
         log(`restic bench ${kind}: ${JSON.stringify(res)}`)
@@ -259,7 +262,7 @@ const suite: BenchSuite = {
         const runs = new Map<number, PageRun[]>([[small, []], [mib, []]])
         for (let rep = 0; rep < memoryRepeats; rep++) {
           for (const m of [small, mib]) {
-            const p = await pageRun(browser.page, { kind: 'random', mib: m, workers })
+            const p = await pageRun(browser.page, { kind: 'random', mib: m, workers, backend: pageStore, skipEngineOnly })
             runs.get(m)?.push(p)
             log(`restic bench memory #${rep + 1} (chromium, random ${m} MiB): renderer RSS idle ${p.idleRssMiB} MiB, peaks ${JSON.stringify(p.peakRssMiB)}`)
           }

@@ -6,6 +6,7 @@
  */
 import { createStore } from './store.js'
 import { DialFailedError, NodeNotReadyError } from './errors.js'
+import { ownBuffer } from '../core/bytes.js'
 import type { Store } from './store.js'
 import type { Blockstore, InputPair } from 'interface-blockstore'
 import type { NetworkSettings } from '../core/settings.js'
@@ -180,7 +181,7 @@ export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeSer
  */
 function exactBytes<T> (bytes: T): T {
   if (!(bytes instanceof Uint8Array)) return bytes // streamed blocks are joined into a fresh buffer anyway
-  return (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()) as T
+  return ownBuffer(bytes) as T
 }
 
 function storeExactBytes<B extends Blockstore> (blockstore: B): B {

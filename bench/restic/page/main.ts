@@ -6,12 +6,20 @@
  *            as restic's input sits in a file on disk (untimed);
  *   read:    that file read alone, as the backup reads it (the source's own limit, for reference);
  *   backup:  that file, read piece by piece like a picked file (`PickedSource`), backed up into a
- *            repository that drops pack bytes (timed: the engine alone);
- *   store:   the same backup into a repository whose packs are OPFS files (timed, reported apart);
+ *            repository that drops pack bytes (timed: the engine alone, for reference);
+ *   store:   the same backup with its packs written where the app writes them (timed; this is the
+ *            figure to compare with restic, which writes its packs too): by default (`ipfs`) an
+ *            IPFS repository (`IpfsBackend`, UnixFS files) in an IndexedDB blockstore under a
+ *            Helia node, as the app's backups do, flushed (root pinned) at the end; or OPFS files;
  *   restore: that repository restored into a sink that only counts bytes (timed).
  */
+import { createHeliaLight } from 'helia'
+import { IDBBlockstore } from 'blockstore-idb'
+import { IDBDatastore } from 'datastore-idb'
+import { createIpfsBackend } from '../../../src/ipfs/restic-backend/index.js'
+import { ownBuffer } from '../../../src/core/bytes.js'
 import { MemoryBackend, Repository, backup, findSnapshot, restore } from '../../../src/restic/index.js'
-import type { FileInfo, FileType, Handle, RestoreSink } from '../../../src/restic/index.js'
+import type { Backend, FileInfo, FileType, Handle, RestoreSink } from '../../../src/restic/index.js'
 import { PickedSource } from '../../../src/platform/restic-source.js'
 import { createResticPool } from '../../../src/workers/restic-pool.js'
 import { generate } from './generate.js'
@@ -144,6 +152,32 @@ class DiscardBackend extends MemoryBackend {
   async destroy (): Promise<void> {}
 }
 
+/**
+ * The app's storage for a backup: a Helia node on IndexedDB stores (blocks stored as their own
+ * bytes, as the app's node-service does) and an IPFS repository on it.
+ */
+async function ipfsStore (name: string): Promise<{ backend: Awaited<ReturnType<typeof createIpfsBackend>>, destroy: () => Promise<void> }> {
+  const blockstore = new IDBBlockstore(`${name}/blocks`)
+  const datastore = new IDBDatastore(`${name}/data`)
+  await Promise.all([blockstore.open(), datastore.open()])
+  const put = blockstore.put.bind(blockstore)
+  blockstore.put = async (cid, bytes, options) => await put(cid, bytes instanceof Uint8Array ? ownBuffer(bytes) : bytes, options)
+  const helia = createHeliaLight({ blockstore, datastore })
+  await helia.start()
+  const backend = await createIpfsBackend({ helia }, {})
+  return {
+    backend,
+    destroy: async () => {
+      await backend.close().catch(() => {})
+      await helia.stop()
+      await Promise.all([blockstore.close(), datastore.close()])
+      for (const db of [`${name}/blocks`, `${name}/data`]) {
+        await new Promise(resolve => { const r = indexedDB.deleteDatabase(db); r.onsuccess = resolve; r.onerror = resolve; r.onblocked = resolve })
+      }
+    }
+  }
+}
+
 class CountingSink implements RestoreSink {
   bytes = 0
   async mkdir (): Promise<void> {}
@@ -161,10 +195,13 @@ export interface RunRequest {
   /** Worker pool size; 0 for none (the page's main thread does everything). */
   workers: number
   /**
-   * Where the repository to restore from keeps its packs: OPFS files (`opfs`, default, like
-   * restic's local backend on disk) or Blobs (`blob`); `none` skips the store and restore phases.
+   * Where the timed store writes its packs, and the restore reads them: an IPFS repository in an
+   * IndexedDB blockstore (`ipfs`, default: what the app does), OPFS files (`opfs`, like restic's
+   * local backend on disk) or Blobs (`blob`); `none` skips the store and restore phases.
    */
-  backend?: 'opfs' | 'blob' | 'none' | undefined
+  backend?: 'ipfs' | 'opfs' | 'blob' | 'none' | undefined
+  /** Skip the engine-only backup into a repository that drops pack bytes. */
+  skipEngineOnly?: boolean | undefined
 }
 
 export type PhaseName = 'write' | 'read' | 'backup' | 'store' | 'restore'
@@ -187,6 +224,7 @@ export interface RunResult {
   bytesAdded: number
   phases: Phase[]
   workers: boolean
+  backend: string
 }
 
 const heap = (): number => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0
@@ -220,18 +258,31 @@ async function run (req: RunRequest): Promise<RunResult> {
     const source = (): PickedSource => new PickedSource([{ path: 'bench/data.bin', file }])
     // Reading the file alone, as the backup reads it (for reference: the source's own limit).
     await phase(phases, 'read', async () => { for await (const piece of source().open(['bench', 'data.bin'])) void piece })
-    // The engine alone: a repository that keeps no pack bytes.
-    const discard = await Repository.init(new DiscardBackend(name), { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
-    const s = await phase(phases, 'backup', async () => await backup(discard, source(), opts))
-    const result: RunResult = { readS: phases[1]?.seconds ?? 0, backupS: phases[2]?.seconds ?? 0, storeS: 0, restoreS: 0, restoredBytes: 0, bytesAdded: s.bytesAdded, phases, workers: pool?.workers ?? false }
+    // The engine alone, for reference: a repository that keeps no pack bytes.
+    let bytesAdded = 0
+    if (req.skipEngineOnly !== true) {
+      const discard = await Repository.init(new DiscardBackend(name), { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
+      bytesAdded = (await phase(phases, 'backup', async () => await backup(discard, source(), opts))).bytesAdded
+    }
+    const seconds = (n: PhaseName): number => phases.find(p => p.name === n)?.seconds ?? 0
+    const result: RunResult = { readS: seconds('read'), backupS: seconds('backup'), storeS: 0, restoreS: 0, restoredBytes: 0, bytesAdded, phases, workers: pool?.workers ?? false, backend: req.backend ?? 'ipfs' }
     if (req.backend === 'none') return result
-    const backend = req.backend === 'blob' ? new BlobBackend(name) : new OpfsBackend(name, await dir.getDirectoryHandle('repo', { create: true }))
-    const repo = await Repository.init(backend, { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
-    await phase(phases, 'store', async () => await backup(repo, source(), opts))
-    const sink = new CountingSink()
-    await phase(phases, 'restore', async () => { await restore(repo, await findSnapshot(repo, 'latest'), sink, { pool }) })
-    await backend.destroy()
-    return { ...result, storeS: phases[3]?.seconds ?? 0, restoreS: phases[4]?.seconds ?? 0, restoredBytes: sink.bytes }
+    let store: { backend: Backend, destroy: () => Promise<void> }
+    if (req.backend === 'blob') { const b = new BlobBackend(name); store = { backend: b, destroy: async () => { await b.destroy() } } } else if (req.backend === 'opfs') { const b = new OpfsBackend(name, await dir.getDirectoryHandle('repo', { create: true })); store = { backend: b, destroy: async () => { await b.destroy() } } } else store = await ipfsStore(name)
+    try {
+      const repo = await Repository.init(store.backend, { password: 'bench', scrypt: { N: 1024, r: 8, p: 1 } })
+      const s = await phase(phases, 'store', async () => {
+        const s = await backup(repo, source(), opts)
+        // The IPFS repository links its directories and pins the new root on flush.
+        await (store.backend as { flush?: () => Promise<unknown> }).flush?.()
+        return s
+      })
+      const sink = new CountingSink()
+      await phase(phases, 'restore', async () => { await restore(repo, await findSnapshot(repo, 'latest'), sink, { pool }) })
+      return { ...result, bytesAdded: bytesAdded === 0 ? s.bytesAdded : bytesAdded, storeS: seconds('store'), restoreS: seconds('restore'), restoredBytes: sink.bytes }
+    } finally {
+      await store.destroy()
+    }
   } finally {
     pool?.close()
     await opfs.removeEntry(name, { recursive: true })

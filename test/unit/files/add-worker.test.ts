@@ -123,4 +123,52 @@ describe('add worker', () => {
       await close()
     }
   })
+
+  // Item 1 of issue #15: an add once stored about 1.9× its bytes, because each block was a view
+  // into a larger buffer and IndexedDB keeps a view's whole buffer (structured clone).
+  for (const [id, profile] of [[3, 'unixfs-v0-2015'], [4, 'unixfs-v1-2025']] as const) {
+    it(`an add of 8 MiB (${profile}) stores about 8 MiB: each stored value is its block's own bytes`, async () => {
+      const size = 8 * 1024 * 1024
+      // Reads larger than a chunk, which the importer cuts blocks out of as views (Node's
+      // File.stream() gives 64 KiB reads, which never show the bug; the 1.9× was seen in Chromium).
+      const parts: Uint8Array[] = []
+      for (let o = 0; o < size; o += 3_000_017) parts.push(bytes(Math.min(3_000_017, size - o), 10 + o))
+      const file = new File(parts as Array<Uint8Array<ArrayBuffer>>, 'data.bin')
+      Object.defineProperty(file, 'stream', {
+        value: () => {
+          let i = 0
+          return new ReadableStream<Uint8Array>({ pull (c) { const p = parts[i++]; if (p === undefined) c.close(); else c.enqueue(p) } })
+        }
+      })
+      send({
+        type: 'add',
+        id,
+        blockstoreName: `w${id}/blocks`,
+        pinDatastoreName: `w${id}/data`,
+        profile,
+        entries: [{ path: 'data.bin', file }]
+      })
+      const done = await until(id)
+      if (done.type !== 'done') throw new Error(JSON.stringify(done))
+      // What IndexedDB holds: every raw value, counted with the whole buffer it keeps.
+      const name = `w${id}/blocks`
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open(name, 1)
+        req.onsuccess = () => { resolve(req.result) }
+        req.onerror = () => { reject(req.error ?? new Error('open failed')) }
+      })
+      const values = await new Promise<unknown[]>((resolve, reject) => {
+        const req = db.transaction(name).objectStore(name).getAll()
+        req.onsuccess = () => { resolve(req.result as unknown[]) }
+        req.onerror = () => { reject(req.error ?? new Error('read failed')) }
+      })
+      db.close()
+      const viewed = values.reduce<number>((n, v) => n + (v as Uint8Array).byteLength, 0)
+      const kept = values.reduce<number>((n, v) => n + (v as Uint8Array).buffer.byteLength, 0)
+      // The DAG holds the file's bytes plus a little framing (dag-pb leaves, the root's links).
+      expect(viewed).toBeGreaterThanOrEqual(size)
+      expect(kept).toBe(viewed)
+      expect(kept / size).toBeLessThan(1.05)
+    })
+  }
 })
