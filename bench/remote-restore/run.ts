@@ -20,7 +20,9 @@
  * Prints JSON and writes bench-results/remote-restore.json.
  */
 import '../../src/node/polyfill-node20.js'
-import { execFileSync } from 'node:child_process'
+import '../../src/node/network/websocket-node20.js'
+import { execFile, execFileSync } from 'node:child_process'
+import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -43,9 +45,12 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     before: { type: 'string', default: 'HEAD' },
     small: { type: 'string', default: '128' },
-    'no-before': { type: 'boolean', default: false }
+    'no-before': { type: 'boolean', default: false },
+    /** Internal: run one client (a fresh process per run, so the two `src/` copies never share a WASM module). */
+    client: { type: 'string' }
   }
 })
+const execFileAsync = promisify(execFile)
 const SIZE_MIB = Number(args.size)
 const RUNS = Number(args.runs)
 const SMALL = Number(args.small) * 1024
@@ -106,14 +111,16 @@ type Src = string
 
 async function extractBefore (rev: string): Promise<Src> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-before-'))
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" src | tar -x -C "${dir}"`])
+  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" src package.json tsconfig.json | tar -x -C "${dir}"`])
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
   return join(dir, 'src')
 }
 
 interface RunResult { variant: string, ms: number, openMs: number, fetchedBytes: number, fetchedBlocks: number, neededBytes: number, neededBlocks: number, fileBytes: number }
 
-async function run (src: Src, variant: string, net: { relayAddrs: string[], gatewayUrl: string, routingUrl: string }, name: string, served: { bytes: number, blocks: number }): Promise<RunResult> {
+interface ClientArgs { src: Src, variant: string, net: { relayAddrs: string[], gatewayUrl: string, routingUrl: string }, name: string }
+
+async function run ({ src, variant, net, name }: ClientArgs): Promise<Omit<RunResult, 'fetchedBytes' | 'fetchedBlocks'>> {
   const { createNode } = await import(join(src, 'ipfs/node.js')) as typeof NodeMod
   const { EMPTY_SETTINGS } = await import(join(src, 'core/settings.js')) as typeof SettingsMod
   const { createIpfsBackend } = await import(join(src, 'ipfs/restic-backend/index.js')) as typeof BackendMod
@@ -132,8 +139,6 @@ async function run (src: Src, variant: string, net: { relayAddrs: string[], gate
   const { multiaddr } = await import('@multiformats/multiaddr')
   await node.libp2p.dial(multiaddr(relay), { signal: AbortSignal.timeout(15_000) })
   await new Promise(resolve => setTimeout(resolve, 200))
-  served.bytes = 0
-  served.blocks = 0
   const t0 = performance.now()
   const backend = await createIpfsBackend({ helia: node }, { name, ipns: { routers: [net.routingUrl], state: new NameStateStore(new MemoryDatastore()) }, gateways: [net.gatewayUrl] } as Parameters<typeof createIpfsBackend>[1])
   const warm = restore.warmRepository as undefined | ((b: unknown, o: unknown) => Promise<void>)
@@ -158,8 +163,6 @@ async function run (src: Src, variant: string, net: { relayAddrs: string[], gate
   for (const id of file.content ?? []) fileBytes += (await repo.loadBlob('data', id)).byteLength
   const ms = performance.now() - t0
   await warming?.catch(() => {})
-  const fetchedBytes = served.bytes
-  const fetchedBlocks = served.blocks
   let neededBytes = 0
   let neededBlocks = 0
   for await (const pair of blockstore.getAll()) {
@@ -167,7 +170,7 @@ async function run (src: Src, variant: string, net: { relayAddrs: string[], gate
     neededBlocks++
   }
   await node.stop()
-  return { variant, ms: Math.round(ms), openMs: Math.round(openMs), fetchedBytes, fetchedBlocks, neededBytes, neededBlocks, fileBytes }
+  return { variant, ms: Math.round(ms), openMs: Math.round(openMs), neededBytes, neededBlocks, fileBytes }
 }
 
 function median (xs: number[]): number {
@@ -203,9 +206,18 @@ async function main (): Promise<void> {
     console.error(`repository of ${SIZE_MIB} MiB ready in ${Math.round(performance.now() - t)} ms: ipns://${name}`)
     if (args['no-before'] !== true) before = await extractBefore(args.before ?? 'HEAD')
     const results: RunResult[] = []
+    const client = async (src: Src, variant: string): Promise<RunResult> => {
+      counted.served.bytes = 0
+      counted.served.blocks = 0
+      const arg: ClientArgs = { src, variant, net: { relayAddrs: net.relayAddrs, gatewayUrl: net.gatewayUrl, routingUrl: net.routingUrl }, name }
+      // Async: this process is the network peer, and must keep serving meanwhile.
+      const { stdout: outText } = await execFileAsync(join(ROOT, 'node_modules/.bin/tsx'), [import.meta.filename, '--client', JSON.stringify(arg)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+      const r = JSON.parse(outText.trim().split('\n').at(-1) ?? '{}') as Omit<RunResult, 'fetchedBytes' | 'fetchedBlocks'>
+      return { ...r, fetchedBytes: counted.served.bytes, fetchedBlocks: counted.served.blocks }
+    }
     for (let i = 0; i < RUNS; i++) {
-      if (before !== undefined) results.push(await run(before, 'before', net, name, counted.served))
-      results.push(await run(join(ROOT, 'src'), 'after', net, name, counted.served))
+      if (before !== undefined) results.push(await client(before, 'before'))
+      results.push(await client(join(ROOT, 'src'), 'after'))
       console.error(JSON.stringify(results.slice(-2)))
     }
     const summary: Record<string, unknown> = {}
@@ -233,5 +245,9 @@ async function main (): Promise<void> {
   }
 }
 
-await main()
+if (args.client !== undefined) {
+  console.log(JSON.stringify(await run(JSON.parse(args.client) as ClientArgs)))
+} else {
+  await main()
+}
 process.exit(0)
