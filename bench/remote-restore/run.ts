@@ -36,6 +36,7 @@ import type * as IpnsMod from '../../src/ipfs/ipns/index.js'
 import type * as NodeMod from '../../src/ipfs/node.js'
 import type * as BackendMod from '../../src/ipfs/restic-backend/index.js'
 import type * as ResticMod from '../../src/restic/index.js'
+import type * as KeyFileMod from '../../src/restic/repofile/key-file.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
@@ -116,7 +117,7 @@ async function extractBefore (rev: string): Promise<Src> {
   return join(dir, 'src')
 }
 
-interface RunResult { variant: string, ms: number, openMs: number, fetchedBytes: number, fetchedBlocks: number, neededBytes: number, neededBlocks: number, fileBytes: number }
+interface RunResult { variant: string, ms: number, rootMs: number, openMs: number, scryptMs: number, fetchedBytes: number, fetchedBlocks: number, neededBytes: number, neededBlocks: number, fileBytes: number }
 
 interface ClientArgs { src: Src, variant: string, net: { relayAddrs: string[], gatewayUrl: string, routingUrl: string }, name: string }
 
@@ -127,6 +128,7 @@ async function run ({ src, variant, net, name }: ClientArgs): Promise<Omit<RunRe
   const { NameStateStore } = await import(join(src, 'ipfs/ipns/index.js')) as typeof IpnsMod
   const restic = await import(join(src, 'restic/index.js')) as typeof ResticMod
   const restore = await import(join(src, 'ipfs/restic-backend/index.js')) as Record<string, unknown>
+  const keyFiles = await import(join(src, 'restic/repofile/key-file.js')) as typeof KeyFileMod
   const blockstore = new MemoryBlockstore()
   const relay = net.relayAddrs[0] ?? ''
   const node = createNode({
@@ -141,6 +143,7 @@ async function run ({ src, variant, net, name }: ClientArgs): Promise<Omit<RunRe
   await new Promise(resolve => setTimeout(resolve, 200))
   const t0 = performance.now()
   const backend = await createIpfsBackend({ helia: node }, { name, ipns: { routers: [net.routingUrl], state: new NameStateStore(new MemoryDatastore()) }, gateways: [net.gatewayUrl] } as Parameters<typeof createIpfsBackend>[1])
+  const rootMs = performance.now() - t0
   const warm = restore.warmRepository as undefined | ((b: unknown, o: unknown) => Promise<void>)
   const warming = warm?.(backend, {})
   const repo = await restic.Repository.open(backend, { password: PASSWORD })
@@ -163,6 +166,12 @@ async function run ({ src, variant, net, name }: ClientArgs): Promise<Omit<RunRe
   for (const id of file.content ?? []) fileBytes += (await repo.loadBlob('data', id)).byteLength
   const ms = performance.now() - t0
   await warming?.catch(() => {})
+  // The password check alone (scrypt with the key file's parameters), for the breakdown.
+  const keyName = (await backend.list('keys')).at(0)?.name ?? ''
+  const keyFile = JSON.parse(new TextDecoder().decode(await backend.read({ type: 'keys', name: keyName }))) as Parameters<typeof keyFiles.openKeyFile>[0]
+  const tk = performance.now()
+  await keyFiles.openKeyFile(keyFile, PASSWORD)
+  const scryptMs = performance.now() - tk
   let neededBytes = 0
   let neededBlocks = 0
   for await (const pair of blockstore.getAll()) {
@@ -170,7 +179,7 @@ async function run ({ src, variant, net, name }: ClientArgs): Promise<Omit<RunRe
     neededBlocks++
   }
   await node.stop()
-  return { variant, ms: Math.round(ms), openMs: Math.round(openMs), neededBytes, neededBlocks, fileBytes }
+  return { variant, ms: Math.round(ms), rootMs: Math.round(rootMs), openMs: Math.round(openMs), scryptMs: Math.round(scryptMs), neededBytes, neededBlocks, fileBytes }
 }
 
 function median (xs: number[]): number {
@@ -211,7 +220,8 @@ async function main (): Promise<void> {
       counted.served.blocks = 0
       const arg: ClientArgs = { src, variant, net: { relayAddrs: net.relayAddrs, gatewayUrl: net.gatewayUrl, routingUrl: net.routingUrl }, name }
       // Async: this process is the network peer, and must keep serving meanwhile.
-      const { stdout: outText } = await execFileAsync(join(ROOT, 'node_modules/.bin/tsx'), [import.meta.filename, '--client', JSON.stringify(arg)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+      const { stdout: outText, stderr: errText } = await execFileAsync(join(ROOT, 'node_modules/.bin/tsx'), [import.meta.filename, '--client', JSON.stringify(arg)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+      process.stderr.write(errText)
       const r = JSON.parse(outText.trim().split('\n').at(-1) ?? '{}') as Omit<RunResult, 'fetchedBytes' | 'fetchedBlocks'>
       return { ...r, fetchedBytes: counted.served.bytes, fetchedBlocks: counted.served.blocks }
     }
@@ -227,7 +237,9 @@ async function main (): Promise<void> {
       summary[variant] = {
         runs: rs.length,
         firstFileMs: median(rs.map(r => r.ms)),
+        rootMs: median(rs.map(r => r.rootMs)),
         openMs: median(rs.map(r => r.openMs)),
+        scryptMs: median(rs.map(r => r.scryptMs)),
         fetchedBytes: median(rs.map(r => r.fetchedBytes)),
         neededBytes: median(rs.map(r => r.neededBytes)),
         fetchedOverNeeded: Number(median(rs.map(r => r.fetchedBytes / r.neededBytes)).toFixed(2)),
