@@ -18,7 +18,7 @@ function slug (label: string): string {
 }
 
 export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create' | 'open' | 'close' | 'removeRepo' | 'forgetPassword'> {
-  const { node, names, db, engine, lockHolder, routers, saveRecord, openWith, closeSession } = ctx
+  const { node, names, db, engine, lockHolder, routers, gateways, saveRecord, openWith, closeSession } = ctx
   return {
     async create (label, password, options = {}) {
       label = label.trim()
@@ -82,7 +82,7 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
       const ipns = { routers: routers(), libp2p: n.libp2p, state, ...(keyName !== undefined ? { keys, keyName } : {}) }
       let backend: IpfsBackend
       try {
-        backend = await e.createIpfsBackend({ helia: n }, { ...(name !== undefined ? { name } : { root }), ipns, signal: options.signal })
+        backend = await e.createIpfsBackend({ helia: n }, { ...(name !== undefined ? { name } : { root }), ipns, gateways: gateways(), signal: options.signal })
       } catch (err) {
         // A publish cut short (the tab was closed mid-backup) leaves the routers one record behind
         // the one this device signed and kept. That newer record is the repository's real state:
@@ -95,13 +95,17 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
         if (held === undefined || heldRoot === undefined) throw err
         phase(options, 'The routers are behind this device: republishing the newest record…')
         await e.pushRecord({ routers: routers(), libp2p: n.libp2p, state }, held, { signal: options.signal }).catch((pushErr: unknown) => { console.warn('Re-sending the newest record failed:', pushErr) })
-        backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, ipns, location: `ipns://${name ?? ''}`, signal: options.signal })
+        backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, ipns, gateways: gateways(), location: `ipns://${name ?? ''}`, signal: options.signal })
       }
       let repo: Repository
+      // While scrypt runs, the snapshot and index files (read next, by openWith) are fetched.
+      const warming = new AbortController()
+      void e.warmRepository(backend, { signal: options.signal === undefined ? warming.signal : AbortSignal.any([options.signal, warming.signal]) })
       try {
         phase(options, 'Checking the password (scrypt)…')
         repo = await e.Repository.open(backend, { password, lockHolder: await lockHolder(), signal: options.signal })
       } catch (err) {
+        warming.abort()
         await backend.close().catch(() => {})
         if (err instanceof e.WrongPasswordError) {
           if (known?.password !== undefined && (options.password === undefined || options.password === '')) await db_.forgetPassword(id)

@@ -52,6 +52,8 @@ export interface BackupsContext {
   /** This tab's identity in restic lock files (see platform/lock-sessions.ts), started once. */
   lockHolder: () => Promise<Engine.PageLockHolder>
   routers: () => string[]
+  /** The trustless gateways in Settings: a repository's reads go through one block session over them and the peers. */
+  gateways: () => string[]
   /** The open session, if any (it may belong to a node that has since restarted). */
   session: () => Session | undefined
   /** The open session, checked against the running node. */
@@ -80,6 +82,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
   let session: Session | undefined
 
   const routers = (): string[] => settings()?.delegatedRouters ?? []
+  const gateways = (): string[] => settings()?.gateways ?? []
   const live = (): Session => {
     if (session === undefined) throw new NoRepositoryOpenError()
     let n: CairnNode
@@ -219,5 +222,5 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
     repos.set((await (await db()).list()).map(toRow))
   }
 
-  return { node, names, keepers, repos, current, db, engine, lockHolder, routers, session: () => session, live, setView, closeSession, refresh, saveRecord, openWith, writing, commit, refreshSnapshots }
+  return { node, names, keepers, repos, current, db, engine, lockHolder, routers, gateways, session: () => session, live, setView, closeSession, refresh, saveRecord, openWith, writing, commit, refreshSnapshots }
 }

@@ -25,7 +25,9 @@ import { publishWithKey } from '../ipns/publish.js'
 import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoPublishError } from './errors.js'
 import { isMissing, mapLimit, parentOf } from './paths.js'
 import { readRange } from './read-range.js'
+import { readBlock } from '../car/walk.js'
 import type { IpfsBackendComponents, IpfsBackendEvents, IpfsBackendInit } from './init.js'
+import type { RangeBlocks } from './read-range.js'
 import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
 import type { AbortOptions, OperationOptions } from '../../core/options.js'
 import type { Profile } from '../add/profiles.js'
@@ -44,6 +46,8 @@ export class IpfsBackend implements Backend {
   readonly location: string
   readonly #helia: IpfsBackendComponents['helia']
   readonly #fs: UnixFS
+  /** Where reads go: a block session for this repository, or the node's blockstore. */
+  readonly #blocks: RangeBlocks
   readonly #init: IpfsBackendInit
   readonly #importer: Omit<Partial<ImporterOptions>, 'onProgress'>
   readonly #shard: Pick<ImporterOptions, 'shardSplitThresholdBytes' | 'shardSplitStrategy' | 'shardFanoutBits'>
@@ -65,7 +69,9 @@ export class IpfsBackend implements Backend {
 
   constructor (components: IpfsBackendComponents, init: IpfsBackendInit, root: CID | undefined) {
     this.#helia = components.helia
-    this.#fs = unixfs({ blockstore: components.helia.blockstore })
+    const blocks = components.blocks
+    this.#fs = unixfs({ blockstore: blocks ?? components.helia.blockstore })
+    this.#blocks = blocks ?? { block: async (cid, options) => await readBlock(components.helia.blockstore, cid, options) }
     this.#init = init
     const profile: Profile = { ...PROFILES['unixfs-v1-2025'], ...init.profile }
     const { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits } = importerOptions(profile)
@@ -239,7 +245,7 @@ export class IpfsBackend implements Backend {
     const length = Math.max(0, Math.min(range?.length ?? f.size - offset, f.size - offset))
     const out = new Uint8Array(length)
     if (length === 0) return out
-    const pos = await readRange(this.#fs, f.cid, offset, out, {
+    const pos = await readRange(this.#blocks, f.cid, offset, out, {
       path: handlePath(h),
       location: this.location,
       stallMs: this.#init.readStallTimeoutMs,

@@ -1,15 +1,26 @@
 /** What an IPFS-hosted restic repository is opened with, and the events it reports. */
-import type { OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { Profile } from '../add/profiles.js'
 import type { IPNSComponents } from '../ipns/publish.js'
 import type { KeyStore } from '../ipns/keys.js'
 import type { Helia } from '@helia/interface'
 import type { PrivateKey } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 /** What the backend needs from a node (a whole Helia fits; `routing` only for IPNS over libp2p). */
 export interface IpfsBackendComponents {
-  helia: Pick<Helia, 'blockstore' | 'pins'> & Partial<Pick<Helia, 'routing'>>
+  helia: Pick<Helia, 'blockstore' | 'pins'> & Partial<Pick<Helia, 'routing'>> & { libp2p?: { getConnections: () => unknown[] } | undefined }
+  /**
+   * Where reads go instead of `helia.blockstore`: `createIpfsBackend` makes a block session (one
+   * source for the whole repository, see `src/ipfs/fetch/session.ts`) when `gateways` are given.
+   */
+  blocks?: IpfsBackendBlocks | undefined
+}
+
+/** A blockstore for reads that also gives whole blocks (a `BlockSession` fits). */
+export interface IpfsBackendBlocks extends Pick<Blockstore, 'get' | 'has' | 'put'> {
+  block: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>
 }
 
 export type IpfsBackendEvents =
@@ -46,9 +57,17 @@ export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
   /** How long opening waits for the root block, ms. @default 30 000 */
   openTimeoutMs?: number | undefined
   /**
-   * Blocks of one file fetched at a time by a read (the exporter's `blockReadConcurrency`).
-   * @default 1: blocks that come through a relay which pulls them on provider lookups (the local
-   * network peer) fail to load when several of one file are wanted at once; one at a time works.
+   * Trustless gateways (Settings order). With them, reads go through one block session for the
+   * repository: the first missing block is raced among the connected peers and these gateways,
+   * and the winner serves the rest (no lookup per block, no block fetched over both bitswap and
+   * HTTP). Without them, reads go to `helia.blockstore` as they are.
+   */
+  gateways?: readonly string[] | undefined
+  /** The fetch used for the gateways. @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch | undefined
+  /**
+   * Blocks of one ranged read fetched at a time (only the blocks covering the range are fetched).
+   * @default 4
    */
   readConcurrency?: number | undefined
   /** A read with no block arriving for this long asks again. @default 30 000 ms */

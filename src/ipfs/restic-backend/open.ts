@@ -5,6 +5,7 @@ import { briefCause } from '../../core/errors.js'
 import { readBlock } from '../car/walk.js'
 import { parseIPNSPath } from '../ipns/names.js'
 import { resolve } from '../ipns/resolve.js'
+import { createBlockSession } from '../fetch/session.js'
 import { IpfsBackend } from './backend.js'
 import { RepoNameUnresolvableError, RepoNameValueError, RepoRootUnreachableError } from './errors.js'
 import { toCID } from './paths.js'
@@ -40,6 +41,12 @@ export async function resolveRepoRoot (components: IpfsBackendComponents, name: 
  * fetched first (locally or from connected peers), so an unreachable repository fails here.
  */
 export async function createIpfsBackend (components: IpfsBackendComponents, init: IpfsBackendInit = {}): Promise<IpfsBackend> {
+  // With gateways, every read of this repository goes through one block session (the root block
+  // below is the first: its race picks the source the rest of the repository comes from).
+  if (components.blocks === undefined && init.gateways !== undefined && init.gateways.length > 0) {
+    components = { ...components, blocks: createBlockSession(components.helia, { gateways: init.gateways, fetch: init.fetch }) }
+  }
+  const blocks = components.blocks ?? components.helia.blockstore
   let root: CID | undefined
   if (init.root !== undefined) {
     root = toCID(init.root)
@@ -50,7 +57,7 @@ export async function createIpfsBackend (components: IpfsBackendComponents, init
   if (root !== undefined) {
     const { signal, clear } = withTimeout(init.signal, init.openTimeoutMs ?? 30_000)
     try {
-      await readBlock(components.helia.blockstore, root, { signal })
+      await readBlock(blocks, root, { signal })
     } catch (err) {
       if (init.signal?.aborted === true) throw err
       throw new RepoRootUnreachableError(`The repository root ${root.toString()} could not be fetched${signal.aborted ? ` within ${init.openTimeoutMs ?? 30_000} ms` : ''}: ${briefCause(err)}. Connect to a peer that holds the repository (a relay or the device that wrote it) and try again.`, { cause: err })

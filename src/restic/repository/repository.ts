@@ -96,6 +96,9 @@ export class Repository {
 
   /** Open with a password: tries key files (at most 20), then decrypts and checks the config. */
   static async open (backend: Backend, options: OpenOptions): Promise<Repository> {
+    // config and the key list at once (each is a round trip on a remote backend).
+    const listing = backend.list('keys', options)
+    listing.catch(() => {}) // awaited below, unless config fails first
     let configBytes: Uint8Array
     try {
       configBytes = await backend.read({ type: 'config', name: '' }, undefined, options)
@@ -103,7 +106,7 @@ export class Repository {
       if (err instanceof NotFoundError) throw new RepositoryNotFoundError(`there is no restic repository at ${backend.location} (no config file). Check the path, or create one with \`cairn restic init\`.`, { cause: err })
       throw err
     }
-    const keys = (await backend.list('keys', options)).map(k => k.name).sort()
+    const keys = (await listing).map(k => k.name).sort()
     if (options.keyHint !== undefined && keys.includes(options.keyHint)) keys.unshift(...keys.splice(keys.indexOf(options.keyHint), 1))
     let master: Key | undefined
     let keyId = ''

@@ -213,7 +213,8 @@ describe('the IPFS restic backend', () => {
     hang = 1
     expect(sha(await backend.read({ type: 'data', name: dataA }))).toBe(sha(big))
     // (under load a slow but answered read may stall once more; the hung one always does)
-    expect(stalled[0]).toEqual({ path: `data/${dataA.slice(0, 2)}/${dataA}`, attempt: 1, bytesRead: 0 })
+    // (the other leaves are read meanwhile, so bytesRead is whatever had arrived by then)
+    expect(stalled[0]).toMatchObject({ path: `data/${dataA.slice(0, 2)}/${dataA}`, attempt: 1 })
     hang = 1000
     await expect(backend.read({ type: 'data', name: dataA })).rejects.toThrow(/stalled: no block arrived for 1 s, 3 times/)
     hang = 0
