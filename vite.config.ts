@@ -1,8 +1,17 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
 // A static site with a relative base, so dist/ works from any path (a sub-folder, an IPFS gateway).
 export default defineConfig({
   base: './',
+  resolve: {
+    alias: [
+      // @helia/libp2p loads the node's key through @libp2p/config, which bundles the whole
+      // keychain (asn1js, PEM, a JS PBKDF2) before the peer ID can show. The page reads and writes
+      // the same stored format with a few lines (src/ipfs/self-key.ts).
+      { find: /^@libp2p\/config$/, replacement: fileURLToPath(new URL('./src/ipfs/self-key.ts', import.meta.url)) }
+    ]
+  },
   build: {
     target: 'es2022',
     outDir: 'dist',
