@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
+import { nodeChunk } from './scripts/node-chunk.js'
 
 // A static site with a relative base, so dist/ works from any path (a sub-folder, an IPFS gateway).
 export default defineConfig({
@@ -19,8 +20,9 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
     modulePreload: { polyfill: false },
     // Error classes are told apart by name across bundles and workers, so keep class names.
-    rolldownOptions: { output: { keepNames: true } }
+    rolldownOptions: { output: { keepNames: true, codeSplitting: { groups: [nodeChunk.group] } } }
   },
+  plugins: [nodeChunk.plugin],
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' }
   },
