@@ -163,9 +163,11 @@ export function createApp (init: AppInit): App {
       }, address, { signal: options.signal ?? AbortSignal.timeout(60_000), onProgress: options.onProgress })
     },
     async start () {
-      // Fetch the node's code while the settings load.
+      // Ask for the settings first (`cairn-local.json` must not queue behind the node's chunks on
+      // the browser's few connections), then fetch the node's code while they load.
+      const opening = openSettingsStore(init.localInfoUrl, init.profile)
       void preload()
-      store = await openSettingsStore(init.localInfoUrl, init.profile)
+      store = await opening
       const loaded = await store.load()
       settings.set(loaded)
       performance.mark('cairn:settings-loaded')

@@ -54,7 +54,7 @@ export interface NodeService {
 
 /** Start downloading the node's code (Helia, libp2p, IndexedDB stores) without waiting for it. */
 export function preload (): Promise<unknown> {
-  return Promise.all([import('../ipfs/node.js'), import('blockstore-idb'), import('datastore-idb'), import('../ipfs/peers.js')]).catch(() => undefined)
+  return Promise.all([import('../ipfs/node.js'), import('blockstore-idb'), import('datastore-idb'), import('../ipfs/peers.js'), import('../ipfs/keep-connected.js')]).catch(() => undefined)
 }
 
 export function createNodeService (stores: NodeStores = DEFAULT_STORES): NodeService {

@@ -27,12 +27,17 @@ declare const __CAIRN_VERSION__: string
 
 /** The parts of the ServiceWorkerGlobalScope this file uses (the WebWorker lib clashes with DOM). */
 interface ExtendableEvent extends Event { waitUntil: (p: Promise<unknown>) => void }
-interface FetchEvent extends ExtendableEvent { request: Request, respondWith: (r: Response | Promise<Response>) => void }
+interface FetchEvent extends ExtendableEvent {
+  request: Request
+  /** The navigation's response, requested by the browser while this worker started (navigation preload). */
+  preloadResponse?: Promise<Response | undefined>
+  respondWith: (r: Response | Promise<Response>) => void
+}
 interface ExtendableMessageEvent extends ExtendableEvent { data: unknown, ports: readonly MessagePort[] }
 interface PeriodicSyncEvent extends ExtendableEvent { tag: string }
 interface SWGlobal {
   location: Location
-  registration: { scope: string }
+  registration: { scope: string, navigationPreload?: { enable: () => Promise<void> } }
   skipWaiting: () => Promise<void>
   clients: { claim: () => Promise<void> }
   addEventListener: ((type: 'install' | 'activate', fn: (e: ExtendableEvent) => void) => void) &
@@ -50,7 +55,7 @@ const BLOCKSTORE_NAME = 'cairn/blocks/v1'
 const NAVIGATION_TIMEOUT_MS = 4000
 
 const scopePath = new URL(sw.registration.scope).pathname
-const shellUrls = __CAIRN_PRECACHE__.map(p => new URL(p, sw.location.href).href)
+const shellUrls = new Set(__CAIRN_PRECACHE__.map(p => new URL(p, sw.location.href).href))
 const indexUrl = new URL('./index.html', sw.location.href).href
 
 let blockstore: Promise<IDBBlockstore> | undefined
@@ -80,7 +85,7 @@ sw.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE)
     // `reload` skips the HTTP cache: a file kept from an older deploy must not enter this one.
-    await cache.addAll(shellUrls.map(u => new Request(u, { cache: 'reload' })))
+    await cache.addAll([...shellUrls].map(u => new Request(u, { cache: 'reload' })))
   })())
 })
 
@@ -89,6 +94,8 @@ sw.addEventListener('activate', (event) => {
     for (const name of await caches.keys()) {
       if (name.startsWith('cairn-shell-') && name !== SHELL_CACHE) await caches.delete(name)
     }
+    // The browser asks for a navigation while this worker starts up, instead of after.
+    await sw.registration.navigationPreload?.enable().catch(() => undefined)
     await sw.clients.claim()
   })())
 })
@@ -123,9 +130,9 @@ sw.addEventListener('periodicsync', (event) => {
   event.waitUntil(keepAlive().catch((err: unknown) => { console.warn('Cairn keep-alive: the background round failed:', err) }))
 })
 
-async function navigation (request: Request): Promise<Response> {
+async function navigation (request: Request, preloaded: Promise<Response | undefined> | undefined): Promise<Response> {
   try {
-    const res = await fetch(request, { signal: AbortSignal.timeout(NAVIGATION_TIMEOUT_MS) })
+    const res = (await withinTimeout(preloaded)) ?? await fetch(request, { signal: AbortSignal.timeout(NAVIGATION_TIMEOUT_MS) })
     if (res.ok) return res
     const cached = await caches.match(indexUrl, { cacheName: SHELL_CACHE })
     return cached ?? res
@@ -136,8 +143,26 @@ async function navigation (request: Request): Promise<Response> {
   }
 }
 
-async function shellFile (request: Request): Promise<Response> {
-  const cached = await caches.match(request, { cacheName: SHELL_CACHE, ignoreSearch: true })
+/** The preloaded response, or undefined when there is none, it failed, or it takes too long. */
+async function withinTimeout (preloaded: Promise<Response | undefined> | undefined): Promise<Response | undefined> {
+  if (preloaded === undefined) return undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, NAVIGATION_TIMEOUT_MS) })
+  try {
+    return await Promise.race([preloaded.catch(() => undefined), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+let shellCache: Promise<Cache> | undefined
+/**
+ * A file of the build, straight from this version's cache (one exact-URL lookup in a cache opened
+ * once per worker start); the network only if the cache lost it.
+ */
+async function shellFile (request: Request, url: string): Promise<Response> {
+  shellCache ??= caches.open(SHELL_CACHE)
+  const cached = await (await shellCache).match(url)
   return cached ?? await fetch(request)
 }
 
@@ -160,6 +185,8 @@ sw.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' && request.method !== 'HEAD') return
   const url = new URL(request.url)
   if (url.origin !== sw.location.origin || !url.pathname.startsWith(scopePath)) return
+  // A navigation answered without the preloaded response must still let it settle.
+  if (request.mode === 'navigate' && event.preloadResponse !== undefined) event.waitUntil(event.preloadResponse.catch(() => undefined))
   const address = contentAddressFor(url, scopePath)
   if (address !== undefined) {
     event.respondWith(content(request, address))
@@ -170,9 +197,9 @@ sw.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate' && (rel === '' || rel === 'index.html')) {
     // An ipfs:// link opened through the manifest's protocol handler goes straight to the content.
     const launch = protocolLaunchTarget(url, sw.registration.scope)
-    event.respondWith(launch === undefined ? navigation(request) : Response.redirect(launch, 302))
+    event.respondWith(launch === undefined ? navigation(request, event.preloadResponse) : Response.redirect(launch, 302))
     return
   }
   const clean = url.origin + url.pathname
-  if (shellUrls.includes(clean)) event.respondWith(shellFile(request))
+  if (shellUrls.has(clean)) event.respondWith(shellFile(request, clean))
 })

@@ -28,9 +28,10 @@ const app = createApp({
 })
 globalThis.cairn = app
 
+// Start before the first render: the settings request and the node's code go out at once.
+app.start().catch((err: unknown) => { console.error('Cairn failed to start', err) })
 const root = document.getElementById('app')
 if (root !== null) {
   root.replaceChildren()
   render(<Shell app={app} />, root)
 }
-app.start().catch((err: unknown) => { console.error('Cairn failed to start', err) })
