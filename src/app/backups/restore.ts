@@ -14,7 +14,7 @@ import type { BackupsService, ProgressOptions } from './types.js'
 import type { AbortOptions } from '../../core/options.js'
 import type { Snapshot } from '../../restic/repofile/snapshot.js'
 
-export function restoreActions (ctx: BackupsContext): Pick<BackupsService, 'list' | 'downloadFile' | 'restoreZip' | 'restoreToDirectory' | 'restoreSelection'> {
+export function restoreActions (ctx: BackupsContext): Pick<BackupsService, 'list' | 'downloadFile' | 'restoreZip' | 'restoreToDirectory' | 'restorePath' | 'restoreSelection'> {
   const { live, engine } = ctx
 
   async function snapshotOf (s: Session, id: string, options: AbortOptions): Promise<Snapshot> {
@@ -23,7 +23,7 @@ export function restoreActions (ctx: BackupsContext): Pick<BackupsService, 'list
   }
 
   /** A whole snapshot or one path of it (its contents), as the snapshot row and the browser offer. */
-  async function restorePath (snapshotId: string, path: string, target: RestoreTarget, options: ProgressOptions): Promise<RestoreOutcome> {
+  async function restorePath (snapshotId: string, path: string, target: RestoreTarget, options: ProgressOptions = {}): Promise<RestoreOutcome> {
     const s = live()
     const e = await engine()
     const snap = await snapshotOf(s, snapshotId, options)
@@ -77,6 +77,8 @@ export function restoreActions (ctx: BackupsContext): Pick<BackupsService, 'list
     async restoreToDirectory (snapshotId, path, dir, options = {}) {
       return await restorePath(snapshotId, path, { kind: 'folder', dir }, options)
     },
+
+    restorePath,
 
     async restoreSelection (snapshotId, paths, target, options = {}) {
       const s = live()

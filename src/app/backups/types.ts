@@ -123,6 +123,8 @@ export interface BackupsService {
    * progress and one cancel, into a folder or as a .zip/.tar download; entries keep their path
    * below the deepest folder that holds them all.
    */
+  /** A whole snapshot ("/"), a folder's contents or one file, into a folder or as a .zip/.tar download. */
+  restorePath: (snapshotId: string, path: string, target: RestoreTarget, options?: ProgressOptions) => Promise<RestoreOutcome>
   restoreSelection: (snapshotId: string, paths: ReadonlyArray<readonly string[]>, target: RestoreTarget, options?: ProgressOptions) => Promise<RestoreOutcome>
   /** Entries matching a restic pattern in every snapshot (or `options.snapshots`), newest snapshot first, as they are found. */
   find: (pattern: string, options?: FindRunOptions) => AsyncGenerator<FindHit>
