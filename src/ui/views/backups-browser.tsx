@@ -71,7 +71,7 @@ export function Browser ({ app, snapshot, path, onNavigate, onClose }: { app: Ap
               return (
                 <tr key={r.name} data-entry={r.name} data-type={r.type}>
                   <td class="pick"><input type="checkbox" name="pick" aria-label={`Select ${r.name}`} checked={picked.has(keyOf(segments))} onChange={(e) => { toggle(segments, r.type, (e.target as HTMLInputElement).checked) }} /></td>
-                  <td class="wrap-anywhere">{r.type === 'dir' ? <a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate(segments) }}>{r.name}/</a> : r.name}</td>
+                  <td class="entry-name">{r.type === 'dir' ? <a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate(segments) }}>{r.name}/</a> : r.name}</td>
                   <td class="nowrap">{r.type === 'file' ? formatBytes(r.size) : ''}</td>
                   <td class="nowrap">{r.mtime.slice(0, 19).replace('T', ' ')}</td>
                   <td>{r.type === 'file' && <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.downloadFile(snapshot.id, shown(segments), o)) }}>Download</button>}</td>

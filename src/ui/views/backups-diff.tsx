@@ -27,8 +27,8 @@ export function DiffPanel ({ app, repo }: { app: App, repo: OpenRepoView }) {
   const [stats, setStats] = useState<DiffSummary | undefined>(undefined)
   // Keep the choices valid when snapshots come and go.
   useEffect(() => {
-    if (!snaps.some(s => s.id === from)) setFrom(snaps[1]?.id ?? '')
-    if (!snaps.some(s => s.id === to)) setTo(snaps[0]?.id ?? '')
+    const known = (id: string): boolean => snaps.some(s => s.id === id)
+    if (!known(from) || !known(to) || from === to) { setFrom(snaps[1]?.id ?? ''); setTo(snaps[0]?.id ?? '') }
   }, [snaps])
   if (snaps.length < 2) return null
   const run = async (): Promise<void> => {

@@ -21,6 +21,7 @@ import { ZipSink } from '../../../src/platform/restic-sinks.js'
 import { tarFromEntries } from '../../../src/platform/restic-tar.js'
 import { MemoryBackend, MemorySource, Repository, backup, listSnapshots, restore } from '../../../src/restic/index.js'
 import type { MemoryTree } from '../../../src/restic/index.js'
+import { writeCraftedSnapshot } from '../restic/hostile.js'
 import type { BackupsContext } from '../../../src/app/backups/session.js'
 import type { NodeService } from '../../../src/app/node-service.js'
 import type { NamesService } from '../../../src/app/names-service.js'
@@ -134,6 +135,21 @@ describe('restoreSelection (one restore of several picked entries)', () => {
     expect(last.done).toBe(total)
     expect(last.files).toEqual({ done: 4, total: 4 })
     expect(seen[0]!.files).toEqual({ done: 0, total: 4 })
+  })
+
+  it('keeps hostile names out of the target: refused entries are named, their siblings restored', async () => {
+    const { ctx, repo } = await openContext()
+    const id = await writeCraftedSnapshot(repo, [
+      { name: 'pick', type: 'dir', children: [{ name: 'ok.txt', type: 'file', data: 'fine' }, { name: '..', type: 'file', data: 'evil' }, { name: '../../x', type: 'file', data: 'evil' }, { name: 'win\\dir', type: 'dir', children: [{ name: 'y', type: 'file', data: 'evil' }] }] },
+      { name: 'also.txt', type: 'file', data: 'also' }
+    ])
+    const dir = new MemDir()
+    const err = await restoreActions(ctx).restoreSelection(id, [['pick'], ['also.txt']], { kind: 'folder', dir: dir as unknown as FileSystemDirectoryHandle }).then(() => undefined, (e: unknown) => e as Error & { errors?: Array<{ path: string }> })
+    expect(err?.name).toBe('RestoreIncompleteError')
+    expect(err?.errors?.map(e => e.path).sort()).toEqual(['/pick/"../../x"', '/pick/".."', '/pick/"win\\\\dir"'].sort())
+    expect([...dir.list().keys()].sort()).toEqual(['also.txt', 'pick/', 'pick/ok.txt'])
+    // A picked folder whose own name cannot be an archive folder is refused before anything is written.
+    await expect(restoreActions(ctx).restoreSelection(id, [['pick', 'win\\dir', 'y']], { kind: 'zip' })).rejects.toThrow(/path separator on Windows/)
   })
 
   it('a cancel stops the restore', async () => {
