@@ -13,7 +13,7 @@ const SHOWN = 2000
 const MARK: Record<ChangeKind, string> = { added: '+', removed: '−', modified: 'M', type: 'T', metadata: 'U' }
 const WORD: Record<ChangeKind, string> = { added: 'added', removed: 'removed', modified: 'modified', type: 'type changed', metadata: 'metadata' }
 
-const label = (s: SnapshotRow): string => `${s.shortId} · ${new Date(s.time).toLocaleString()} · ${s.host}`
+const label = (s: SnapshotRow): string => `${s.shortId} · ${new Date(s.time).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })} · ${s.host}`
 const statText = (s: DiffStat): string => `${s.files} ${s.files === 1 ? 'file' : 'files'}, ${s.dirs} ${s.dirs === 1 ? 'folder' : 'folders'}${s.others > 0 ? `, ${s.others} other` : ''}, ${formatBytes(s.bytes)} in ${s.data_blobs + s.tree_blobs} blobs`
 
 export function DiffPanel ({ app, repo }: { app: App, repo: OpenRepoView }) {

@@ -27,7 +27,7 @@ export function SkippedSnapshots ({ skipped }: { skipped: SkippedSnapshot[] }) {
       <ul>
         {skipped.map(s => <li key={s.id} data-skipped={s.id}>Snapshot <code>{s.shortId}</code>: {s.reason}</li>)}
       </ul>
-      <p>The snapshots listed below are intact and restore as usual. What to do: run <strong>Check (read all data)</strong> under “Forget, prune, check” to see whether anything else is damaged; then, from a terminal, <code>cairn restic repair snapshots --forget</code> on this repository repairs what it can. A snapshot file that no longer decrypts cannot be repaired: restore that snapshot from another copy of the repository (a keeper, or an export).</p>
+      <p>The snapshots listed below are intact. What to do: run <strong>Check (read all data)</strong> under “Forget, prune, check” to see what else is damaged; from a terminal, <code>cairn restic repair snapshots --forget</code> repairs what it can. A snapshot file that no longer reads back cannot be repaired: restore that snapshot from another copy of the repository (a keeper, or an export).</p>
     </div>
   )
 }
