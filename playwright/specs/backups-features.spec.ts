@@ -196,6 +196,21 @@ test('snapshots table, multi-entry restore (tar, zip, folder), restore progress,
     })
     expect(new Map(Object.entries(inFolder))).toEqual(wantPicked)
 
+    // Cancel, as the progress bar's button does it (the task's signal): each long operation stops with an abort.
+    const cancelled = await page.evaluate(async ({ from, to }) => {
+      const b = globalThis.cairn!.backups
+      const out: string[] = []
+      const stop = (c: AbortController) => () => { c.abort(new DOMException('Cancelled by the user.', 'AbortError')) }
+      const c1 = new AbortController()
+      await b.restoreSelection(to, [['tree', 'big'], ['tree', 'docs']], { kind: 'tar' }, { signal: c1.signal, onProgress: stop(c1) }).then(() => { out.push('restore finished') }, (e: Error) => { out.push(`restore ${e.name}`) })
+      const c2 = new AbortController()
+      try { for await (const _ of b.find('*', { signal: c2.signal, onProgress: stop(c2) })) { /* drain */ } out.push('find finished') } catch (e) { out.push(`find ${(e as Error).name}`) }
+      const c3 = new AbortController()
+      try { for await (const _ of b.diff(from, to, { signal: c3.signal, onProgress: stop(c3) })) { /* drain */ } out.push('diff finished') } catch (e) { out.push(`diff ${(e as Error).name}`) }
+      return out
+    }, { from: older, to: newer })
+    expect(cancelled).toEqual(['restore AbortError', 'find AbortError', 'diff AbortError'])
+
     // Find across snapshots.
     const find = page.getByTestId('find')
     await find.locator('summary').click()

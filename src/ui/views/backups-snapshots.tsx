@@ -80,7 +80,7 @@ export function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoVi
                     <td class="nowrap" data-testid="snapshot-host">{s.host}</td>
                     <td>{s.tags.join(', ')}</td>
                     <td>{s.paths.join(' ')}</td>
-                    <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} ${s.totals.files === 1 ? 'file' : 'files'}` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
+                    <td data-testid="snapshot-size"><span class="nowrap">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} ${s.totals.files === 1 ? 'file' : 'files'}` : '…'}</span>{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
                     <td data-testid="snapshot-changes">{changesText(s)}</td>
                     <td class="actions">
                       <button type="button" class="secondary small" onClick={() => { onBrowse(s) }}>Browse</button>
