@@ -6,8 +6,11 @@
  * - backup of picked files and folders (host, tags), with progress and cancel. Each uploaded pack
  *   is followed by a checkpoint: the new root is pinned and the name republished, so a tab closed
  *   mid-way leaves a repository that restic checks and a next backup that reuses those packs;
- * - snapshots with size and change statistics, browsing, file download, restore as a streamed zip
- *   or into a folder (File System Access API);
+ * - snapshots with size and change statistics (sorted and filtered by ./backups/snapshot-table.ts;
+ *   damaged snapshot files are listed with why), browsing, file download, restore of a snapshot, a
+ *   folder or several picked entries at once as a streamed zip or tar or into a folder (File
+ *   System Access API), with bytes, files, rate and ETA;
+ * - find across snapshots (./backups/find.ts) and a snapshot diff (./backups/diff.ts), streamed;
  * - forget with keep policies, prune, and removing stale locks;
  * - push the current root to keepers (the shared keepers service) or copy it to a restic REST server.
  * Writes to one repository are serialised across tabs with a Web Lock, and every write holds the
@@ -19,6 +22,8 @@ import { openActions } from './backups/open.js'
 import { backupActions } from './backups/backup.js'
 import { restoreActions } from './backups/restore.js'
 import { maintenanceActions } from './backups/maintenance.js'
+import { findActions } from './backups/find.js'
+import { diffActions } from './backups/diff.js'
 import { InvalidInputError } from '../core/errors.js'
 import type { NodeService } from './node-service.js'
 import type { NamesService } from './names-service.js'
@@ -33,7 +38,13 @@ export type { PruneResult } from '../restic/ops/prune.js'
 export { passwordStrength } from './password-strength.js'
 export type { PasswordStrength } from './password-strength.js'
 export { NoRepositoryOpenError, BackupPasswordError, NothingToBackUpError, BackupStorageFullError, RepositoryReopenError } from './backups/errors.js'
-export type { RepoRow, SnapshotRow, OpenRepoView, TreeRow, ProgressOptions, OpenOptions, BackupRunOptions, BackupResult, ForgetResult, BackupsService } from './backups/types.js'
+export type { RepoRow, SnapshotRow, SkippedSnapshot, OpenRepoView, TreeRow, ProgressOptions, OpenOptions, BackupRunOptions, BackupResult, ForgetResult, BackupsService } from './backups/types.js'
+export type { RestoreTarget, RestoreOutcome } from './backups/restore-run.js'
+export type { FindHit, FindEvents, FindRunOptions } from './backups/find.js'
+export type { DiffChangeRow, DiffSummary, DiffEvents, DiffRunOptions, ChangeKind } from './backups/diff.js'
+export type { DiffStat } from '../restic/ops/diff.js'
+export type { SnapshotSort, SnapshotSortKey, SnapshotTableFilter } from './backups/snapshot-table.js'
+export { viewSnapshots, snapshotFacets, nextSort, DEFAULT_SORT } from './backups/snapshot-table.js'
 
 /**
  * The composition point: one shared context (./backups/session.ts) and a module per use case
@@ -51,6 +62,8 @@ export function createBackupsService (node: NodeService, names: NamesService, ke
     refreshSnapshots: ctx.refreshSnapshots,
     ...restoreActions(ctx),
     ...maintenanceActions(ctx),
+    ...findActions(ctx),
+    ...diffActions(ctx),
 
     async pushTargets (options = {}) {
       live()

@@ -4,7 +4,7 @@
 export interface TransferProgress {
   label: string
   /** What `done`, `total` and `rate` count. @default 'bytes' */
-  unit?: 'bytes' | 'blocks' | undefined
+  unit?: 'bytes' | 'blocks' | 'snapshots' | 'folders' | undefined
   done: number
   total: number | undefined
   /** Units (bytes, blocks) per second, smoothed. */

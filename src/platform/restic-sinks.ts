@@ -3,7 +3,8 @@
  * - `DirectorySink`: a folder the user chose through the File System Access API (or the origin
  *   private file system). Files are written as they stream, one blob at a time.
  * - `ZipSink`: bridges the restorer (which pushes files) to a zip writer (which pulls entries), so
- *   a restore streams out as a .zip with one file's piece in memory at a time.
+ *   a restore streams out as a .zip with one file's piece in memory at a time; `tarFromEntries`
+ *   (./restic-tar.ts) writes the same entries as a .tar.
  * Browsers cannot set modes, owners or times on files, nor create symlinks: those are skipped and
  * counted in `skipped`.
  * Every path segment must pass the name rule of `core/names.ts` with "\\" refused too (a separator
@@ -78,6 +79,8 @@ export interface ZipEntry {
   name: string
   lastModified: Date
   input?: AsyncIterable<Uint8Array>
+  /** For a tar (./restic-tar.ts): the file's size as the snapshot says (the header needs it first) and its mode. */
+  tar?: { size: number, mode: number } | undefined
 }
 
 /**
@@ -124,11 +127,12 @@ export class ZipSink implements RestoreSink {
 
   async mkdir (path: string[], node: Node): Promise<void> {
     checkEntryPath(path)
-    this.#push({ name: `${this.#prefix}${path.join('/')}/`, lastModified: nodeTime(node.mtime) })
+    this.#push({ name: `${this.#prefix}${path.join('/')}/`, lastModified: nodeTime(node.mtime), tar: { size: 0, mode: node.mode ?? 0o755 } })
   }
 
-  async writeFile (path: string[], node: Node, content: AsyncIterable<Uint8Array>): Promise<void> {
+  async writeFile (path: string[], node: Node, content: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
     checkEntryPath(path)
+    options.signal?.throwIfAborted()
     let finish!: () => void
     let fail!: (err: unknown) => void
     const read = new Promise<void>((resolve, reject) => { finish = resolve; fail = reject })
@@ -141,8 +145,13 @@ export class ZipSink implements RestoreSink {
         fail(err)
       }
     }
-    this.#push({ name: `${this.#prefix}${path.join('/')}`, lastModified: nodeTime(node.mtime), input: input() })
-    await read
+    this.#push({ name: `${this.#prefix}${path.join('/')}`, lastModified: nodeTime(node.mtime), input: input(), tar: { size: node.size ?? 0, mode: node.mode ?? 0o644 } })
+    // A cancel, or an archive writer that stopped reading, must not leave the restorer waiting here.
+    const signal = options.signal
+    if (signal === undefined) { await read; return }
+    const onAbort = (): void => { fail(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    try { await read } finally { signal.removeEventListener('abort', onAbort) }
   }
 
   async symlink (path: string[], node: Node): Promise<void> {

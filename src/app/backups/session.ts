@@ -14,7 +14,7 @@ import type { NodeService } from '../node-service.js'
 import type { NamesService } from '../names-service.js'
 import type { KeepersService } from '../keepers-service.js'
 import type { TreeStats } from '../backup-stats.js'
-import type { OpenRepoView, ProgressOptions, RepoRow, SnapshotRow } from './types.js'
+import type { OpenRepoView, ProgressOptions, RepoRow, SkippedSnapshot, SnapshotRow } from './types.js'
 import type { BackupStore, RepoRecord } from '../../platform/backup-store.js'
 import type { AbortOptions } from '../../core/options.js'
 import type { NetworkSettings } from '../../core/settings.js'
@@ -109,11 +109,13 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
     }
   }
 
-  async function snapshotRows (s: Session, options: AbortOptions): Promise<SnapshotRow[]> {
+  async function snapshotRows (s: Session, options: AbortOptions): Promise<{ rows: SnapshotRow[], skipped: SkippedSnapshot[] }> {
     const e = await engine()
-    const list = await e.listSnapshots(s.repo, {}, options)
+    const skipped: SkippedSnapshot[] = []
+    const onSkipped = (id: string, err: Error): void => { skipped.push({ id, shortId: id.slice(0, 8), reason: err.message }) }
+    const list = await e.listSnapshots(s.repo, {}, { signal: options.signal, onSkipped })
     const summaries = await (await db()).summaries(s.record.id)
-    return list.reverse().map((snap: Snapshot): SnapshotRow => {
+    const rows = list.reverse().map((snap: Snapshot): SnapshotRow => {
       const sum = summaries.get(snap.id)
       return {
         id: snap.id,
@@ -127,6 +129,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
         bytesAdded: sum?.bytesAdded
       }
     })
+    return { rows, skipped }
   }
 
   /** Fill in sizes and change statistics, newest first, without blocking the list. */
@@ -135,7 +138,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
     setView(s, { loadingStats: true })
     try {
       const byId = new Map<string, Snapshot>()
-      for (const snap of await e.listSnapshots(s.repo, {}, options)) byId.set(snap.id, snap)
+      for (const snap of await e.listSnapshots(s.repo, {}, { signal: options.signal, onSkipped: () => {} })) byId.set(snap.id, snap)
       for (const row of s.view.snapshots) {
         if (session !== s) return
         const snap = byId.get(row.id)
@@ -152,7 +155,8 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
 
   async function refreshSnapshots (options: AbortOptions = {}): Promise<void> {
     const s = live()
-    setView(s, { snapshots: await snapshotRows(s, options) })
+    const { rows, skipped } = await snapshotRows(s, options)
+    setView(s, { snapshots: rows, skipped })
     void fillStats(s, options).catch((err: unknown) => { if (!isAbortError(err)) console.warn('Snapshot statistics failed:', err) })
   }
 
@@ -178,6 +182,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
         root: record.root,
         writable: record.keyName !== undefined,
         snapshots: [],
+        skipped: [],
         loadingStats: false
       }
     }

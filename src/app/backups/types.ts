@@ -10,6 +10,9 @@ import type { IpfsBackend } from '../../ipfs/restic-backend/index.js'
 import type { Repository } from '../../restic/repository/repository.js'
 import type { ForgetPolicy } from '../../restic/ops/forget.js'
 import type { PruneResult } from '../../restic/ops/prune.js'
+import type { RestoreOutcome, RestoreTarget } from './restore-run.js'
+import type { FindHit, FindRunOptions } from './find.js'
+import type { DiffChangeRow, DiffRunOptions, DiffSummary } from './diff.js'
 
 export interface RepoRow {
   id: string
@@ -46,7 +49,15 @@ export interface OpenRepoView {
   root: string | undefined
   writable: boolean
   snapshots: SnapshotRow[]
+  /** Snapshot files the last listing left out because they could not be loaded, with why. */
+  skipped: SkippedSnapshot[]
   loadingStats: boolean
+}
+
+export interface SkippedSnapshot {
+  id: string
+  shortId: string
+  reason: string
 }
 
 export interface TreeRow {
@@ -107,6 +118,18 @@ export interface BackupsService {
   downloadFile: (snapshotId: string, path: string, options?: ProgressOptions) => Promise<void>
   restoreZip: (snapshotId: string, path: string, options?: ProgressOptions) => Promise<{ files: number, bytes: number, skipped: string[] }>
   restoreToDirectory: (snapshotId: string, path: string, dir: FileSystemDirectoryHandle, options?: ProgressOptions) => Promise<{ files: number, bytes: number, skipped: string[] }>
+  /**
+   * Several picked entries (path segments from the snapshot root) in ONE restore, with one
+   * progress and one cancel, into a folder or as a .zip/.tar download; entries keep their path
+   * below the deepest folder that holds them all.
+   */
+  /** A whole snapshot ("/"), a folder's contents or one file, into a folder or as a .zip/.tar download. */
+  restorePath: (snapshotId: string, path: string, target: RestoreTarget, options?: ProgressOptions) => Promise<RestoreOutcome>
+  restoreSelection: (snapshotId: string, paths: ReadonlyArray<readonly string[]>, target: RestoreTarget, options?: ProgressOptions) => Promise<RestoreOutcome>
+  /** Entries matching a restic pattern in every snapshot (or `options.snapshots`), newest snapshot first, as they are found. */
+  find: (pattern: string, options?: FindRunOptions) => AsyncGenerator<FindHit>
+  /** What changed from one snapshot to the other, path by path, then one `stats` item. */
+  diff: (fromId: string, toId: string, options?: DiffRunOptions) => AsyncGenerator<DiffChangeRow | DiffSummary>
   forget: (policy: ForgetPolicy, options?: ProgressOptions & { prune?: boolean }) => Promise<ForgetResult>
   prune: (options?: ProgressOptions) => Promise<PruneResult>
   unlock: (options?: AbortOptions) => Promise<string[]>

@@ -9,7 +9,8 @@ function formatEta (s: number | undefined): string {
 
 /** A progress bar with bytes, rate, ETA and a cancel button. */
 export function ProgressBar ({ progress, onCancel }: { progress: TransferProgress, onCancel?: () => void }) {
-  const amount = (n: number): string => progress.unit === 'blocks' ? formatCount(Math.round(n), 'block') : formatBytes(n)
+  const noun = { blocks: 'block', snapshots: 'snapshot', folders: 'folder' } as const
+  const amount = (n: number): string => progress.unit === undefined || progress.unit === 'bytes' ? formatBytes(n) : formatCount(Math.round(n), noun[progress.unit])
   const pct = progress.total !== undefined && progress.total > 0 ? Math.min(100, (progress.done / progress.total) * 100) : undefined
   return (
     <div class="progress" role="status" data-testid="progress">

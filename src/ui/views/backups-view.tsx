@@ -5,13 +5,16 @@ import { CancelledNote, ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { KeptBy } from '../components/keep-panel.js'
 import { formatBytes } from '../format.js'
+import { Snapshots } from './backups-snapshots.js'
+import { Browser } from './backups-browser.js'
+import { FindPanel } from './backups-find.js'
+import { DiffPanel } from './backups-diff.js'
+import { directoryPicker } from './backups-restore.js'
 import { copyText, fromDataTransfer, fromDirectoryHandle, fromFileList, passwordStrength } from '../../app/app.js'
-import type { App, OpenRepoView, PickedEntry, PushStatus, PushTarget, RepoRow, SnapshotRow, TreeRow } from '../../app/app.js'
+import type { App, OpenRepoView, PickedEntry, PushStatus, PushTarget, RepoRow, SnapshotRow } from '../../app/app.js'
 
 const CANCELLED = 'Cancelled. What was already uploaded is kept in the repository, and the next backup reuses it.'
 
-type DirectoryPicker = (o?: { mode?: 'read' | 'readwrite' }) => Promise<FileSystemDirectoryHandle>
-const directoryPicker = (): DirectoryPicker | undefined => (globalThis as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker
 
 export function BackupsView ({ app }: { app: App }) {
   const current = useStore(app.backups.current)
@@ -135,6 +138,8 @@ function RepoPanel ({ app, repo }: { app: App, repo: OpenRepoView }) {
       <Push app={app} repo={repo} />
       <Snapshots app={app} repo={repo} onBrowse={(snapshot) => { setBrowsing({ snapshot, path: [] }) }} />
       {browsing !== undefined && <Browser app={app} snapshot={browsing.snapshot} path={browsing.path} onNavigate={(path) => { setBrowsing({ ...browsing, path }) }} onClose={() => { setBrowsing(undefined) }} />}
+      {repo.snapshots.length > 0 && <FindPanel app={app} repo={repo} onShow={(snapshot, path) => { setBrowsing({ snapshot, path }) }} />}
+      <DiffPanel app={app} repo={repo} />
       <Maintenance app={app} />
       <ErrorBox message={close.error} onClose={close.clear} />
     </div>
@@ -190,98 +195,6 @@ function BackupForm ({ app }: { app: App }) {
       <ErrorBox message={task.error} onClose={task.clearError} />
       <CancelledNote message={task.cancelled} />
       {notice !== undefined && <p class="ok" role="status" data-testid="backup-notice">{notice}</p>}
-    </div>
-  )
-}
-
-function changesText (r: SnapshotRow): string {
-  if (r.changes === undefined) return '…'
-  const c = r.changes
-  return `+${c.filesNew} new · ${c.filesChanged} changed · ${c.filesUnmodified} same${c.filesRemoved > 0 ? ` · −${c.filesRemoved} removed` : ''}`
-}
-
-function Snapshots ({ app, repo, onBrowse }: { app: App, repo: OpenRepoView, onBrowse: (s: SnapshotRow) => void }) {
-  const task = useTask('Cancelled.')
-  const restoreDir = async (s: SnapshotRow): Promise<void> => {
-    const picker = directoryPicker()
-    if (picker === undefined) return
-    const dir = await picker({ mode: 'readwrite' }).catch(() => undefined)
-    if (dir === undefined) return
-    await task.run(async (o) => app.backups.restoreToDirectory(s.id, '/', dir, o))
-  }
-  return (
-    <div class="card">
-      <h3>Snapshots {repo.loadingStats && <small class="muted">(computing sizes…)</small>}</h3>
-      {repo.snapshots.length === 0
-        ? <p class="muted">No snapshots yet.</p>
-        : (
-          <div class="scroll-x"><table data-testid="snapshots">
-            <thead><tr><th>Time</th><th>ID</th><th>Host</th><th>Tags</th><th>Paths</th><th>Size</th><th>Changes</th><th /></tr></thead>
-            <tbody>
-              {repo.snapshots.map(s => (
-                <tr key={s.id} data-snapshot={s.id}>
-                  <td class="nowrap">{new Date(s.time).toLocaleString()}</td>
-                  <td class="nowrap"><code>{s.shortId}</code></td>
-                  <td class="nowrap">{s.host}</td>
-                  <td>{s.tags.join(', ')}</td>
-                  <td>{s.paths.join(' ')}</td>
-                  <td data-testid="snapshot-size">{s.totals !== undefined ? `${formatBytes(s.totals.bytes)} in ${s.totals.files} ${s.totals.files === 1 ? 'file' : 'files'}` : '…'}{s.bytesAdded !== undefined ? <><br /><small class="muted">{formatBytes(s.bytesAdded)} added</small></> : null}</td>
-                  <td data-testid="snapshot-changes">{changesText(s)}</td>
-                  <td class="actions">
-                    <button type="button" class="secondary small" onClick={() => { onBrowse(s) }}>Browse</button>
-                    <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(s.id, '/', o)) }}>Download .zip</button>
-                    {directoryPicker() !== undefined && <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void restoreDir(s) }}>Restore to a folder</button>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table></div>
-          )}
-      {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
-      <ErrorBox message={task.error} onClose={task.clearError} />
-      <CancelledNote message={task.cancelled} />
-    </div>
-  )
-}
-
-function Browser ({ app, snapshot, path, onNavigate, onClose }: { app: App, snapshot: SnapshotRow, path: string[], onNavigate: (p: string[]) => void, onClose: () => void }) {
-  const [rows, setRows] = useState<TreeRow[] | undefined>(undefined)
-  const [error, setError] = useState<string | undefined>(undefined)
-  const task = useTask('Cancelled.')
-  const at = '/' + path.join('/')
-  useEffect(() => {
-    setRows(undefined)
-    setError(undefined)
-    const c = new AbortController()
-    app.backups.list(snapshot.id, at, { signal: c.signal }).then(setRows, (err: unknown) => { if (!c.signal.aborted) setError((err as Error).message) })
-    return () => { c.abort() }
-  }, [snapshot.id, at])
-  return (
-    <div class="card" data-testid="snapshot-browser" data-path={at}>
-      <div class="row wrap">
-        <h3 class="grow">Snapshot <code>{snapshot.shortId}</code>: <a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate([]) }}>/</a>{path.map((p, i) => <span key={i}><a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate(path.slice(0, i + 1)) }}>{p}</a>/</span>)}</h3>
-        {path.length > 0 && <button type="button" class="secondary" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.restoreZip(snapshot.id, at, o)) }}>Download this folder (.zip)</button>}
-        <button type="button" class="secondary" onClick={onClose}>Close</button>
-      </div>
-      {rows === undefined && error === undefined && <p class="muted">Loading…</p>}
-      {rows !== undefined && (
-        <table data-testid="tree">
-          <thead><tr><th>Name</th><th>Size</th><th>Modified</th><th /></tr></thead>
-          <tbody>
-            {rows.map(r => (
-              <tr key={r.name} data-entry={r.name} data-type={r.type}>
-                <td>{r.type === 'dir' ? <a href="#/backups" onClick={(e) => { e.preventDefault(); onNavigate([...path, r.name]) }}>{r.name}/</a> : r.name}</td>
-                <td>{r.type === 'file' ? formatBytes(r.size) : ''}</td>
-                <td>{r.mtime.slice(0, 19).replace('T', ' ')}</td>
-                <td>{r.type === 'file' && <button type="button" class="secondary small" disabled={task.busy} onClick={() => { void task.run(async (o) => app.backups.downloadFile(snapshot.id, `${at === '/' ? '' : at}/${r.name}`, o)) }}>Download</button>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {task.progress !== undefined && <ProgressBar progress={task.progress} onCancel={task.cancel} />}
-      <ErrorBox message={error ?? task.error} onClose={() => { setError(undefined); task.clearError() }} />
-      <CancelledNote message={task.cancelled} />
     </div>
   )
 }
