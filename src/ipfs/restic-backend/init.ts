@@ -1,5 +1,5 @@
 /** What an IPFS-hosted restic repository is opened with, and the events it reports. */
-import type { OperationOptions, ProgressEvent } from '../../core/options.js'
+import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { Profile } from '../add/profiles.js'
 import type { IPNSComponents } from '../ipns/publish.js'
 import type { KeyStore } from '../ipns/keys.js'
@@ -41,6 +41,12 @@ export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
   pin?: boolean | undefined
   /** Overrides of the import profile, e.g. a lower `shardSplitThresholdBytes` in tests. */
   profile?: Partial<Profile> | undefined
+  /**
+   * Called with the root about to be published, right before its IPNS record is signed: hand its
+   * blocks to a node that keeps them (a keeper) and resolve once it holds the whole DAG. When it
+   * throws, nothing is published (`RepoNotKeptError`) and the name keeps its previous root.
+   */
+  beforePublish?: ((root: CID, options: AbortOptions) => Promise<void>) | undefined
   /** Called after a new root is pinned (and the old one unpinned). */
   onRootChange?: ((root: CID, previous: CID | undefined) => void | Promise<void>) | undefined
   /** How long opening waits for the root block, ms. @default 30 000 */

@@ -20,6 +20,8 @@ import { handlePath } from '../../restic/backend/backend.js'
 import { RepositoryExistsError } from '../../restic/errors.js'
 import { dialPeers } from '../dial-peers.js'
 import { ExportTargetError } from './errors.js'
+import { handOffToKeepers } from './handoff.js'
+import type { HandoffEvents } from './handoff.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { CairnNode } from '../../ipfs/node.js'
 import type { IpfsBackend, IpfsBackendEvents, IpfsBackendIPNS } from '../../ipfs/restic-backend/index.js'
@@ -27,7 +29,9 @@ import type { Backend, FileType } from '../../restic/backend/backend.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 
-export { ExportTargetError, NetworkUnreachableError } from './errors.js'
+export { ExportTargetError, KeeperHandoffError, NetworkUnreachableError, NoKeeperError } from './errors.js'
+export { handOffToKeepers } from './handoff.js'
+export type { HandoffEvents, HandoffResult } from './handoff.js'
 export { REST_V2, startRestServer } from './rest-server.js'
 export type { RestServer, RestServerOptions } from './rest-server.js'
 
@@ -74,7 +78,7 @@ export async function withIpfsRepo<T> (url: string, options: OpenIpfsRepoOptions
   return result
 }
 
-export interface OpenIpfsRepoOptions extends OperationOptions<IpfsBackendEvents> {
+export interface OpenIpfsRepoOptions extends OperationOptions<IpfsBackendEvents | HandoffEvents> {
   /** Delegated Routing V1 base URL: IPNS resolve/publish and provider lookups. */
   routingUrl?: string | undefined
   /** Peers to connect to (the relay of the network the repository lives on). */
@@ -96,6 +100,12 @@ export interface OpenIpfsRepoOptions extends OperationOptions<IpfsBackendEvents>
   createIfMissing?: boolean | undefined
   /** Overrides of the import profile (tests lower the HAMT threshold). */
   shardSplitThresholdBytes?: number | undefined
+  /**
+   * Before each publish, ask the `relayAddrs` peers to pin the new root (`handOffToKeepers`) and
+   * publish only once one of them holds the whole DAG; with no address, refuse to publish.
+   * @default false (the CLI sets it unless --no-keeper)
+   */
+  handOff?: boolean | undefined
 }
 
 export interface IpfsRepo {
@@ -161,6 +171,9 @@ export async function openIpfsRepoBackend (url: string, options: OpenIpfsRepoOpt
     const ipns: IpfsBackendIPNS = { routers, state: new NameStateStore(s.ipns), keys: keyName === undefined ? undefined : keys, keyName }
     const init = {
       ipns,
+      beforePublish: options.handOff === true
+        ? async (root: CID, o: { signal?: AbortSignal | undefined }) => { await handOffToKeepers(helia.libp2p, relayAddrs, root, { home: options.home, signal: o.signal, onProgress: options.onProgress }) }
+        : undefined,
       pin: options.pin,
       openTimeoutMs: options.openTimeoutMs,
       profile: options.shardSplitThresholdBytes === undefined ? undefined : { shardSplitThresholdBytes: options.shardSplitThresholdBytes },
