@@ -168,11 +168,16 @@ export async function openIpfsRepoBackend (url: string, options: OpenIpfsRepoOpt
       const wanted = parseName(location.name).k51
       keyName = (await keys.list(options)).find(k => k.name.k51 === wanted)?.keyName
     }
+    const opened: { root?: CID | undefined } = {}
     const ipns: IpfsBackendIPNS = { routers, state: new NameStateStore(s.ipns), keys: keyName === undefined ? undefined : keys, keyName }
     const init = {
       ipns,
+      // The root the name pointed at when opened is republished as is (a refresh): no handoff.
       beforePublish: options.handOff === true
-        ? async (root: CID, o: { signal?: AbortSignal | undefined }) => { await handOffToKeepers(helia.libp2p, relayAddrs, root, { home: options.home, signal: o.signal, onProgress: options.onProgress }) }
+        ? async (root: CID, o: { signal?: AbortSignal | undefined }) => {
+          if (opened.root?.equals(root) === true) return
+          await handOffToKeepers(helia.libp2p, relayAddrs, root, { home: options.home, signal: o.signal, onProgress: options.onProgress })
+        }
         : undefined,
       pin: options.pin,
       openTimeoutMs: options.openTimeoutMs,
@@ -188,6 +193,7 @@ export async function openIpfsRepoBackend (url: string, options: OpenIpfsRepoOpt
       // A name never published, whose key we hold: a new, empty repository.
       backend = await createIpfsBackend({ helia }, { ...init, location: `ipns://${location.name}` })
     }
+    opened.root = backend.root
     const publishName = (await backend.ipnsName(options))?.k51
     if (publishName !== undefined && location.kind === 'ipns' && publishName !== parseName(location.name).k51) {
       throw new InvalidInputError(`The key "${keyName ?? ''}" publishes ${publishName}, not ${location.name}. Use the key that belongs to this repository's name.`)
