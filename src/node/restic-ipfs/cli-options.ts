@@ -25,7 +25,9 @@ export const IPFS_REPO_FLAGS = {
 } as const
 
 export const IPFS_REPO_USAGE = `  --routing URL     (ipns:// and ipfs:// repositories) Delegated Routing V1 endpoint
-  --peer MULTIADDR  (ipns:// and ipfs:// repositories) a peer to fetch blocks from, e.g. the relay; repeatable
+  --peer MULTIADDR  (ipns:// and ipfs:// repositories) a peer to fetch blocks from, e.g. the relay,
+                    and the keeper asked to pin each new root of an ipns:// repository before
+                    its name moves (e.g. the peer \`cairn network\` prints); repeatable
   --key NAME        the IPNS key that publishes the repository (default: the key named after it)
   --pass-file FILE  passphrase of the IPNS key store (else $CAIRN_KEY_PASSPHRASE)
   --no-keeper       publish an ipns:// repository even though no --peer keeper pinned its new
