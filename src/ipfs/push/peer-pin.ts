@@ -7,6 +7,9 @@
  *   pinner → requester   { "status": "queued" }
  *                        { "status": "pinning", "blocks": <n>, "bytes": <n> }   (repeated)
  *                        { "status": "pinned", "blocks": <n> }                  (final)
+ *
+ * `pinning` and `pinned` may also carry `fetchedBlocks` and `fetchedBytes`: how many of the
+ * blocks the pinner lacked and fetched from peers (the rest it already held).
  *                        { "status": "failed", "reason": "<why>" }              (final)
  *                        { "status": "refused", "reason": "<why>" }             (final)
  *
@@ -60,24 +63,30 @@ export interface PeerPinReport {
   reason?: string | undefined
 }
 
+/** Of the blocks walked, those the pinner lacked and fetched (absent from older pinners). */
+export interface PeerPinFetched {
+  fetchedBlocks?: number | undefined
+  fetchedBytes?: number | undefined
+}
+
 export type PeerPinStatus =
   | { status: 'queued' }
-  | { status: 'pinning', blocks: number, bytes: number }
-  | { status: 'pinned', blocks: number }
+  | ({ status: 'pinning', blocks: number, bytes: number } & PeerPinFetched)
+  | ({ status: 'pinned', blocks: number } & PeerPinFetched)
   | { status: 'failed', reason: string }
   | { status: 'refused', reason: string }
 
 export type PeerPinEvents =
   | ProgressEvent<'push:peer-pin:queued', { peer: string, cid: CID }>
-  | ProgressEvent<'push:peer-pin:pinning', { peer: string, cid: CID, blocks: number, bytes: number }>
-  | ProgressEvent<'push:peer-pin:pinned', { peer: string, cid: CID, blocks: number }>
+  | ProgressEvent<'push:peer-pin:pinning', { peer: string, cid: CID, blocks: number, bytes: number } & PeerPinFetched>
+  | ProgressEvent<'push:peer-pin:pinned', { peer: string, cid: CID, blocks: number } & PeerPinFetched>
 
 export interface PeerPinOptions extends OperationOptions<PeerPinEvents> {
   /** A label the pinner may store with the pin. */
   name?: string | undefined
 }
 
-export interface PeerPinResult {
+export interface PeerPinResult extends PeerPinFetched {
   cid: CID
   peer: string
   /** Blocks the peer's pin covers. */
@@ -105,6 +114,13 @@ function parse (bytes: Uint8Array, what: string): Record<string, unknown> {
 }
 
 const count = (v: unknown): number => typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0
+/** The optional fetched counts, only when the pinner sent them. */
+function fetchedOf (m: Record<string, unknown>): PeerPinFetched {
+  return {
+    ...(m.fetchedBlocks !== undefined ? { fetchedBlocks: count(m.fetchedBlocks) } : {}),
+    ...(m.fetchedBytes !== undefined ? { fetchedBytes: count(m.fetchedBytes) } : {})
+  }
+}
 const text = (v: unknown, fallback: string): string => typeof v === 'string' && v !== '' ? v.slice(0, 1000) : fallback
 
 /** Decodes one status message from a pinner. */
@@ -112,8 +128,8 @@ export function decodePeerPinStatus (bytes: Uint8Array): PeerPinStatus {
   const m = parse(bytes, 'answer')
   switch (m.status) {
     case 'queued': return { status: 'queued' }
-    case 'pinning': return { status: 'pinning', blocks: count(m.blocks), bytes: count(m.bytes) }
-    case 'pinned': return { status: 'pinned', blocks: count(m.blocks) }
+    case 'pinning': return { status: 'pinning', blocks: count(m.blocks), bytes: count(m.bytes), ...fetchedOf(m) }
+    case 'pinned': return { status: 'pinned', blocks: count(m.blocks), ...fetchedOf(m) }
     case 'failed': return { status: 'failed', reason: text(m.reason, 'no reason given') }
     case 'refused': return { status: 'refused', reason: text(m.reason, 'no reason given') }
     default: throw new PeerPinProtocolError(`Unknown pin status ${JSON.stringify(m.status)} from the peer.`)
@@ -215,12 +231,12 @@ export async function requestPeerPin (libp2p: Pick<Libp2p, 'dialProtocol'>, peer
           emit(options, 'push:peer-pin:queued', { peer: who, cid })
           break
         case 'pinning':
-          emit(options, 'push:peer-pin:pinning', { peer: who, cid, blocks: status.blocks, bytes: status.bytes })
+          emit(options, 'push:peer-pin:pinning', { peer: who, cid, blocks: status.blocks, bytes: status.bytes, fetchedBlocks: status.fetchedBlocks, fetchedBytes: status.fetchedBytes })
           break
         case 'pinned':
-          emit(options, 'push:peer-pin:pinned', { peer: who, cid, blocks: status.blocks })
+          emit(options, 'push:peer-pin:pinned', { peer: who, cid, blocks: status.blocks, fetchedBlocks: status.fetchedBlocks, fetchedBytes: status.fetchedBytes })
           await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
-          return { cid, peer: who, blocks: status.blocks }
+          return { cid, peer: who, blocks: status.blocks, fetchedBlocks: status.fetchedBlocks, fetchedBytes: status.fetchedBytes }
         case 'failed':
           throw new PeerPinFailedError(`Peer ${who} could not pin ${cid}: ${status.reason}`)
         case 'refused':

@@ -22,7 +22,7 @@ import { pin, unpin, isPinned } from '../pins/pins.js'
 import { withSharedLock } from '../pins/lock.js'
 import { nameFromPublicKey } from '../ipns/names.js'
 import { publishWithKey } from '../ipns/publish.js'
-import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoPublishError } from './errors.js'
+import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoNotKeptError, RepoPublishError } from './errors.js'
 import { isMissing, mapLimit, parentOf } from './paths.js'
 import { readRange } from './read-range.js'
 import { readBlock } from '../car/walk.js'
@@ -361,6 +361,7 @@ export class IpfsBackend implements Backend {
       throw new NoRepoKeyError(`The IPFS backend for ${this.location} has no IPNS key, so it cannot publish. Open it with an IPNS key (a key store and key name) to publish its root.`)
     }
     if (root === undefined) throw new RepositoryNotFoundError(`Nothing was written to ${this.location} yet, so there is no root to publish. Initialise the repository first.`)
+    await this.#beforePublish(root, options)
     try {
       const result = await publishWithKey(this.#ipnsComponents(), key, root, { signal: options.signal })
       this.#lastPublished = root
@@ -369,6 +370,18 @@ export class IpfsBackend implements Backend {
     } catch (err) {
       if (options.signal?.aborted === true) throw err
       throw new RepoPublishError(`The repository's new root ${root.toString()} is pinned, but publishing its IPNS name failed: ${(err as Error).message}. Check the delegated routers and publish again (closing the repository retries).`, { cause: err })
+    }
+  }
+
+  /** Runs `init.beforePublish` (a keeper takes the root); when it fails nothing is published. */
+  async #beforePublish (root: CID, options: AbortOptions): Promise<void> {
+    const hook = this.#init.beforePublish
+    if (hook === undefined) return
+    try {
+      await hook(root, { signal: options.signal })
+    } catch (err) {
+      if (options.signal?.aborted === true || isAbortError(err)) throw err
+      throw new RepoNotKeptError(`The repository's new root ${root.toString()} is pinned only on this node: no keeper confirmed it holds it, so ${this.location} was not moved to it and still points at its previous root. ${(err as Error).message} Start the keeper (or give one: --peer in the CLI) and run the command again.`, { root: root.toString(), cause: err })
     }
   }
 

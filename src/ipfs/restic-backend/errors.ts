@@ -31,6 +31,15 @@ export class RepoPublishError extends CairnError {
   static override readonly code = 'ERR_RESTIC_IPFS_PUBLISH'
 }
 
+/**
+ * The new root is pinned only on this node: `beforePublish` could not hand it to a keeper, so the
+ * name was not moved to it (it still points at the previous root).
+ */
+export class RepoNotKeptError extends CairnError<{ root: string }> {
+  static override readonly code = 'ERR_RESTIC_IPFS_NOT_KEPT'
+  declare readonly root: string
+}
+
 /** The backend was used after `close()`. */
 export class BackendClosedError extends CairnError {
   static override readonly code = 'ERR_RESTIC_IPFS_CLOSED'

@@ -52,6 +52,12 @@ export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
   pin?: boolean | undefined
   /** Overrides of the import profile, e.g. a lower `shardSplitThresholdBytes` in tests. */
   profile?: Partial<Profile> | undefined
+  /**
+   * Called with the root about to be published, right before its IPNS record is signed: hand its
+   * blocks to a node that keeps them (a keeper) and resolve once it holds the whole DAG. When it
+   * throws, nothing is published (`RepoNotKeptError`) and the name keeps its previous root.
+   */
+  beforePublish?: ((root: CID, options: AbortOptions) => Promise<void>) | undefined
   /** Called after a new root is pinned (and the old one unpinned). */
   onRootChange?: ((root: CID, previous: CID | undefined) => void | Promise<void>) | undefined
   /** How long opening waits for the root block, ms. @default 30 000 */

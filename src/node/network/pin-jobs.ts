@@ -31,6 +31,9 @@ export interface PinJob {
   /** Blocks fetched or found so far, and their bytes; once pinned, the blocks the pin covers. */
   blocks: number
   bytes: number
+  /** Of those, the blocks (and bytes) that were not here and came from peers (memory only). */
+  fetchedBlocks?: number | undefined
+  fetchedBytes?: number | undefined
   /** Why it failed. */
   reason?: string | undefined
 }
@@ -336,8 +339,9 @@ export class PinJobs {
     const seen = new Set<string>([job.cid.toString()])
     const queue: CID[] = [job.cid]
     let active = 0
-    const fetchOne = async (cid: CID): Promise<{ links: CID[], size: number }> => {
-      if (cid.multihash.code === IDENTITY) return { links: linksOf(cid, cid.multihash.digest), size: 0 }
+    const fetchOne = async (cid: CID): Promise<{ links: CID[], size: number, fetched: boolean }> => {
+      if (cid.multihash.code === IDENTITY) return { links: linksOf(cid, cid.multihash.digest), size: 0, fetched: false }
+      const fetched = !await blockstore.has(cid, { signal })
       // A want that goes unanswered is asked again every `retryMs` (a fresh request sends a fresh
       // want), until `blockTimeoutMs` has passed in all.
       const deadline = Date.now() + this.#blockTimeoutMs
@@ -345,7 +349,7 @@ export class PinJobs {
         const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.#retryMs, deadline - Date.now())))
         try {
           const bytes = await readBlock(blockstore, cid, { signal: AbortSignal.any([signal, timeout]) })
-          return { links: linksOf(cid, bytes), size: bytes.byteLength }
+          return { links: linksOf(cid, bytes), size: bytes.byteLength, fetched }
         } catch (err) {
           if (timeout.aborted && !signal.aborted) {
             if (Date.now() < deadline) continue
@@ -364,13 +368,17 @@ export class PinJobs {
         while (active < this.#blockConcurrency && queue.length > 0) {
           const cid = queue.shift() as CID
           active++
-          fetchOne(cid).then(({ links, size }) => {
+          fetchOne(cid).then(({ links, size, fetched }) => {
             active--
             for (const link of links) {
               const key = link.toString()
               if (!seen.has(key)) { seen.add(key); queue.push(link) }
             }
-            this.#update(job, { blocks: job.blocks + 1, bytes: job.bytes + size })
+            this.#update(job, {
+              blocks: job.blocks + 1,
+              bytes: job.bytes + size,
+              ...(fetched ? { fetchedBlocks: (job.fetchedBlocks ?? 0) + 1, fetchedBytes: (job.fetchedBytes ?? 0) + size } : {})
+            })
             pump()
           }, (err: unknown) => {
             active--

@@ -45,7 +45,8 @@ function pinHandler (jobs: PinJobs, accepting: () => boolean): PinRequestHandler
     await new Promise<void>((resolve) => {
       let last = 0
       let timer: ReturnType<typeof setTimeout> | undefined
-      const progress = (j: PinJob): PeerPinStatus => ({ status: 'pinning', blocks: j.blocks, bytes: j.bytes })
+      const fetched = (j: PinJob): { fetchedBlocks: number, fetchedBytes: number } => ({ fetchedBlocks: j.fetchedBlocks ?? 0, fetchedBytes: j.fetchedBytes ?? 0 })
+      const progress = (j: PinJob): PeerPinStatus => ({ status: 'pinning', blocks: j.blocks, bytes: j.bytes, ...fetched(j) })
       const finish = (): void => {
         unsubscribe()
         if (timer !== undefined) clearTimeout(timer)
@@ -54,7 +55,7 @@ function pinHandler (jobs: PinJobs, accepting: () => boolean): PinRequestHandler
       }
       const onUpdate = (j: PinJob): void => {
         if (j.status === 'pinned') {
-          send({ status: 'pinned', blocks: j.blocks })
+          send({ status: 'pinned', blocks: j.blocks, ...fetched(j) })
           finish()
         } else if (j.status === 'failed') {
           send({ status: 'failed', reason: j.reason ?? 'unknown error' })

@@ -10,3 +10,13 @@ export class ExportTargetError extends CairnError {
 export class NetworkUnreachableError extends CairnError {
   static override readonly code = 'ERR_RESTIC_IPFS_NETWORK_UNREACHABLE'
 }
+
+/** An ipns:// repository would be published with no keeper holding its blocks (no --peer, no --no-keeper). */
+export class NoKeeperError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_IPFS_NO_KEEPER'
+}
+
+/** No --peer keeper confirmed it pinned the new root (each one's reason is in the message). */
+export class KeeperHandoffError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_IPFS_HANDOFF'
+}

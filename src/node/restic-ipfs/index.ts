@@ -20,6 +20,8 @@ import { handlePath } from '../../restic/backend/backend.js'
 import { RepositoryExistsError } from '../../restic/errors.js'
 import { dialPeers } from '../dial-peers.js'
 import { ExportTargetError } from './errors.js'
+import { handOffToKeepers } from './handoff.js'
+import type { HandoffEvents } from './handoff.js'
 import type { OperationOptions, ProgressEvent } from '../../core/options.js'
 import type { CairnNode } from '../../ipfs/node.js'
 import type { IpfsBackend, IpfsBackendEvents, IpfsBackendIPNS } from '../../ipfs/restic-backend/index.js'
@@ -27,7 +29,9 @@ import type { Backend, FileType } from '../../restic/backend/backend.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 
-export { ExportTargetError, NetworkUnreachableError } from './errors.js'
+export { ExportTargetError, KeeperHandoffError, NetworkUnreachableError, NoKeeperError } from './errors.js'
+export { handOffToKeepers } from './handoff.js'
+export type { HandoffEvents, HandoffResult } from './handoff.js'
 export { REST_V2, startRestServer } from './rest-server.js'
 export type { RestServer, RestServerOptions } from './rest-server.js'
 
@@ -74,7 +78,7 @@ export async function withIpfsRepo<T> (url: string, options: OpenIpfsRepoOptions
   return result
 }
 
-export interface OpenIpfsRepoOptions extends OperationOptions<IpfsBackendEvents> {
+export interface OpenIpfsRepoOptions extends OperationOptions<IpfsBackendEvents | HandoffEvents> {
   /** Delegated Routing V1 base URL: IPNS resolve/publish and provider lookups. */
   routingUrl?: string | undefined
   /** Peers to connect to (the relay of the network the repository lives on). */
@@ -96,6 +100,12 @@ export interface OpenIpfsRepoOptions extends OperationOptions<IpfsBackendEvents>
   createIfMissing?: boolean | undefined
   /** Overrides of the import profile (tests lower the HAMT threshold). */
   shardSplitThresholdBytes?: number | undefined
+  /**
+   * Before each publish, ask the `relayAddrs` peers to pin the new root (`handOffToKeepers`) and
+   * publish only once one of them holds the whole DAG; with no address, refuse to publish.
+   * @default false (the CLI sets it unless --no-keeper)
+   */
+  handOff?: boolean | undefined
 }
 
 export interface IpfsRepo {
@@ -158,9 +168,17 @@ export async function openIpfsRepoBackend (url: string, options: OpenIpfsRepoOpt
       const wanted = parseName(location.name).k51
       keyName = (await keys.list(options)).find(k => k.name.k51 === wanted)?.keyName
     }
+    const opened: { root?: CID | undefined } = {}
     const ipns: IpfsBackendIPNS = { routers, state: new NameStateStore(s.ipns), keys: keyName === undefined ? undefined : keys, keyName }
     const init = {
       ipns,
+      // The root the name pointed at when opened is republished as is (a refresh): no handoff.
+      beforePublish: options.handOff === true
+        ? async (root: CID, o: { signal?: AbortSignal | undefined }) => {
+          if (opened.root?.equals(root) === true) return
+          await handOffToKeepers(helia.libp2p, relayAddrs, root, { home: options.home, signal: o.signal, onProgress: options.onProgress })
+        }
+        : undefined,
       pin: options.pin,
       openTimeoutMs: options.openTimeoutMs,
       profile: options.shardSplitThresholdBytes === undefined ? undefined : { shardSplitThresholdBytes: options.shardSplitThresholdBytes },
@@ -175,6 +193,7 @@ export async function openIpfsRepoBackend (url: string, options: OpenIpfsRepoOpt
       // A name never published, whose key we hold: a new, empty repository.
       backend = await createIpfsBackend({ helia }, { ...init, location: `ipns://${location.name}` })
     }
+    opened.root = backend.root
     const publishName = (await backend.ipnsName(options))?.k51
     if (publishName !== undefined && location.kind === 'ipns' && publishName !== parseName(location.name).k51) {
       throw new InvalidInputError(`The key "${keyName ?? ''}" publishes ${publishName}, not ${location.name}. Use the key that belongs to this repository's name.`)

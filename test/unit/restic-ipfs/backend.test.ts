@@ -13,7 +13,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createIpfsBackend, RepoNameUnresolvableError, RepoRootUnreachableError } from '../../../src/ipfs/restic-backend/index.js'
+import { createIpfsBackend, RepoNameUnresolvableError, RepoNotKeptError, RepoRootUnreachableError } from '../../../src/ipfs/restic-backend/index.js'
 import { KeyStore, NameStateStore, nameFromPublicKey } from '../../../src/ipfs/ipns/index.js'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
 import { createTestPeer, waitForCircuitAddress } from '../../../src/node/network/test-peer.js'
@@ -248,6 +248,29 @@ describe('the IPFS restic backend', () => {
     const r1 = await backend.close()
     const name = (await keys.get('repo-one')).name.k51
     const resolved = await createIpfsBackend({ helia: p }, { name: `/ipns/${name}`, ipns: ipnsFor() })
+    expect(resolved.root?.equals(r1 as CID)).toBe(true)
+    await resolved.close()
+  }, 30_000)
+
+  it('hands the root about to be published to beforePublish, and publishes nothing when it throws', async () => {
+    const p = await peer()
+    const keys = new KeyStore({ datastore: new MemoryDatastore(), protection: { passphrase: 'pw' }, scryptLogN: 10 })
+    const handed: CID[] = []
+    const ipns = { ...ipnsFor(), keys, keyName: 'kept' }
+    const backend = await createIpfsBackend({ helia: p }, { ipns, beforePublish: async (root) => { handed.push(root) } })
+    await backend.create()
+    await backend.write({ type: 'config', name: '' }, te.encode('C1'))
+    const r1 = await backend.close()
+    expect(handed.map(String)).toEqual([String(r1)])
+    const name = (await keys.get('kept')).name.k51
+
+    const again = await createIpfsBackend({ helia: p }, { name, ipns, beforePublish: async () => { throw new Error('the keeper is down.') } })
+    await again.write({ type: 'snapshots', name: id('kept-s') }, te.encode('S'))
+    const err = await again.close().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(RepoNotKeptError)
+    expect((err as RepoNotKeptError).root).toBe(again.root?.toString())
+    expect((err as Error).message).toMatch(/pinned only on this node.*still points at its previous root.*the keeper is down.*run the command again/s)
+    const resolved = await createIpfsBackend({ helia: p }, { name, ipns: ipnsFor() })
     expect(resolved.root?.equals(r1 as CID)).toBe(true)
     await resolved.close()
   }, 30_000)

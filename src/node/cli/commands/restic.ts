@@ -24,7 +24,8 @@ ${RESTIC_COMMANDS.map(c => c.usage).join('\n')}
 Options (every command):
   -r, --repo <dir|rest:URL|ipns://name|ipfs://cid>
                                 repository (or RESTIC_REPOSITORY). An ipns:// repository is
-                                republished under its name when the command ends.
+                                republished under its name when the command ends, once a
+                                --peer keeper pinned the new root (see --no-keeper).
   -p, --password-file <file>    read the password from a file (or RESTIC_PASSWORD_FILE / RESTIC_PASSWORD)
       --json                    machine-readable output
   -H, --host <name>             backup: host name to record; filters: only this host

@@ -5,20 +5,23 @@ import type { Command, CommandIO } from '../command.js'
 
 const usage = `Usage: cairn serve restic --repo ipns://<name>|ipfs://<cid> --routing URL --peer MULTIADDR
                           [--listen 127.0.0.1:8000] [--key NAME] [--pass-file FILE] [--idle MS]
-                          [--init] [--allow-origin ORIGIN]... [--json]
+                          [--init] [--no-keeper] [--allow-origin ORIGIN]... [--json]
 
 Serves a restic repository stored on IPFS over restic's REST protocol, so that real restic can use
 it:  restic -r rest:http://127.0.0.1:8000/ snapshots
 
   --repo URL        ipns://<name> (resolved through --routing) or ipfs://<root-cid>
   --routing URL     Delegated Routing V1 endpoint (IPNS records, providers)
-  --peer MULTIADDR  a peer to connect to for blocks, e.g. the network's relay (repeatable)
+  --peer MULTIADDR  a peer to connect to for blocks, e.g. the network's relay (repeatable); each
+                    is asked to pin every new root before the name moves to it (a keeper)
   --listen H:P      address to serve on (default 127.0.0.1:8000; port 0 picks a free one)
   --key NAME        the IPNS key (in $CAIRN_HOME/ipns) that publishes the repository; default: the
                     stored key whose name is the repository's. Without a key nothing is published.
   --pass-file FILE  passphrase of the IPNS key store (else $CAIRN_KEY_PASSPHRASE)
   --idle MS         end a write session after MS without requests (default 5000)
   --init            the name has no record yet (a new repository): start empty, for "restic init"
+  --no-keeper       publish even when no --peer keeper pinned the new root (its blocks then live
+                    only in $CAIRN_HOME, and other devices cannot fetch them once this stops)
   --allow-origin ORIGIN
                     let pages from ORIGIN (e.g. the app at http://127.0.0.1:8080) use the server
                     from a browser, to push a backup to it (repeatable). Without it no page can:
@@ -27,7 +30,9 @@ it:  restic -r rest:http://127.0.0.1:8000/ snapshots
                     {root, published} per write session
 
 After each write session (restic removed its lock, or --idle passed) the new root is pinned, the
-old one unpinned, and the name republished. Blocks and pins live in $CAIRN_HOME (default ~/.cairn).
+old one unpinned, handed to the --peer keepers (they fetch only the blocks they lack and pin it),
+and the name republished; when no keeper pins it, the name stays where it was and the error is
+printed. Blocks and pins live in $CAIRN_HOME (default ~/.cairn).
 Stop with Ctrl-C: pending writes are flushed and published first.
 `
 
