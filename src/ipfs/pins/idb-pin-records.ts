@@ -11,6 +11,10 @@ import type { PinRecordStore } from './pin-records.js'
 import type { IDBPDatabase } from 'idb'
 
 export interface IdbPinRecords extends PinRecordStore {
+  /** Many records in one read transaction (`undefined` for a missing one). */
+  getMany: (keys: string[]) => Promise<Array<Uint8Array | undefined>>
+  /** Every key that starts with `prefix`, in one read. */
+  keys: (prefix: string) => Promise<string[]>
   close: () => void
 }
 
@@ -27,6 +31,17 @@ export async function openIdbPinRecords (name: string, onBlocking?: () => void):
     async get (key) {
       const value: unknown = await db.get(name, key)
       return value === undefined ? undefined : value as Uint8Array
+    },
+    async getMany (keys) {
+      const tx = db.transaction(name, 'readonly')
+      const values = await Promise.all(keys.map(async k => tx.store.get(k) as Promise<Uint8Array | undefined>))
+      await tx.done
+      return values
+    },
+    async keys (prefix) {
+      // [prefix, prefix + U+FFFF): every key that starts with it (keys are ASCII).
+      const keys = await db.getAllKeys(name, IDBKeyRange.bound(prefix, `${prefix}\uffff`, false, true))
+      return keys.filter((k): k is string => typeof k === 'string')
     },
     async update (keys, decide) {
       const tx = db.transaction(name, 'readwrite')
