@@ -7,15 +7,16 @@
  * deleted its marks are read again, so a block pinned since the mark set was taken is kept; the
  * caller also holds off adds (the shared lock) and, in the app, pin writers (the `pins` Web Lock).
  */
+import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
 import * as dagPb from '@ipld/dag-pb'
-import { PINNED_BLOCK_PREFIX, pinnedBlockKey, pinnedBlockKeyOf } from './pin-records.js'
+import { PINNED_BLOCK_PREFIX, pinKey, pinnedBlockKey, pinnedBlockKeyOf, releaseWrites } from './pin-records.js'
 import type { BatchStores, BlockBatchStore } from './idb-stores.js'
 
-/** Blocks read, checked or deleted per transaction. */
-export const BATCH = 2048
+/** Blocks read or deleted per transaction. */
+export const BATCH = 4096
 
 export interface BatchedGcOptions {
   signal?: AbortSignal | undefined
@@ -58,6 +59,34 @@ export async function dagBlocksBatched (blocks: BlockBatchStore, root: CID, sign
   return seen
 }
 
+/** The block a `/pinned-block/<base36 multihash>` key names (as a raw CIDv1, as blockstores list them). */
+export function blockCidOfKey (key: string): CID {
+  return CID.createV1(raw.code, Digest.decode(base36.decode(key.slice(PINNED_BLOCK_PREFIX.length))))
+}
+
+/** Up to this many pinned blocks in all, an unpin scans every record instead of walking the DAG. */
+export const SCAN_LIMIT = 262_144
+
+/**
+ * Remove `root`'s pin by scanning every pinned-block record (a page of thousands per request, all
+ * in one transaction, so it is all or nothing): no block is read, so a folder of 10,000 dag-pb
+ * files costs a few requests instead of 10,000 reads. Only worth it while the records are few
+ * (`SCAN_LIMIT`); returns undefined above that (the caller walks the DAG). Each record held by
+ * `root` is released once (`releaseWrites`), the pin record deleted in the same transaction.
+ */
+export async function unpinByScan (records: BatchStores['records'], root: CID): Promise<{ released: number, keys: string[] } | undefined> {
+  if (await records.count(PINNED_BLOCK_PREFIX) > SCAN_LIMIT) return undefined
+  let released = 0
+  const keys: string[] = []
+  await records.scanUpdate(PINNED_BLOCK_PREFIX, (page, values) => {
+    const r = releaseWrites(root, page, values)
+    released += r.released
+    for (const w of r.writes) keys.push(w.key)
+    return r.writes
+  }, [{ key: pinKey(root), delete: true }])
+  return { released, keys }
+}
+
 /** Delete every block no pin holds, in batches. The caller holds the locks (see above). */
 export async function collectGarbageBatched (stores: BatchStores, options: BatchedGcOptions = {}): Promise<{ blocks: number, bytes: number }> {
   const signal = options.signal
@@ -69,12 +98,12 @@ export async function collectGarbageBatched (stores: BatchStores, options: Batch
     if (!marks.has(key)) candidates.push({ multihash, key })
   }
   const result = { blocks: 0, bytes: 0 }
-  for (let i = 0; i < candidates.length; i += BATCH) {
+  // Marked since the mark set was taken: kept (the marks are read again, one request).
+  const now = candidates.length === 0 ? marks : new Set(await stores.records.keys(PINNED_BLOCK_PREFIX))
+  const doomed = candidates.filter(c => !now.has(c.key))
+  for (let i = 0; i < doomed.length; i += BATCH) {
     signal?.throwIfAborted()
-    const batch = candidates.slice(i, i + BATCH)
-    // Marked since the mark set was taken: kept.
-    const now = await stores.records.getMany(batch.map(c => c.key))
-    const unmarked = batch.filter((_, j) => now[j] === undefined)
+    const unmarked = doomed.slice(i, i + BATCH)
     const sizes = await stores.blocks.deleteMany(unmarked.map(c => c.multihash))
     unmarked.forEach((c, j) => {
       const size = sizes[j]

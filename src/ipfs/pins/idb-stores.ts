@@ -11,6 +11,7 @@
 import { openDB } from 'idb'
 import { base32upper } from 'multiformats/bases/base32'
 import { openIdbPinRecords } from './idb-pin-records.js'
+import { deleteMany } from './idb-ranges.js'
 import type { IdbPinRecords } from './idb-pin-records.js'
 import type { PinRecordStore } from './pin-records.js'
 import type { IDBPDatabase } from 'idb'
@@ -19,14 +20,14 @@ import type { IDBPDatabase } from 'idb'
 export interface BlockBatchStore {
   /** Each block's bytes, `undefined` when it is not in the store; one transaction. */
   getMany: (multihashes: Uint8Array[]) => Promise<Array<Uint8Array | undefined>>
-  /** The multihash of every block in the store. */
+  /** The multihash of every block in the store (in the store's key order). */
   allMultihashes: () => Promise<Uint8Array[]>
   /** Delete these blocks in one transaction; each one's size in bytes (`undefined` when it was not there). */
   deleteMany: (multihashes: Uint8Array[]) => Promise<Array<number | undefined>>
 }
 
 /** Pin records, read many at a time, and every key under a prefix at once. */
-export type PinMarkStore = PinRecordStore & Pick<IdbPinRecords, 'getMany' | 'keys'>
+export type PinMarkStore = PinRecordStore & Pick<IdbPinRecords, 'getMany' | 'keys' | 'count' | 'scanUpdate'>
 
 /** What batched unpin and garbage collection need: the node's blocks and its pin records. */
 export interface BatchStores {
@@ -43,16 +44,14 @@ function blockKey (multihash: Uint8Array): string {
   return `/${base32upper.encoder.encode(multihash)}`
 }
 
-function sizeOf (value: unknown): number {
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer) return value.byteLength
-  return 0
-}
 
 async function openBlocks (name: string, onBlocking?: () => void): Promise<BlockBatchStore & { close: () => void }> {
   const db: IDBPDatabase = await openDB(name, 1, {
     upgrade (d) { d.createObjectStore(name) },
     blocking () { db.close(); onBlocking?.() }
   })
+  /** Every key at the last `allMultihashes`, in order: `deleteMany` takes its runs from it. */
+  let listed: string[] | undefined
   return {
     async getMany (multihashes) {
       const tx = db.transaction(name, 'readonly')
@@ -63,8 +62,11 @@ async function openBlocks (name: string, onBlocking?: () => void): Promise<Block
     async allMultihashes () {
       const keys = await db.getAllKeys(name)
       const out: Uint8Array[] = []
+      listed = []
       for (const k of keys) {
-        if (typeof k !== 'string' || !k.startsWith('/')) continue
+        if (typeof k !== 'string') continue
+        listed.push(k)
+        if (!k.startsWith('/')) continue
         try { out.push(base32upper.decoder.decode(k.slice(1))) } catch { /* not a block key */ }
       }
       return out
@@ -73,15 +75,12 @@ async function openBlocks (name: string, onBlocking?: () => void): Promise<Block
       const tx = db.transaction(name, 'readwrite')
       const done = tx.done
       done.catch(() => {})
-      const sizes = await Promise.all(multihashes.map(async mh => {
-        const key = blockKey(mh)
-        const value: unknown = await tx.store.get(key)
-        if (value === undefined) return undefined
-        await tx.store.delete(key)
-        return sizeOf(value)
-      }))
+      const keys = multihashes.map(blockKey)
+      // Blocks of one unpinned folder sit in runs between pinned ones: one range request per run
+      // (at most `maxRun` blocks, so one getAll holds a bounded amount).
+      const sizes = await deleteMany(tx.store, keys, { measure: true, listed, maxRun: 256 })
       await done
-      return sizes
+      return keys.map(k => sizes.get(k))
     },
     close () { db.close() }
   }

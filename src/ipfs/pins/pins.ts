@@ -17,7 +17,7 @@ import { withExclusiveLock, withSharedLock } from './lock.js'
 import { leafSkippingWalker } from './leaf-skipping-walker.js'
 import { DagTracker } from './dag-tracker.js'
 import { datastorePinRecords, pinBlocks, pinMany, pinnedBlockKey, unpinBlocks } from './pin-records.js'
-import { collectGarbageBatched, dagBlocksBatched } from './batched.js'
+import { blockCidOfKey, collectGarbageBatched, dagBlocksBatched, unpinByScan } from './batched.js'
 import type { BatchStores } from './idb-stores.js'
 import * as dagPb from '@ipld/dag-pb'
 import * as raw from 'multiformats/codecs/raw'
@@ -124,6 +124,14 @@ export async function unpin (node: PinNode & Partial<Pick<Helia, 'datastore'>>, 
     throw new NotPinnedError(`${cid} is not pinned, so there is nothing to unpin. List the pins to see which CIDs are pinned.`)
   }
   const stores = options.stores
+  if (stores !== undefined && (await node.pins.get(cid, { signal: options.signal })).depth === Infinity) {
+    // From here on the unpin runs to the end (no signal).
+    const scanned = await unpinByScan(stores.records, cid)
+    if (scanned !== undefined) {
+      for (const key of scanned.keys) emit(options, 'pin:rm:block', { root: cid, cid: blockCidOfKey(key) })
+      return { cid, blocks: scanned.released }
+    }
+  }
   if ((stores !== undefined || node.datastore !== undefined) && (await node.pins.get(cid, { signal: options.signal })).depth === Infinity) {
     const dag = stores !== undefined
       ? await dagBlocksBatched(stores.blocks, cid, options.signal)
