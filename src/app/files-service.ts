@@ -19,6 +19,7 @@ import type { AbortOptions } from '../core/options.js'
 import type { NetworkSettings } from '../core/settings.js'
 import type { AddWorkerRequest, AddWorkerResponse, AddWorkerRoot } from '../workers/add-protocol.js'
 import type { Entry } from '../ipfs/browse/browse.js'
+import type { BatchStores } from '../ipfs/pins/index.js'
 import type { CID as CidType } from 'multiformats/cid'
 
 export type { LibraryItem } from '../platform/library-store.js'
@@ -106,6 +107,18 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
       import('../ipfs/browse/browse.js'), import('../ipfs/pins/index.js'), import('../ipfs/car/index.js'), import('multiformats/cid')
     ])
     return { browse, pins, car, CID: cidMod.CID }
+  }
+
+  /** Batched access to the node's IndexedDB stores (unpin and GC); reopened after a blocking close. */
+  let batchStores: Promise<BatchStores> | undefined
+  const batched = async (): Promise<BatchStores> => {
+    if (batchStores === undefined) {
+      const { pins } = await mods()
+      const opening = pins.openIdbBatchStores(stores, () => { if (batchStores === opening) batchStores = undefined })
+      batchStores = opening
+      opening.catch(() => { if (batchStores === opening) batchStores = undefined })
+    }
+    return batchStores
   }
 
   let worker: Worker | undefined
@@ -339,7 +352,9 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
 
     async unpin (cid) {
       const { pins, CID } = await mods()
-      await withWebLock('pins', undefined, async () => pins.unpin(helia(), CID.parse(cid)))
+      const n = helia()
+      const batch = await batched()
+      await withWebLock('pins', undefined, async () => pins.unpin(n, CID.parse(cid), { stores: batch }))
       await service.refreshLibrary()
     },
 
@@ -352,7 +367,11 @@ export function createFilesService (node: NodeService, stores: NodeStores, onSto
 
     async gc () {
       const { pins } = await mods()
-      const result = await withWebLock('blocks', undefined, async () => pins.collectGarbage(helia()))
+      const n = helia()
+      const batch = await batched()
+      // The mark set is taken once: no pin record may change meanwhile (same order as an add:
+      // `blocks`, then `pins`).
+      const result = await withWebLock('blocks', undefined, async () => withWebLock('pins', undefined, async () => pins.collectGarbage(n, { stores: batch })))
       await service.refreshLibrary()
       onStorageChanged()
       return result

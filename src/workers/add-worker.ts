@@ -10,6 +10,7 @@ import { pinMany } from '../ipfs/pins/pin-records.js'
 import { openIdbPinRecords } from '../ipfs/pins/idb-pin-records.js'
 import { errorToObject } from '../core/errors.js'
 import { BatchedIdbWriter } from './batched-blockstore.js'
+import { SmallFileGroups } from './small-files.js'
 import type { IdbPinRecords } from '../ipfs/pins/idb-pin-records.js'
 import type { IdbWriteSession } from './batched-blockstore.js'
 import type { AddEntry, AddProgressEvents, ProfileName } from '../ipfs/add/index.js'
@@ -65,8 +66,10 @@ async function * fileChunks (file: File): AsyncGenerator<Uint8Array> {
   }
 }
 
-function toEntry (e: AddWorkerEntry): AddEntry {
-  return e.file === undefined ? { path: e.path } : { path: e.path, content: fileChunks(e.file) }
+function toEntry (e: AddWorkerEntry, small: SmallFileGroups): AddEntry {
+  if (e.file === undefined) return { path: e.path }
+  // Small files are read in groups (one Blob read for hundreds of them), larger ones streamed.
+  return { path: e.path, content: small.has(e.file) ? small.content(e.file) : fileChunks(e.file) }
 }
 
 function serialise (evt: AddProgressEvents): AddWorkerProgress | undefined {
@@ -96,7 +99,8 @@ addEventListener('message', (e: MessageEvent<AddWorkerRequest>) => {
       const tracker = pinTo === undefined ? undefined : new DagTracker()
       // Progress is throttled: one 'add:bytes' (with the running total) per ~50 ms is plenty.
       let lastBytes = 0
-      const roots = await addAll(tracker?.wrap(store) ?? store, msg.entries.map(toEntry), {
+      const small = new SmallFileGroups(msg.entries.flatMap(e => e.file === undefined ? [] : [e.file]))
+      const roots = await addAll(tracker?.wrap(store) ?? store, msg.entries.map(e => toEntry(e, small)), {
         profile: msg.profile as ProfileName,
         onlyHash: msg.onlyHash,
         signal: controller.signal,

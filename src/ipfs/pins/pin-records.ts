@@ -173,33 +173,46 @@ export async function pinMany (store: PinRecordStore, requests: PinRequest[], op
  */
 export async function unpinBlocks (store: PinRecordStore, root: CID, blockKeys: Iterable<string>, options: Omit<PinBlocksOptions, 'metadata'> = {}): Promise<number> {
   const rootKey = pinKey(root)
-  const keys = [...new Set(blockKeys)]
+  // In key order: each batch then spans a narrow key range (read and deleted in few requests).
+  const keys = [...new Set(blockKeys)].sort()
   const batchSize = Math.max(1, options.batchSize ?? PIN_BATCH)
-  // The pin may have been made with the other version of the same CID (Helia keys pins by v1).
-  const forms = [root.bytes, ...otherVersion(root)]
+  // The pin may have been made with the other version of the same CID (Helia keys pins by v1):
+  // `releaseWrites` releases either.
   let released = 0
   for (let start = 0; start < keys.length || start === 0; start += batchSize) {
     const batch = keys.slice(start, start + batchSize)
     const first = start === 0
     await store.update(batch, (values) => {
-      const writes: RecordWrite[] = first ? [{ key: rootKey, delete: true }] : []
-      for (let i = 0; i < batch.length; i++) {
-        const current = values[i]
-        if (current === undefined) continue
-        const record = cborg.decode(current) as PinnedBlock
-        const kept = record.pinnedBy.filter(c => !forms.some(f => equalBytes(c, f)))
-        if (kept.length === record.pinnedBy.length) continue
-        released++
-        const pinCount = record.pinCount - 1
-        if (pinCount <= 0 && kept.length === 0) writes.push({ key: batch[i]!, delete: true })
-        else writes.push({ key: batch[i]!, value: cborg.encode({ pinCount: Math.max(pinCount, kept.length), pinnedBy: kept }) })
-      }
-      return writes
+      const r = releaseWrites(root, batch, values)
+      released += r.released
+      return first ? [{ key: rootKey, delete: true }, ...r.writes] : r.writes
     })
     options.onBatch?.(start + batch.length)
     if (start + batchSize >= keys.length) break
   }
   return released
+}
+
+/**
+ * The writes that release `root`'s hold on these pinned-block records (each released once, only
+ * where `root`, in either CID version, is among its holders), and how many it held.
+ */
+export function releaseWrites (root: CID, keys: string[], values: Array<Uint8Array | undefined>): { writes: RecordWrite[], released: number } {
+  const forms = [root.bytes, ...otherVersion(root)]
+  const writes: RecordWrite[] = []
+  let released = 0
+  for (let i = 0; i < keys.length; i++) {
+    const current = values[i]
+    if (current === undefined) continue
+    const record = cborg.decode(current) as PinnedBlock
+    const kept = record.pinnedBy.filter(c => !forms.some(f => equalBytes(c, f)))
+    if (kept.length === record.pinnedBy.length) continue
+    released++
+    const pinCount = record.pinCount - 1
+    if (pinCount <= 0 && kept.length === 0) writes.push({ key: keys[i]!, delete: true })
+    else writes.push({ key: keys[i]!, value: cborg.encode({ pinCount: Math.max(pinCount, kept.length), pinnedBy: kept }) })
+  }
+  return { writes, released }
 }
 
 /**

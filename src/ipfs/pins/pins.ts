@@ -17,6 +17,8 @@ import { withExclusiveLock, withSharedLock } from './lock.js'
 import { leafSkippingWalker } from './leaf-skipping-walker.js'
 import { DagTracker } from './dag-tracker.js'
 import { datastorePinRecords, pinBlocks, pinMany, pinnedBlockKey, unpinBlocks } from './pin-records.js'
+import { blockCidOfKey, collectGarbageBatched, dagBlocksBatched, unpinByScan } from './batched.js'
+import type { BatchStores } from './idb-stores.js'
 import * as dagPb from '@ipld/dag-pb'
 import * as raw from 'multiformats/codecs/raw'
 import type { AbortOptions, OperationOptions, ProgressEvent } from '../../core/options.js'
@@ -64,6 +66,14 @@ export interface GcResult {
   bytes: number
 }
 
+export interface BatchOptions {
+  /**
+   * Batched access to the node's own stores (`openIdbBatchStores`): unpin and GC then read and
+   * delete thousands of blocks per transaction. Without it, one call per block through Helia.
+   */
+  stores?: BatchStores | undefined
+}
+
 function errorName (err: unknown): string {
   return (err as { name?: string } | null)?.name ?? ''
 }
@@ -108,16 +118,28 @@ export async function pin (node: PinNode, cid: CID, options: PinOptions = {}): P
  * read) and the records are updated in batches, each block released once and only by this root
  * (see `unpinBlocks`). Otherwise, or for a pin Helia made with a depth limit, Helia's `pins.rm`.
  */
-export async function unpin (node: PinNode & Partial<Pick<Helia, 'datastore'>>, cid: CID, options: OperationOptions<PinProgressEvents> = {}): Promise<{ cid: CID, blocks: number }> {
+export async function unpin (node: PinNode & Partial<Pick<Helia, 'datastore'>>, cid: CID, options: OperationOptions<PinProgressEvents> & BatchOptions = {}): Promise<{ cid: CID, blocks: number }> {
   options.signal?.throwIfAborted()
   if (!(await isPinned(node, cid, options))) {
     throw new NotPinnedError(`${cid} is not pinned, so there is nothing to unpin. List the pins to see which CIDs are pinned.`)
   }
-  if (node.datastore !== undefined && (await node.pins.get(cid, { signal: options.signal })).depth === Infinity) {
-    const dag = await dagBlocks(node.blockstore, cid, options.signal)
+  const stores = options.stores
+  if (stores !== undefined && (await node.pins.get(cid, { signal: options.signal })).depth === Infinity) {
+    // From here on the unpin runs to the end (no signal).
+    const scanned = await unpinByScan(stores.records, cid)
+    if (scanned !== undefined) {
+      for (const key of scanned.keys) emit(options, 'pin:rm:block', { root: cid, cid: blockCidOfKey(key) })
+      return { cid, blocks: scanned.released }
+    }
+  }
+  if ((stores !== undefined || node.datastore !== undefined) && (await node.pins.get(cid, { signal: options.signal })).depth === Infinity) {
+    const dag = stores !== undefined
+      ? await dagBlocksBatched(stores.blocks, cid, options.signal)
+      : await dagBlocks(node.blockstore, cid, options.signal)
     if (dag !== undefined) {
       // From here on the unpin runs to the end (no signal).
-      const blocks = await unpinBlocks(datastorePinRecords(node.datastore), cid, dag.keys())
+      const records = stores?.records ?? datastorePinRecords(node.datastore!)
+      const blocks = await unpinBlocks(records, cid, dag.keys())
       for (const block of dag.values()) emit(options, 'pin:rm:block', { root: cid, cid: block })
       return { cid, blocks }
     }
@@ -195,8 +217,11 @@ export async function * listPins (node: PinNode, options: OperationOptions = {})
  * Delete every block that no pin holds, and report how many blocks and bytes that freed. Waits
  * for running adds and imports to finish, and holds them off while it runs.
  */
-export async function collectGarbage (node: PinNode, options: OperationOptions<GcProgressEvents> = {}): Promise<GcResult> {
+export async function collectGarbage (node: PinNode, options: OperationOptions<GcProgressEvents> & BatchOptions = {}): Promise<GcResult> {
   return withExclusiveLock(node, options.signal, async () => {
+    if (options.stores !== undefined) {
+      return collectGarbageBatched(options.stores, { signal: options.signal, onDeleted: (cid, bytes) => { emit(options, 'gc:deleted', { cid, bytes }) } })
+    }
     const candidates: Array<{ cid: CID, bytes: number }> = []
     for await (const { cid, bytes } of node.blockstore.getAll({ signal: options.signal })) {
       options.signal?.throwIfAborted()
