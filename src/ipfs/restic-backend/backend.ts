@@ -7,9 +7,14 @@
  *
  * Writes and removes change directories in memory: each changed directory gets a new CID at once
  * (its blocks are stored), but parents are relinked only by `flush()`, which computes the new root,
- * pins it, and only then unpins the previous root. Until then a shared GC lock on the node keeps a
- * garbage collection from deleting the unpinned blocks. `close()` flushes and, when the backend has
- * an IPNS key, republishes the repository's name to the new root.
+ * pins it (over the blocks this node holds: `pin-local.ts`), and only then unpins the previous
+ * root. Until then a shared GC lock on the node keeps a garbage collection from deleting the
+ * unpinned blocks. `close()` flushes and, when the backend has the name's key, publishes the new
+ * root, merging with whatever another device published meanwhile (`publisher.ts`, `merge.ts`).
+ *
+ * The name's key is this device's own (a key store) or the repository's `cairn-ipns-key` file,
+ * unlocked with the master key (`useMasterKey`, `repo-key.ts`). A backend opened by name with
+ * neither is read-only: writes other than restic's locks fail with `RepoReadOnlyError`.
  */
 import { unixfs } from '@helia/unixfs'
 import * as raw from 'multiformats/codecs/raw'
@@ -18,13 +23,16 @@ import { isAbortError } from '../../core/errors.js'
 import { NotFoundError, RepositoryExistsError, RepositoryNotFoundError } from '../../restic/errors.js'
 import { handlePath, isFileName } from '../../restic/backend/backend.js'
 import { importerOptions, PROFILES } from '../add/profiles.js'
-import { pin, unpin, isPinned } from '../pins/pins.js'
+import { unpin, isPinned } from '../pins/pins.js'
 import { withSharedLock } from '../pins/lock.js'
-import { nameFromPublicKey } from '../ipns/names.js'
-import { publishWithKey } from '../ipns/publish.js'
-import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoPublishError } from './errors.js'
+import { nameFromPublicKey, parseName } from '../ipns/names.js'
+import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoKeyFileError, RepoReadOnlyError } from './errors.js'
 import { isMissing, mapLimit, parentOf } from './paths.js'
+import { pinLocal } from './pin-local.js'
+import { publishMerging } from './publisher.js'
 import { readRange } from './read-range.js'
+import { MAX_REPO_KEY_FILE_BYTES, REPO_KEY_FILE, openRepoKey, sealRepoKey } from './repo-key.js'
+import type { Key } from '../../restic/crypto/key.js'
 import type { IpfsBackendComponents, IpfsBackendEvents, IpfsBackendInit } from './init.js'
 import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
 import type { AbortOptions, OperationOptions } from '../../core/options.js'
@@ -62,6 +70,12 @@ export class IpfsBackend implements Backend {
   /** Serialises mutations and flushes. */
   #queue: Promise<unknown> = Promise.resolve()
   #lastPublished: CID | undefined
+  /** The root this backend's changes are relative to: opened from, last published, or merged with. */
+  #base: CID | undefined
+  /** The name's key from the repository's key file (after `useMasterKey`). */
+  #unlockedKey: PrivateKey | undefined
+  /** A sealed key file to add with the next flush that writes anything. */
+  #pendingKeyFile: Uint8Array | undefined
 
   constructor (components: IpfsBackendComponents, init: IpfsBackendInit, root: CID | undefined) {
     this.#helia = components.helia
@@ -72,6 +86,7 @@ export class IpfsBackend implements Backend {
     this.#importer = { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
     this.#shard = { shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
     this.#root = root
+    this.#base = root
     if (root !== undefined) this.#dirs.set('', root)
     this.location = init.location ?? (init.name !== undefined ? `ipns://${init.name.replace(/^\/ipns\//, '')}` : root !== undefined ? `ipfs://${root.toString()}` : 'ipfs:')
   }
@@ -82,10 +97,62 @@ export class IpfsBackend implements Backend {
   /** True when writes or removes are waiting for `flush()`. */
   get dirty (): boolean { return this.#dirty.size > 0 }
 
-  /** The IPNS name this backend publishes under, when it has a key. */
+  /** The IPNS name this backend publishes under, when it has a key (its own or the repository's). */
   async ipnsName (options: AbortOptions = {}): Promise<IPNSName | undefined> {
-    const key = await this.#privateKey(false, options)
+    const key = await this.#publishKey(false, options)
     return key === undefined ? undefined : nameFromPublicKey(key.publicKey)
+  }
+
+  /** The root this backend's changes are relative to (opened from, last published or merged with). */
+  get base (): CID | undefined { return this.#base }
+
+  /**
+   * Why this backend cannot publish (so it is read-only), or undefined when it can: it was opened
+   * by name, and neither holds the name's key nor unlocked the repository's key file.
+   */
+  async readOnlyReason (options: AbortOptions = {}): Promise<string | undefined> {
+    if (this.#init.name === undefined || await this.#publishKey(false, options) !== undefined) return undefined
+    const root = this.#dirs.get('') ?? this.#root
+    const hasFile = root !== undefined && await this.#lookup(root, REPO_KEY_FILE, options) !== undefined
+    return hasFile
+      ? `${this.location} is read-only here: this device holds no key for the name, and the repository's key file (${REPO_KEY_FILE}) was not unlocked. Open the repository with its password (cairn serve restic: give --password-file) so Cairn can unlock the name's key.`
+      : `${this.location} is read-only here: this device holds no key for the name, and the repository does not carry it yet (no ${REPO_KEY_FILE} file). Write to it once from the device that created it (any backup adds the key file), then open it here again.`
+  }
+
+  async #checkWritable (type: FileType | undefined, options: AbortOptions): Promise<void> {
+    // restic's locks are written even by reading commands; they are never published from here.
+    if (type === 'locks') return
+    const why = await this.readOnlyReason(options)
+    if (why !== undefined) throw new RepoReadOnlyError(why)
+  }
+
+  /**
+   * Gives the backend the repository's master key (after the password opened it): unlocks the
+   * name's key from `cairn-ipns-key` (refusing a damaged file or another name's key), or, when the
+   * file is absent and this device holds the key, adds the file with the next write.
+   */
+  async useMasterKey (masterKey: Key, options: OperationOptions<IpfsBackendEvents> = {}): Promise<void> {
+    this.#check()
+    await this.#serial(async () => {
+      const local = await this.#privateKey(false, options)
+      const expected = this.#init.name !== undefined ? parseName(this.#init.name.replace(/^\/ipns\//, '')).k51 : local === undefined ? undefined : nameFromPublicKey(local.publicKey).k51
+      const root = await this.#dir('', false, options)
+      const found = root === undefined ? undefined : await this.#lookup(root, REPO_KEY_FILE, options)
+      if (found !== undefined && expected !== undefined) {
+        if (found.size > MAX_REPO_KEY_FILE_BYTES) throw new RepoKeyFileError(`The repository's ${REPO_KEY_FILE} file in ${this.location} is ${found.size} bytes, more than a key file can be. Remove it from the device that created the repository.`)
+        const sealed = await this.#readRootFile(found.cid, found.size, options)
+        this.#unlockedKey = await openRepoKey(masterKey, sealed, expected, this.location)
+        emit(options, 'restic-ipfs:key:unlocked', { name: expected })
+      } else if (found === undefined && local !== undefined) {
+        this.#pendingKeyFile = await sealRepoKey(masterKey, local)
+      }
+    })
+  }
+
+  async #readRootFile (cid: CID, size: number, options: AbortOptions): Promise<Uint8Array> {
+    const out = new Uint8Array(size)
+    const pos = await readRange(this.#fs, cid, 0, out, { path: REPO_KEY_FILE, location: this.location, stallMs: this.#init.readStallTimeoutMs, attempts: this.#init.readAttempts, readConcurrency: this.#init.readConcurrency, events: this.#init, signal: options.signal })
+    return out.subarray(0, pos)
   }
 
   #check (): void {
@@ -175,6 +242,7 @@ export class IpfsBackend implements Backend {
 
   async create (options: AbortOptions = {}): Promise<void> {
     this.#check()
+    await this.#checkWritable(undefined, options)
     await this.#serial(async () => {
       const root = await this.#dir('', false, options)
       if (root !== undefined && await this.#lookup(root, 'config', options) !== undefined) {
@@ -254,6 +322,7 @@ export class IpfsBackend implements Backend {
 
   async write (h: Handle, data: Uint8Array, options: AbortOptions = {}): Promise<void> {
     this.#check()
+    await this.#checkWritable(h.type, options)
     this.#writing++
     try {
       await this.#holdGc()
@@ -274,6 +343,7 @@ export class IpfsBackend implements Backend {
 
   async remove (h: Handle, options: AbortOptions = {}): Promise<void> {
     this.#check()
+    await this.#checkWritable(h.type, options)
     await this.#serial(async () => {
       const { dir, name } = parentOf(handlePath(h))
       const d = await this.#dir(dir, false, options)
@@ -296,6 +366,17 @@ export class IpfsBackend implements Backend {
 
   async #flush (options: OperationOptions<IpfsBackendEvents>): Promise<CID | undefined> {
     if (this.#dirty.size === 0) return this.#root
+    if (this.#pendingKeyFile !== undefined) {
+      // An existing repository gains its name's key with this write.
+      const cid = await this.#fs.addBytes(this.#pendingKeyFile, { ...this.#importer, signal: options.signal })
+      const root = await this.#dir('', true, options)
+      if (root === undefined) throw new Error('unreachable: no root directory')
+      this.#dirs.set('', await this.#fs.cp(cid, root, REPO_KEY_FILE, { ...this.#shard, force: true, signal: options.signal }))
+      this.#dirty.add('')
+      this.#pendingKeyFile = undefined
+      const key = await this.#privateKey(false, options)
+      if (key !== undefined) emit(options, 'restic-ipfs:key:stored', { name: nameFromPublicKey(key.publicKey).k51 })
+    }
     // Every changed directory and its ancestors, deepest first: data/xx → data → root. Each is
     // relinked into its parent after all of its own changed children were relinked into it.
     const paths = new Set<string>()
@@ -319,19 +400,25 @@ export class IpfsBackend implements Backend {
       this.#releaseGc()
       return previous
     }
+    await this.#setRoot(next, options)
+    this.#dirty.clear()
+    this.#releaseGc()
+    return next
+  }
+
+  /** Pins `next` (over the blocks held here), unpins the previous durable root, reports. */
+  async #setRoot (next: CID, options: OperationOptions<IpfsBackendEvents>): Promise<void> {
+    const previous = this.#root
     if (this.#init.pin !== false) {
-      await pin(this.#helia, next, { signal: options.signal, metadata: { restic: this.location } })
-      if (previous !== undefined && await isPinned(this.#helia, previous, options)) {
+      await pinLocal(this.#helia, next, { restic: this.location }, options)
+      if (previous !== undefined && !previous.equals(next) && await isPinned(this.#helia, previous, options)) {
         await unpin(this.#helia, previous)
         emit(options, 'restic-ipfs:flush:unpinned', { root: previous })
       }
     }
     this.#root = next
-    this.#dirty.clear()
-    this.#releaseGc()
     emit(options, 'restic-ipfs:flush:root', { root: next, previous })
     await this.#init.onRootChange?.(next, previous)
-    return next
   }
 
   async #privateKey (generate: boolean, options: AbortOptions): Promise<PrivateKey | undefined> {
@@ -346,24 +433,50 @@ export class IpfsBackend implements Backend {
     return await ipns.keys.privateKey(ipns.keyName, options)
   }
 
-  /** Flushes, then publishes the durable root under the repository's IPNS name. */
+  /** The key that publishes: this device's own, else the one unlocked from the repository. */
+  async #publishKey (generate: boolean, options: AbortOptions): Promise<PrivateKey | undefined> {
+    return await this.#privateKey(generate, options) ?? this.#unlockedKey
+  }
+
+  /**
+   * Flushes, then publishes the durable root under the repository's IPNS name, merged with the
+   * name's current root when another device published meanwhile (see `publisher.ts`).
+   */
   async publish (options: OperationOptions<IpfsBackendEvents> = {}): Promise<PublishResult> {
-    const root = await this.flush(options)
-    const ipns = this.#init.ipns
-    const key = await this.#privateKey(true, options)
-    if (ipns === undefined || key === undefined) {
+    this.#check()
+    const key = await this.#publishKey(true, options)
+    if (this.#init.ipns === undefined || key === undefined) {
+      const why = await this.readOnlyReason(options)
+      if (why !== undefined) throw new RepoReadOnlyError(why)
       throw new NoRepoKeyError(`The IPFS backend for ${this.location} has no IPNS key, so it cannot publish. Open it with an IPNS key (a key store and key name) to publish its root.`)
     }
-    if (root === undefined) throw new RepositoryNotFoundError(`Nothing was written to ${this.location} yet, so there is no root to publish. Initialise the repository first.`)
-    try {
-      const result = await publishWithKey(this.#ipnsComponents(), key, root, { signal: options.signal })
-      this.#lastPublished = root
-      emit(options, 'restic-ipfs:publish:done', { name: result.name.k51, root, sequence: result.sequence })
-      return result
-    } catch (err) {
-      if (options.signal?.aborted === true) throw err
-      throw new RepoPublishError(`The repository's new root ${root.toString()} is pinned, but publishing its IPNS name failed: ${(err as Error).message}. Check the delegated routers and publish again (closing the repository retries).`, { cause: err })
-    }
+    return await this.#serial(async () => {
+      const root = await this.#flush(options)
+      if (root === undefined) throw new RepositoryNotFoundError(`Nothing was written to ${this.location} yet, so there is no root to publish. Initialise the repository first.`)
+      await this.#holdGc()
+      try {
+        return await publishMerging({
+          fs: this.#fs,
+          shard: this.#shard,
+          location: this.location,
+          init: this.#init,
+          blockstore: this.#helia.blockstore,
+          readSmall: async (cid, o) => await this.#readRootFile(cid, Math.min(65536, Number((await this.#fs.stat(cid, { signal: o.signal })).size)), o),
+          components: () => this.#ipnsComponents(),
+          root: () => this.#root ?? root,
+          base: () => this.#base,
+          adopt: async (merged, base, o) => {
+            await this.#setRoot(merged, o)
+            this.#dirs.clear()
+            this.#dirs.set('', merged)
+            this.#base = base
+          },
+          published: (r) => { this.#lastPublished = r; this.#base = r }
+        }, key, options)
+      } finally {
+        this.#releaseGc()
+      }
+    })
   }
 
   #ipnsComponents (): IPNSComponents {
@@ -378,7 +491,7 @@ export class IpfsBackend implements Backend {
     if (this.#closed) return this.#root
     const root = await this.flush(options)
     try {
-      const key = await this.#privateKey(false, options)
+      const key = await this.#publishKey(false, options)
       if (key !== undefined && root !== undefined && (this.#lastPublished === undefined || !root.equals(this.#lastPublished))) {
         await this.publish(options)
       }
