@@ -34,6 +34,8 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
       try {
         phase(options, 'Deriving the key from the password (scrypt)…')
         repo = await e.Repository.init(backend, { password, hostname: DEFAULT_HOST, lockHolder: await lockHolder(), signal: options.signal })
+        // The name's key travels in the repository, sealed with its master key.
+        await backend.useMasterKey(repo.key, { signal: options.signal })
         phase(options, 'Publishing the repository\'s name…')
         await withWebLock('blocks', options.signal, async () => { await backend.publish({ signal: options.signal }) }, 'shared')
       } catch (err) {
@@ -101,6 +103,9 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
       try {
         phase(options, 'Checking the password (scrypt)…')
         repo = await e.Repository.open(backend, { password, lockHolder: await lockHolder(), signal: options.signal })
+        // Unlocks the name's key the repository carries (any device with the password publishes),
+        // or adds it with this device's next write; a foreign or damaged key file is refused here.
+        await backend.useMasterKey(repo.key, { signal: options.signal })
       } catch (err) {
         await backend.close().catch(() => {})
         if (err instanceof e.WrongPasswordError) {

@@ -173,7 +173,8 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
         location: record.name !== undefined ? `ipns://${record.name}` : `ipfs://${record.root ?? ''}`,
         name: record.name,
         root: record.root,
-        writable: record.keyName !== undefined,
+        // The device's own key, or the one the repository carries (unlocked when it was opened).
+        writable: await backend.ipnsName() !== undefined,
         snapshots: [],
         loadingStats: false
       }
@@ -195,7 +196,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
     let published = false
     let error: string | undefined
     try {
-      if (s.record.keyName !== undefined) {
+      if (await s.backend.ipnsName(options) !== undefined) {
         await s.backend.publish(options)
         published = true
       } else {

@@ -86,7 +86,10 @@ export class IpfsBackend implements Backend {
     this.#importer = { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
     this.#shard = { shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
     this.#root = root
-    this.#base = root
+    // Opened by name, the resolved root is what this backend's changes are relative to. Opened by
+    // a root CID, nothing says where that root stands in the name's history: with no base, a merge
+    // keeps the union of both sides (this backend's removals are not carried over).
+    this.#base = init.name !== undefined ? root : undefined
     if (root !== undefined) this.#dirs.set('', root)
     this.location = init.location ?? (init.name !== undefined ? `ipns://${init.name.replace(/^\/ipns\//, '')}` : root !== undefined ? `ipfs://${root.toString()}` : 'ipfs:')
   }
@@ -499,6 +502,7 @@ export class IpfsBackend implements Backend {
       this.#closed = true
       this.#releaseGc(true)
     }
-    return root
+    // After a merge the durable root is the merged one.
+    return this.#root
   }
 }

@@ -71,6 +71,7 @@ const command: Command = {
         createIfMissing: sub === 'init',
         onProgress: (evt) => {
           if (evt.type === 'restic-ipfs:read:stalled') io.err(`no block of ${evt.detail.path} arrived for a while (try ${evt.detail.attempt}, ${evt.detail.bytesRead} bytes read): asking the peers again\n`)
+          if (evt.type === 'restic-ipfs:publish:merged') io.err(`another device published ${evt.detail.theirs.toString()} meanwhile: merged (${evt.detail.added} entries added, ${evt.detail.removed} removed) into ${evt.detail.root.toString()}\n`)
         }
       })
       return await withIpfsRepo(repoUrl, options, async ({ backend }) => await runCommand(cmd, backend, repoUrl, args, values, io))
