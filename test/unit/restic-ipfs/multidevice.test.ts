@@ -15,7 +15,10 @@ import { FsDatastore } from 'datastore-fs'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/node/cli/main.js'
-import { KeyStore } from '../../../src/ipfs/ipns/index.js'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { KeyStore, nameFromPublicKey } from '../../../src/ipfs/ipns/index.js'
+import { openIpfsRepoBackend } from '../../../src/node/restic-ipfs/index.js'
+import { Repository } from '../../../src/restic/index.js'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
 import { createTestPeer } from '../../../src/node/network/test-peer.js'
 import { captureIO } from '../../helpers/cli-io.js'
@@ -36,6 +39,14 @@ afterAll(async () => {
   await bystander?.stop()
   await net?.stop()
 })
+
+async function until (cond: () => boolean, what: () => string): Promise<void> {
+  const signal = AbortSignal.timeout(60_000)
+  while (!cond()) {
+    if (signal.aborted) throw new Error(`timed out waiting; ${what()}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
 
 /** Copies every block of a home to the network peer, which then serves them (a stand-in keeper). */
 async function keep (home: string): Promise<void> {
@@ -141,4 +152,91 @@ describe.skipIf(SKIP)('a repository on one IPNS name, written from several devic
       expect(readFileSync(join(target, snap.hostname, 'file.bin')).equals(Buffer.from(sources[snap.hostname] as Uint8Array))).toBe(true)
     }
   }, 300_000)
+
+  it('cairn serve restic merges a snapshot another device published through the name, and keeps both', async () => {
+    requireRestic()
+    const key = await generateKeyPair('Ed25519')
+    const name = nameFromPublicKey(key.publicKey).k51
+    const homeA = tempDir('md-serve-a')
+    const homeB = tempDir('md-serve-b')
+    for (const home of [homeA, homeB]) {
+      mkdirSync(join(home, 'ipns'), { recursive: true })
+      const ds = new FsDatastore(join(home, 'ipns'))
+      await ds.open()
+      await new KeyStore({ datastore: ds, protection: { passphrase: 'kp' }, scryptLogN: 10 }).importKey('backups', privateKeyToProtobuf(key))
+      await ds.close()
+    }
+    const work = tempDir('md-serve-work')
+    writeFileSync(join(work, 'pw'), PASSWORD + '\n')
+    for (const s of ['rest1', 'cli', 'rest2']) {
+      mkdirSync(join(work, s))
+      writeFileSync(join(work, s, `${s}.bin`), prng(`md-serve-${s}`, 200_000))
+    }
+    const controller = new AbortController()
+    const io = captureIO({ env: { CAIRN_HOME: homeA, CAIRN_KEY_PASSPHRASE: 'kp' }, signal: controller.signal })
+    const exit = main(['serve', 'restic', '--repo', `ipns://${name}`, '--init', '--routing', net.routingUrl, '--peer', net.relayAddrs[0] ?? '',
+      '--listen', '127.0.0.1:0', '--idle', '500', '--json'], io)
+    try {
+      await until(() => io.stdout.includes('\n'), () => io.stderr)
+      const url = (JSON.parse(io.stdout.split('\n')[0] ?? '') as { url: string }).url
+      const sessions = (): Array<{ root: string, published: string | null }> => io.stdout.trim().split('\n').slice(1).map(l => JSON.parse(l) as { root: string, published: string | null })
+      await resticAsync(['init'], { repo: `rest:${url}` })
+      await until(() => sessions().length >= 1, () => io.stdout + io.stderr)
+      await resticAsync(['backup', '--host', 'rest1', join(work, 'rest1')], { repo: `rest:${url}` })
+      await until(() => sessions().length >= 2, () => io.stdout + io.stderr)
+      // Another device (its own home, the same key) backs up straight into the name.
+      const cli = captureIO({ cwd: work, env: { CAIRN_HOME: homeB, CAIRN_KEY_PASSPHRASE: 'kp' } })
+      const code = await main(['restic', '--repo', `ipns://${name}`, '--password-file', 'pw', '--routing', net.routingUrl, '--peer', net.relayAddrs[0] ?? '', 'backup', 'cli', '--host', 'cli'], cli)
+      expect(code, cli.stderr).toBe(0)
+      await keep(homeB)
+      // The next backup through the server must publish a root that still holds that snapshot.
+      const before = sessions().length
+      await resticAsync(['backup', '--host', 'rest2', join(work, 'rest2')], { repo: `rest:${url}` })
+      await until(() => sessions().length > before, () => io.stdout + io.stderr)
+      expect(sessions().at(-1)?.published).toBe(name)
+      const homeC = tempDir('md-serve-c')
+      const list = captureIO({ cwd: work, env: { CAIRN_HOME: homeC } })
+      expect(await main(['restic', '--repo', `ipns://${name}`, '--password-file', 'pw', '--routing', net.routingUrl, '--peer', net.relayAddrs[0] ?? '', 'snapshots', '--json'], list), list.stderr).toBe(0)
+      expect((JSON.parse(list.stdout) as Array<{ hostname: string }>).map(s => s.hostname).sort()).toEqual(['cli', 'rest1', 'rest2'])
+    } finally {
+      controller.abort()
+      expect(await exit, io.stderr).toBe(0)
+    }
+  }, 240_000)
+
+  it('a device with no key, on a repository that does not carry one, is read-only and says so', async () => {
+    const { home: homeA, name } = await homeWithKey()
+    const repo = `ipns://${name}`
+    // A repository made before the key travelled with it (no cairn-ipns-key file).
+    const made = await openIpfsRepoBackend(repo, { home: homeA, passphrase: 'kp', routingUrl: net.routingUrl, relayAddrs: net.relayAddrs, createIfMissing: true })
+    await Repository.init(made.backend, { password: PASSWORD, scrypt: { N: 1024, r: 8, p: 1 } })
+    await made.close()
+    await keep(homeA)
+    const work = tempDir('md-ro-work')
+    writeFileSync(join(work, 'pw'), PASSWORD + '\n')
+    mkdirSync(join(work, 'd1'))
+    writeFileSync(join(work, 'd1', 'f.txt'), 'from d1\n')
+    mkdirSync(join(work, 'a1'))
+    writeFileSync(join(work, 'a1', 'f.txt'), 'from a1\n')
+    const homeD = tempDir('md-ro-d')
+    const run = async (home: string, args: string[]): Promise<CapturedIO & { code: number }> => {
+      const io = captureIO({ cwd: work, env: { CAIRN_HOME: home, CAIRN_KEY_PASSPHRASE: 'kp' } })
+      const code = await main(['restic', '--repo', repo, '--password-file', 'pw', '--routing', net.routingUrl, '--peer', net.relayAddrs[0] ?? '', ...args], io)
+      return Object.assign(io, { code })
+    }
+    const refused = await run(homeD, ['backup', 'd1', '--host', 'd1'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/read-only here: this device holds no key for the name, and the repository does not carry it yet/)
+    const listed = await run(homeD, ['snapshots', '--json'])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stderr).toMatch(/read-only here/)
+    // The creating device writes once: the repository gains the key, and D can back up.
+    expect((await run(homeA, ['backup', 'a1', '--host', 'a1'])).code).toBe(0)
+    await keep(homeA)
+    const now = await run(homeD, ['backup', 'd1', '--host', 'd1'])
+    expect(now.code, now.stderr).toBe(0)
+    await keep(homeD)
+    const all = await run(tempDir('md-ro-e'), ['snapshots', '--json'])
+    expect((JSON.parse(all.stdout) as Array<{ hostname: string }>).map(s => s.hostname).sort()).toEqual(['a1', 'd1'])
+  }, 180_000)
 })
