@@ -97,7 +97,8 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
         if (held === undefined || heldRoot === undefined) throw err
         phase(options, 'The routers are behind this device: republishing the newest record…')
         await e.pushRecord({ routers: routers(), libp2p: n.libp2p, state }, held, { signal: options.signal }).catch((pushErr: unknown) => { console.warn('Re-sending the newest record failed:', pushErr) })
-        backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, ipns, location: `ipns://${name ?? ''}`, signal: options.signal })
+        // Bound to the name (its base is that newest root), so it merges and publishes like any other.
+        backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, name, ipns, signal: options.signal })
       }
       let repo: Repository
       try {

@@ -25,22 +25,22 @@ import { handlePath, isFileName } from '../../restic/backend/backend.js'
 import { importerOptions, PROFILES } from '../add/profiles.js'
 import { unpin, isPinned } from '../pins/pins.js'
 import { withSharedLock } from '../pins/lock.js'
-import { nameFromPublicKey, parseName } from '../ipns/names.js'
-import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoKeyFileError, RepoReadOnlyError } from './errors.js'
+import { nameFromPublicKey } from '../ipns/names.js'
+import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoReadOnlyError } from './errors.js'
 import { isMissing, mapLimit, parentOf } from './paths.js'
+import { NameKeys, readOnlyMessage } from './name-keys.js'
 import { pinLocal } from './pin-local.js'
 import { publishMerging } from './publisher.js'
 import { readRange } from './read-range.js'
-import { MAX_REPO_KEY_FILE_BYTES, REPO_KEY_FILE, openRepoKey, sealRepoKey } from './repo-key.js'
+import { REPO_KEY_FILE } from './repo-key.js'
 import type { Key } from '../../restic/crypto/key.js'
 import type { IpfsBackendComponents, IpfsBackendEvents, IpfsBackendInit } from './init.js'
 import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
 import type { AbortOptions, OperationOptions } from '../../core/options.js'
 import type { Profile } from '../add/profiles.js'
-import type { IPNSComponents, PublishResult } from '../ipns/publish.js'
+import type { PublishResult } from '../ipns/publish.js'
 import type { IPNSName } from '../ipns/names.js'
 import type { UnixFS } from '@helia/unixfs'
-import type { PrivateKey } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { ImporterOptions } from 'ipfs-unixfs-importer'
 
@@ -72,8 +72,7 @@ export class IpfsBackend implements Backend {
   #lastPublished: CID | undefined
   /** The root this backend's changes are relative to: opened from, last published, or merged with. */
   #base: CID | undefined
-  /** The name's key from the repository's key file (after `useMasterKey`). */
-  #unlockedKey: PrivateKey | undefined
+  readonly #keys: NameKeys
   /** A sealed key file to add with the next flush that writes anything. */
   #pendingKeyFile: Uint8Array | undefined
 
@@ -81,6 +80,7 @@ export class IpfsBackend implements Backend {
     this.#helia = components.helia
     this.#fs = unixfs({ blockstore: components.helia.blockstore })
     this.#init = init
+    this.#keys = new NameKeys(init, components.helia)
     const profile: Profile = { ...PROFILES['unixfs-v1-2025'], ...init.profile }
     const { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits } = importerOptions(profile)
     this.#importer = { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
@@ -102,7 +102,7 @@ export class IpfsBackend implements Backend {
 
   /** The IPNS name this backend publishes under, when it has a key (its own or the repository's). */
   async ipnsName (options: AbortOptions = {}): Promise<IPNSName | undefined> {
-    const key = await this.#publishKey(false, options)
+    const key = await this.#keys.publishing(false, options)
     return key === undefined ? undefined : nameFromPublicKey(key.publicKey)
   }
 
@@ -114,12 +114,9 @@ export class IpfsBackend implements Backend {
    * by name, and neither holds the name's key nor unlocked the repository's key file.
    */
   async readOnlyReason (options: AbortOptions = {}): Promise<string | undefined> {
-    if (this.#init.name === undefined || await this.#publishKey(false, options) !== undefined) return undefined
+    if (this.#init.name === undefined || await this.#keys.publishing(false, options) !== undefined) return undefined
     const root = this.#dirs.get('') ?? this.#root
-    const hasFile = root !== undefined && await this.#lookup(root, REPO_KEY_FILE, options) !== undefined
-    return hasFile
-      ? `${this.location} is read-only here: this device holds no key for the name, and the repository's key file (${REPO_KEY_FILE}) was not unlocked. Open the repository with its password (cairn serve restic: give --password-file) so Cairn can unlock the name's key.`
-      : `${this.location} is read-only here: this device holds no key for the name, and the repository does not carry it yet (no ${REPO_KEY_FILE} file). Write to it once from the device that created it (any backup adds the key file), then open it here again.`
+    return readOnlyMessage(this.location, root !== undefined && await this.#lookup(root, REPO_KEY_FILE, options) !== undefined)
   }
 
   async #checkWritable (type: FileType | undefined, options: AbortOptions): Promise<void> {
@@ -137,18 +134,14 @@ export class IpfsBackend implements Backend {
   async useMasterKey (masterKey: Key, options: OperationOptions<IpfsBackendEvents> = {}): Promise<void> {
     this.#check()
     await this.#serial(async () => {
-      const local = await this.#privateKey(false, options)
-      const expected = this.#init.name !== undefined ? parseName(this.#init.name.replace(/^\/ipns\//, '')).k51 : local === undefined ? undefined : nameFromPublicKey(local.publicKey).k51
       const root = await this.#dir('', false, options)
       const found = root === undefined ? undefined : await this.#lookup(root, REPO_KEY_FILE, options)
-      if (found !== undefined && expected !== undefined) {
-        if (found.size > MAX_REPO_KEY_FILE_BYTES) throw new RepoKeyFileError(`The repository's ${REPO_KEY_FILE} file in ${this.location} is ${found.size} bytes, more than a key file can be. Remove it from the device that created the repository.`)
-        const sealed = await this.#readRootFile(found.cid, found.size, options)
-        this.#unlockedKey = await openRepoKey(masterKey, sealed, expected, this.location)
-        emit(options, 'restic-ipfs:key:unlocked', { name: expected })
-      } else if (found === undefined && local !== undefined) {
-        this.#pendingKeyFile = await sealRepoKey(masterKey, local)
-      }
+      this.#pendingKeyFile = await this.#keys.useMasterKey(masterKey, {
+        name: this.#init.name,
+        location: this.location,
+        file: found,
+        read: async (f) => await this.#readRootFile(f.cid, f.size, options)
+      }, options)
     })
   }
 
@@ -372,13 +365,10 @@ export class IpfsBackend implements Backend {
     if (this.#pendingKeyFile !== undefined) {
       // An existing repository gains its name's key with this write.
       const cid = await this.#fs.addBytes(this.#pendingKeyFile, { ...this.#importer, signal: options.signal })
-      const root = await this.#dir('', true, options)
-      if (root === undefined) throw new Error('unreachable: no root directory')
+      const root = await this.#dir('', true, options) as CID
       this.#dirs.set('', await this.#fs.cp(cid, root, REPO_KEY_FILE, { ...this.#shard, force: true, signal: options.signal }))
       this.#dirty.add('')
       this.#pendingKeyFile = undefined
-      const key = await this.#privateKey(false, options)
-      if (key !== undefined) emit(options, 'restic-ipfs:key:stored', { name: nameFromPublicKey(key.publicKey).k51 })
     }
     // Every changed directory and its ancestors, deepest first: data/xx → data → root. Each is
     // relinked into its parent after all of its own changed children were relinked into it.
@@ -424,30 +414,13 @@ export class IpfsBackend implements Backend {
     await this.#init.onRootChange?.(next, previous)
   }
 
-  async #privateKey (generate: boolean, options: AbortOptions): Promise<PrivateKey | undefined> {
-    const ipns = this.#init.ipns
-    if (ipns === undefined) return undefined
-    if (ipns.privateKey !== undefined) return ipns.privateKey
-    if (ipns.keys === undefined || ipns.keyName === undefined) return undefined
-    if (!await ipns.keys.has(ipns.keyName, options)) {
-      if (!generate) return undefined
-      await ipns.keys.generate(ipns.keyName, options)
-    }
-    return await ipns.keys.privateKey(ipns.keyName, options)
-  }
-
-  /** The key that publishes: this device's own, else the one unlocked from the repository. */
-  async #publishKey (generate: boolean, options: AbortOptions): Promise<PrivateKey | undefined> {
-    return await this.#privateKey(generate, options) ?? this.#unlockedKey
-  }
-
   /**
    * Flushes, then publishes the durable root under the repository's IPNS name, merged with the
    * name's current root when another device published meanwhile (see `publisher.ts`).
    */
   async publish (options: OperationOptions<IpfsBackendEvents> = {}): Promise<PublishResult> {
     this.#check()
-    const key = await this.#publishKey(true, options)
+    const key = await this.#keys.publishing(true, options)
     if (this.#init.ipns === undefined || key === undefined) {
       const why = await this.readOnlyReason(options)
       if (why !== undefined) throw new RepoReadOnlyError(why)
@@ -465,7 +438,7 @@ export class IpfsBackend implements Backend {
           init: this.#init,
           blockstore: this.#helia.blockstore,
           readSmall: async (cid, o) => await this.#readRootFile(cid, Math.min(65536, Number((await this.#fs.stat(cid, { signal: o.signal })).size)), o),
-          components: () => this.#ipnsComponents(),
+          components: () => this.#keys.components(),
           root: () => this.#root ?? root,
           base: () => this.#base,
           adopt: async (merged, base, o) => {
@@ -482,19 +455,12 @@ export class IpfsBackend implements Backend {
     })
   }
 
-  #ipnsComponents (): IPNSComponents {
-    const ipns = this.#init.ipns
-    if (ipns === undefined) throw new NoRepoKeyError('No IPNS settings were given.')
-    const routing = this.#helia.routing
-    return { state: ipns.state, routers: ipns.routers, libp2p: ipns.libp2p, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }
-  }
-
   /** Flushes, republishes the name if the root changed since the last publish (and a key is set), and closes. */
   async close (options: OperationOptions<IpfsBackendEvents> = {}): Promise<CID | undefined> {
     if (this.#closed) return this.#root
     const root = await this.flush(options)
     try {
-      const key = await this.#publishKey(false, options)
+      const key = await this.#keys.publishing(false, options)
       if (key !== undefined && root !== undefined && (this.#lastPublished === undefined || !root.equals(this.#lastPublished))) {
         await this.publish(options)
       }
