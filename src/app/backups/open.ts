@@ -120,6 +120,7 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
         id,
         name,
         keyName,
+        canPublish: await backend.ipnsName() !== undefined,
         root: backend.root?.toString() ?? root,
         lastUsedAt: Date.now()
       }

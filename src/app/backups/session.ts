@@ -92,7 +92,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
     if (session === s) current.set(s.view)
   }
 
-  const toRow = (r: RepoRecord): RepoRow => ({ id: r.id, label: r.label, name: r.name, root: r.root, writable: r.keyName !== undefined, remembered: r.password !== undefined, lastUsedAt: r.lastUsedAt })
+  const toRow = (r: RepoRecord): RepoRow => ({ id: r.id, label: r.label, name: r.name, root: r.root, writable: r.keyName !== undefined || r.canPublish === true, remembered: r.password !== undefined, lastUsedAt: r.lastUsedAt })
 
   async function closeSession (): Promise<void> {
     const s = session

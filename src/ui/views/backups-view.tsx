@@ -65,7 +65,7 @@ function Chooser ({ app }: { app: App }) {
           <tbody>
             {repos.map((r: RepoRow) => (
               <tr key={r.id} data-repo={r.id}>
-                <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: this device lacks the name's key)</small>}</td>
+                <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: no key for the name on this device or in the repository)</small>}</td>
                 <td><code>{r.name ?? r.root}</code></td>
                 <td class="actions">
                   {asking === r.id
