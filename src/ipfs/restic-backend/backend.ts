@@ -420,6 +420,8 @@ export class IpfsBackend implements Backend {
    */
   async publish (options: OperationOptions<IpfsBackendEvents> = {}): Promise<PublishResult> {
     this.#check()
+    // Merges and retries are reported to the caller's listener, else to the one given at open.
+    options = { ...options, onProgress: options.onProgress ?? this.#init.onProgress }
     const key = await this.#keys.publishing(true, options)
     if (this.#init.ipns === undefined || key === undefined) {
       const why = await this.readOnlyReason(options)
