@@ -138,7 +138,13 @@ async function merge (host: PublishHost, roots: { base: CID | undefined, ours: C
       if (options.signal?.aborted === true) throw err
       throw new RepoRootUnreachableError(`The name of ${host.location} moved to ${roots.theirs.toString()}, another device's root, which could not be fetched: ${briefCause(err)}. Nothing was published (it would have dropped that device's snapshots). Connect to a peer that holds it and publish again.`, { cause: err })
     }
-    const merged = await mergeRoots(host, roots, { signal, onProgress: options.onProgress })
+    let merged: Awaited<ReturnType<typeof mergeRoots>>
+    try {
+      merged = await mergeRoots(host, roots, { signal, onProgress: options.onProgress })
+    } catch (err) {
+      if (options.signal?.aborted === true || (err as Error).name === 'RepoConfigConflictError') throw err
+      throw new RepoRootUnreachableError(`The name of ${host.location} moved to ${roots.theirs.toString()}, another device's root, whose folders could not be read: ${briefCause(err)}. Nothing was published (it would have dropped that device's snapshots). Connect to a peer that holds it and publish again.`, { cause: err })
+    }
     await host.adopt(merged.root, roots.theirs, { ...options, signal })
     return merged.root
   } finally {

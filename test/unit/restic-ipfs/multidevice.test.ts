@@ -184,7 +184,9 @@ describe.skipIf(SKIP)('a repository on one IPNS name, written from several devic
       await until(() => sessions().length >= 1, () => io.stdout + io.stderr)
       await resticAsync(['backup', '--host', 'rest1', join(work, 'rest1')], { repo: `rest:${url}` })
       await until(() => sessions().length >= 2, () => io.stdout + io.stderr)
-      // Another device (its own home, the same key) backs up straight into the name.
+      // Another device (its own home, the same key) backs up straight into the name; the serving
+      // node's blocks are handed to the network peer too (see keep()).
+      await keep(homeA)
       const cli = captureIO({ cwd: work, env: { CAIRN_HOME: homeB, CAIRN_KEY_PASSPHRASE: 'kp' } })
       const code = await main(['restic', '--repo', `ipns://${name}`, '--password-file', 'pw', '--routing', net.routingUrl, '--peer', net.relayAddrs[0] ?? '', 'backup', 'cli', '--host', 'cli'], cli)
       expect(code, cli.stderr).toBe(0)
@@ -194,6 +196,7 @@ describe.skipIf(SKIP)('a repository on one IPNS name, written from several devic
       await resticAsync(['backup', '--host', 'rest2', join(work, 'rest2')], { repo: `rest:${url}` })
       await until(() => sessions().length > before, () => io.stdout + io.stderr)
       expect(sessions().at(-1)?.published).toBe(name)
+      await keep(homeA)
       const homeC = tempDir('md-serve-c')
       const list = captureIO({ cwd: work, env: { CAIRN_HOME: homeC } })
       expect(await main(['restic', '--repo', `ipns://${name}`, '--password-file', 'pw', '--routing', net.routingUrl, '--peer', net.relayAddrs[0] ?? '', 'snapshots', '--json'], list), list.stderr).toBe(0)
