@@ -20,6 +20,8 @@ export interface RepoRecord {
   name?: string | undefined
   /** The key (in the IPNS key store) that publishes `name`, when this device holds it. */
   keyName?: string | undefined
+  /** This device could publish `name` when it last opened the repository (its own key, or the one the repository carries). */
+  canPublish?: boolean | undefined
   /** The last root this device wrote or opened. */
   root?: string | undefined
   createdAt: number

@@ -34,6 +34,8 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
       try {
         phase(options, 'Deriving the key from the password (scrypt)…')
         repo = await e.Repository.init(backend, { password, hostname: DEFAULT_HOST, lockHolder: await lockHolder(), signal: options.signal })
+        // The name's key travels in the repository, sealed with its master key.
+        await backend.useMasterKey(repo.key, { signal: options.signal })
         phase(options, 'Publishing the repository\'s name…')
         await withWebLock('blocks', options.signal, async () => { await backend.publish({ signal: options.signal }) }, 'shared')
       } catch (err) {
@@ -95,7 +97,8 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
         if (held === undefined || heldRoot === undefined) throw err
         phase(options, 'The routers are behind this device: republishing the newest record…')
         await e.pushRecord({ routers: routers(), libp2p: n.libp2p, state }, held, { signal: options.signal }).catch((pushErr: unknown) => { console.warn('Re-sending the newest record failed:', pushErr) })
-        backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, ipns, gateways: gateways(), location: `ipns://${name ?? ''}`, signal: options.signal })
+        // Bound to the name (its base is that newest root), so it merges and publishes like any other.
+        backend = await e.createIpfsBackend({ helia: n }, { root: heldRoot, name, ipns, gateways: gateways(), location: `ipns://${name ?? ''}`, signal: options.signal })
       }
       let repo: Repository
       // While scrypt runs, the snapshot and index files (read next, by openWith) are fetched.
@@ -104,6 +107,9 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
       try {
         phase(options, 'Checking the password (scrypt)…')
         repo = await e.Repository.open(backend, { password, lockHolder: await lockHolder(), signal: options.signal })
+        // Unlocks the name's key the repository carries (any device with the password publishes),
+        // or adds it with this device's next write; a foreign or damaged key file is refused here.
+        await backend.useMasterKey(repo.key, { signal: options.signal })
       } catch (err) {
         warming.abort()
         await backend.close().catch(() => {})
@@ -118,6 +124,7 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
         id,
         name,
         keyName,
+        canPublish: await backend.ipnsName() !== undefined,
         root: backend.root?.toString() ?? root,
         lastUsedAt: Date.now()
       }

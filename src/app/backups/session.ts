@@ -95,7 +95,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
     if (session === s) current.set(s.view)
   }
 
-  const toRow = (r: RepoRecord): RepoRow => ({ id: r.id, label: r.label, name: r.name, root: r.root, writable: r.keyName !== undefined, remembered: r.password !== undefined, lastUsedAt: r.lastUsedAt })
+  const toRow = (r: RepoRecord): RepoRow => ({ id: r.id, label: r.label, name: r.name, root: r.root, writable: r.keyName !== undefined || r.canPublish === true, remembered: r.password !== undefined, lastUsedAt: r.lastUsedAt })
 
   async function closeSession (): Promise<void> {
     const s = session
@@ -180,7 +180,8 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
         location: record.name !== undefined ? `ipns://${record.name}` : `ipfs://${record.root ?? ''}`,
         name: record.name,
         root: record.root,
-        writable: record.keyName !== undefined,
+        // The device's own key, or the one the repository carries (unlocked when it was opened).
+        writable: await backend.ipnsName() !== undefined,
         snapshots: [],
         skipped: [],
         loadingStats: false
@@ -203,7 +204,7 @@ export function createBackupsContext (node: NodeService, names: NamesService, ke
     let published = false
     let error: string | undefined
     try {
-      if (s.record.keyName !== undefined) {
+      if (await s.backend.ipnsName(options) !== undefined) {
         await s.backend.publish(options)
         published = true
       } else {

@@ -7,9 +7,14 @@
  *
  * Writes and removes change directories in memory: each changed directory gets a new CID at once
  * (its blocks are stored), but parents are relinked only by `flush()`, which computes the new root,
- * pins it, and only then unpins the previous root. Until then a shared GC lock on the node keeps a
- * garbage collection from deleting the unpinned blocks. `close()` flushes and, when the backend has
- * an IPNS key, republishes the repository's name to the new root.
+ * pins it (over the blocks this node holds: `pin-local.ts`), and only then unpins the previous
+ * root. Until then a shared GC lock on the node keeps a garbage collection from deleting the
+ * unpinned blocks. `close()` flushes and, when the backend has the name's key, publishes the new
+ * root, merging with whatever another device published meanwhile (`publisher.ts`, `merge.ts`).
+ *
+ * The name's key is this device's own (a key store) or the repository's `cairn-ipns-key` file,
+ * unlocked with the master key (`useMasterKey`, `repo-key.ts`). A backend opened by name with
+ * neither is read-only: writes other than restic's locks fail with `RepoReadOnlyError`.
  */
 import { unixfs } from '@helia/unixfs'
 import * as raw from 'multiformats/codecs/raw'
@@ -18,23 +23,26 @@ import { isAbortError } from '../../core/errors.js'
 import { NotFoundError, RepositoryExistsError, RepositoryNotFoundError } from '../../restic/errors.js'
 import { handlePath, isFileName } from '../../restic/backend/backend.js'
 import { importerOptions, PROFILES } from '../add/profiles.js'
-import { pin, unpin, isPinned } from '../pins/pins.js'
+import { unpin, isPinned } from '../pins/pins.js'
 import { withSharedLock } from '../pins/lock.js'
 import { nameFromPublicKey } from '../ipns/names.js'
-import { publishWithKey } from '../ipns/publish.js'
-import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoNotKeptError, RepoPublishError } from './errors.js'
+import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoNotKeptError, RepoReadOnlyError } from './errors.js'
 import { isMissing, mapLimit, parentOf } from './paths.js'
+import { NameKeys, readOnlyMessage } from './name-keys.js'
+import { pinLocal } from './pin-local.js'
+import { publishMerging } from './publisher.js'
 import { readRange } from './read-range.js'
 import { readBlock } from '../car/walk.js'
+import { REPO_KEY_FILE } from './repo-key.js'
+import type { Key } from '../../restic/crypto/key.js'
 import type { IpfsBackendComponents, IpfsBackendEvents, IpfsBackendInit } from './init.js'
 import type { RangeBlocks } from './read-range.js'
 import type { Backend, FileInfo, FileType, Handle } from '../../restic/backend/backend.js'
 import type { AbortOptions, OperationOptions } from '../../core/options.js'
 import type { Profile } from '../add/profiles.js'
-import type { IPNSComponents, PublishResult } from '../ipns/publish.js'
+import type { PublishResult } from '../ipns/publish.js'
 import type { IPNSName } from '../ipns/names.js'
 import type { UnixFS } from '@helia/unixfs'
-import type { PrivateKey } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { ImporterOptions } from 'ipfs-unixfs-importer'
 
@@ -66,6 +74,11 @@ export class IpfsBackend implements Backend {
   /** Serialises mutations and flushes. */
   #queue: Promise<unknown> = Promise.resolve()
   #lastPublished: CID | undefined
+  /** The root this backend's changes are relative to: opened from, last published, or merged with. */
+  #base: CID | undefined
+  readonly #keys: NameKeys
+  /** A sealed key file to add with the next flush that writes anything. */
+  #pendingKeyFile: Uint8Array | undefined
 
   constructor (components: IpfsBackendComponents, init: IpfsBackendInit, root: CID | undefined) {
     this.#helia = components.helia
@@ -73,11 +86,16 @@ export class IpfsBackend implements Backend {
     this.#fs = unixfs({ blockstore: blocks ?? components.helia.blockstore })
     this.#blocks = blocks ?? { block: async (cid, options) => await readBlock(components.helia.blockstore, cid, options) }
     this.#init = init
+    this.#keys = new NameKeys(init, components.helia)
     const profile: Profile = { ...PROFILES['unixfs-v1-2025'], ...init.profile }
     const { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits } = importerOptions(profile)
     this.#importer = { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
     this.#shard = { shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits }
     this.#root = root
+    // Opened by name, the resolved root is what this backend's changes are relative to. Opened by
+    // a root CID, nothing says where that root stands in the name's history: with no base, a merge
+    // keeps the union of both sides (this backend's removals are not carried over).
+    this.#base = init.name !== undefined ? root : undefined
     if (root !== undefined) this.#dirs.set('', root)
     this.location = init.location ?? (init.name !== undefined ? `ipns://${init.name.replace(/^\/ipns\//, '')}` : root !== undefined ? `ipfs://${root.toString()}` : 'ipfs:')
   }
@@ -88,10 +106,55 @@ export class IpfsBackend implements Backend {
   /** True when writes or removes are waiting for `flush()`. */
   get dirty (): boolean { return this.#dirty.size > 0 }
 
-  /** The IPNS name this backend publishes under, when it has a key. */
+  /** The IPNS name this backend publishes under, when it has a key (its own or the repository's). */
   async ipnsName (options: AbortOptions = {}): Promise<IPNSName | undefined> {
-    const key = await this.#privateKey(false, options)
+    const key = await this.#keys.publishing(false, options)
     return key === undefined ? undefined : nameFromPublicKey(key.publicKey)
+  }
+
+  /** The root this backend's changes are relative to (opened from, last published or merged with). */
+  get base (): CID | undefined { return this.#base }
+
+  /**
+   * Why this backend cannot publish (so it is read-only), or undefined when it can: it was opened
+   * by name, and neither holds the name's key nor unlocked the repository's key file.
+   */
+  async readOnlyReason (options: AbortOptions = {}): Promise<string | undefined> {
+    if (this.#init.name === undefined || await this.#keys.publishing(false, options) !== undefined) return undefined
+    const root = this.#dirs.get('') ?? this.#root
+    return readOnlyMessage(this.location, root !== undefined && await this.#lookup(root, REPO_KEY_FILE, options) !== undefined)
+  }
+
+  async #checkWritable (type: FileType | undefined, options: AbortOptions): Promise<void> {
+    // restic's locks are written even by reading commands; they are never published from here.
+    if (type === 'locks') return
+    const why = await this.readOnlyReason(options)
+    if (why !== undefined) throw new RepoReadOnlyError(why)
+  }
+
+  /**
+   * Gives the backend the repository's master key (after the password opened it): unlocks the
+   * name's key from `cairn-ipns-key` (refusing a damaged file or another name's key), or, when the
+   * file is absent and this device holds the key, adds the file with the next write.
+   */
+  async useMasterKey (masterKey: Key, options: OperationOptions<IpfsBackendEvents> = {}): Promise<void> {
+    this.#check()
+    await this.#serial(async () => {
+      const root = await this.#dir('', false, options)
+      const found = root === undefined ? undefined : await this.#lookup(root, REPO_KEY_FILE, options)
+      this.#pendingKeyFile = await this.#keys.useMasterKey(masterKey, {
+        name: this.#init.name,
+        location: this.location,
+        file: found,
+        read: async (f) => await this.#readRootFile(f.cid, f.size, options)
+      }, options)
+    })
+  }
+
+  async #readRootFile (cid: CID, size: number, options: AbortOptions): Promise<Uint8Array> {
+    const out = new Uint8Array(size)
+    const pos = await readRange(this.#blocks, cid, 0, out, { path: REPO_KEY_FILE, location: this.location, stallMs: this.#init.readStallTimeoutMs, attempts: this.#init.readAttempts, readConcurrency: this.#init.readConcurrency, events: this.#init, signal: options.signal })
+    return out.subarray(0, pos)
   }
 
   #check (): void {
@@ -181,6 +244,7 @@ export class IpfsBackend implements Backend {
 
   async create (options: AbortOptions = {}): Promise<void> {
     this.#check()
+    await this.#checkWritable(undefined, options)
     await this.#serial(async () => {
       const root = await this.#dir('', false, options)
       if (root !== undefined && await this.#lookup(root, 'config', options) !== undefined) {
@@ -260,6 +324,7 @@ export class IpfsBackend implements Backend {
 
   async write (h: Handle, data: Uint8Array, options: AbortOptions = {}): Promise<void> {
     this.#check()
+    await this.#checkWritable(h.type, options)
     this.#writing++
     try {
       await this.#holdGc()
@@ -280,6 +345,7 @@ export class IpfsBackend implements Backend {
 
   async remove (h: Handle, options: AbortOptions = {}): Promise<void> {
     this.#check()
+    await this.#checkWritable(h.type, options)
     await this.#serial(async () => {
       const { dir, name } = parentOf(handlePath(h))
       const d = await this.#dir(dir, false, options)
@@ -302,6 +368,14 @@ export class IpfsBackend implements Backend {
 
   async #flush (options: OperationOptions<IpfsBackendEvents>): Promise<CID | undefined> {
     if (this.#dirty.size === 0) return this.#root
+    if (this.#pendingKeyFile !== undefined) {
+      // An existing repository gains its name's key with this write.
+      const cid = await this.#fs.addBytes(this.#pendingKeyFile, { ...this.#importer, signal: options.signal })
+      const root = await this.#dir('', true, options) as CID
+      this.#dirs.set('', await this.#fs.cp(cid, root, REPO_KEY_FILE, { ...this.#shard, force: true, signal: options.signal }))
+      this.#dirty.add('')
+      this.#pendingKeyFile = undefined
+    }
     // Every changed directory and its ancestors, deepest first: data/xx → data → root. Each is
     // relinked into its parent after all of its own changed children were relinked into it.
     const paths = new Set<string>()
@@ -325,52 +399,69 @@ export class IpfsBackend implements Backend {
       this.#releaseGc()
       return previous
     }
+    await this.#setRoot(next, options)
+    this.#dirty.clear()
+    this.#releaseGc()
+    return next
+  }
+
+  /** Pins `next` (over the blocks held here), unpins the previous durable root, reports. */
+  async #setRoot (next: CID, options: OperationOptions<IpfsBackendEvents>): Promise<void> {
+    const previous = this.#root
     if (this.#init.pin !== false) {
-      await pin(this.#helia, next, { signal: options.signal, metadata: { restic: this.location } })
-      if (previous !== undefined && await isPinned(this.#helia, previous, options)) {
+      await pinLocal(this.#helia, next, { restic: this.location }, options)
+      if (previous !== undefined && !previous.equals(next) && await isPinned(this.#helia, previous, options)) {
         await unpin(this.#helia, previous)
         emit(options, 'restic-ipfs:flush:unpinned', { root: previous })
       }
     }
     this.#root = next
-    this.#dirty.clear()
-    this.#releaseGc()
     emit(options, 'restic-ipfs:flush:root', { root: next, previous })
     await this.#init.onRootChange?.(next, previous)
-    return next
   }
 
-  async #privateKey (generate: boolean, options: AbortOptions): Promise<PrivateKey | undefined> {
-    const ipns = this.#init.ipns
-    if (ipns === undefined) return undefined
-    if (ipns.privateKey !== undefined) return ipns.privateKey
-    if (ipns.keys === undefined || ipns.keyName === undefined) return undefined
-    if (!await ipns.keys.has(ipns.keyName, options)) {
-      if (!generate) return undefined
-      await ipns.keys.generate(ipns.keyName, options)
-    }
-    return await ipns.keys.privateKey(ipns.keyName, options)
-  }
-
-  /** Flushes, then publishes the durable root under the repository's IPNS name. */
+  /**
+   * Flushes, then publishes the durable root under the repository's IPNS name, merged with the
+   * name's current root when another device published meanwhile (see `publisher.ts`).
+   */
   async publish (options: OperationOptions<IpfsBackendEvents> = {}): Promise<PublishResult> {
-    const root = await this.flush(options)
-    const ipns = this.#init.ipns
-    const key = await this.#privateKey(true, options)
-    if (ipns === undefined || key === undefined) {
+    this.#check()
+    // Merges and retries are reported to the caller's listener, else to the one given at open.
+    options = { ...options, onProgress: options.onProgress ?? this.#init.onProgress }
+    const key = await this.#keys.publishing(true, options)
+    if (this.#init.ipns === undefined || key === undefined) {
+      const why = await this.readOnlyReason(options)
+      if (why !== undefined) throw new RepoReadOnlyError(why)
       throw new NoRepoKeyError(`The IPFS backend for ${this.location} has no IPNS key, so it cannot publish. Open it with an IPNS key (a key store and key name) to publish its root.`)
     }
-    if (root === undefined) throw new RepositoryNotFoundError(`Nothing was written to ${this.location} yet, so there is no root to publish. Initialise the repository first.`)
-    await this.#beforePublish(root, options)
-    try {
-      const result = await publishWithKey(this.#ipnsComponents(), key, root, { signal: options.signal })
-      this.#lastPublished = root
-      emit(options, 'restic-ipfs:publish:done', { name: result.name.k51, root, sequence: result.sequence })
-      return result
-    } catch (err) {
-      if (options.signal?.aborted === true) throw err
-      throw new RepoPublishError(`The repository's new root ${root.toString()} is pinned, but publishing its IPNS name failed: ${(err as Error).message}. Check the delegated routers and publish again (closing the repository retries).`, { cause: err })
-    }
+    return await this.#serial(async () => {
+      const root = await this.#flush(options)
+      if (root === undefined) throw new RepositoryNotFoundError(`Nothing was written to ${this.location} yet, so there is no root to publish. Initialise the repository first.`)
+      await this.#holdGc()
+      try {
+        return await publishMerging({
+          fs: this.#fs,
+          shard: this.#shard,
+          location: this.location,
+          init: this.#init,
+          blockstore: this.#helia.blockstore,
+          readSmall: async (cid, o) => await this.#readRootFile(cid, Math.min(65536, Number((await this.#fs.stat(cid, { signal: o.signal })).size)), o),
+          components: () => this.#keys.components(),
+          root: () => this.#root ?? root,
+          base: () => this.#base,
+          adopt: async (merged, base, o) => {
+            await this.#setRoot(merged, o)
+            this.#dirs.clear()
+            this.#dirs.set('', merged)
+            this.#base = base
+          },
+          published: (r) => { this.#lastPublished = r; this.#base = r },
+          beforePublish: async (r, o) => { await this.#beforePublish(r, o) }
+        }, key, options)
+      } finally {
+        this.#releaseGc()
+      }
+    })
   }
 
   /** Runs `init.beforePublish` (a keeper takes the root); when it fails nothing is published. */
@@ -385,19 +476,12 @@ export class IpfsBackend implements Backend {
     }
   }
 
-  #ipnsComponents (): IPNSComponents {
-    const ipns = this.#init.ipns
-    if (ipns === undefined) throw new NoRepoKeyError('No IPNS settings were given.')
-    const routing = this.#helia.routing
-    return { state: ipns.state, routers: ipns.routers, libp2p: ipns.libp2p, fetch: ipns.fetch, helia: ipns.useHeliaRouting === true && routing !== undefined ? { routing } : undefined }
-  }
-
   /** Flushes, republishes the name if the root changed since the last publish (and a key is set), and closes. */
   async close (options: OperationOptions<IpfsBackendEvents> = {}): Promise<CID | undefined> {
     if (this.#closed) return this.#root
     const root = await this.flush(options)
     try {
-      const key = await this.#privateKey(false, options)
+      const key = await this.#keys.publishing(false, options)
       if (key !== undefined && root !== undefined && (this.#lastPublished === undefined || !root.equals(this.#lastPublished))) {
         await this.publish(options)
       }
@@ -405,6 +489,7 @@ export class IpfsBackend implements Backend {
       this.#closed = true
       this.#releaseGc(true)
     }
-    return root
+    // After a merge the durable root is the merged one.
+    return this.#root
   }
 }

@@ -49,3 +49,28 @@ export class BackendClosedError extends CairnError {
 export class NoRepoKeyError extends CairnError {
   static override readonly code = 'ERR_RESTIC_IPFS_NO_KEY'
 }
+
+/** Writing needs the name's key, and this device has none (no local key, no unlocked key file). */
+export class RepoReadOnlyError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_IPFS_READ_ONLY'
+}
+
+/** The repository's `cairn-ipns-key` file does not open with its master key, or is malformed. */
+export class RepoKeyFileError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_IPFS_KEY_FILE'
+}
+
+/** The repository's key file holds the key of another name than the one being opened. */
+export class RepoKeyMismatchError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_IPFS_KEY_MISMATCH'
+}
+
+/** Two roots of one name hold different `config` files: they are different repositories. */
+export class RepoConfigConflictError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_IPFS_CONFIG_CONFLICT'
+}
+
+/** The name kept moving while publishing: every merge-and-publish attempt lost a race. */
+export class RepoPublishConflictError extends CairnError {
+  static override readonly code = 'ERR_RESTIC_IPFS_PUBLISH_CONFLICT'
+}

@@ -27,6 +27,9 @@ export type IpfsBackendEvents =
   | ProgressEvent<'restic-ipfs:flush:root', { root: CID, previous: CID | undefined }>
   | ProgressEvent<'restic-ipfs:flush:unpinned', { root: CID }>
   | ProgressEvent<'restic-ipfs:publish:done', { name: string, root: CID, sequence: bigint }>
+  | ProgressEvent<'restic-ipfs:publish:merged', { base: CID | undefined, ours: CID, theirs: CID, root: CID, added: number, removed: number }>
+  | ProgressEvent<'restic-ipfs:key:unlocked', { name: string }>
+  | ProgressEvent<'restic-ipfs:key:stored', { name: string }>
   | ProgressEvent<'restic-ipfs:open:resolved', { name: string, root: CID }>
   | ProgressEvent<'restic-ipfs:read:stalled', { path: string, attempt: number, bytesRead: number }>
 
@@ -82,6 +85,8 @@ export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
   readAttempts?: number | undefined
   /** Parallel block lookups when listing `data/` sizes. @default 16 */
   listConcurrency?: number | undefined
+  /** Merge-and-publish attempts before giving up when the name keeps moving. @default 8 */
+  publishAttempts?: number | undefined
   /** `location` for messages. @default `ipns://<name>` or `ipfs://<root>` */
   location?: string | undefined
 }

@@ -68,7 +68,7 @@ function Chooser ({ app }: { app: App }) {
           <tbody>
             {repos.map((r: RepoRow) => (
               <tr key={r.id} data-repo={r.id}>
-                <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: this device lacks the name's key)</small>}</td>
+                <td>{r.label}{r.writable ? '' : <small class="muted"> (read-only here: no key for the name on this device or in the repository)</small>}</td>
                 <td><code>{r.name ?? r.root}</code></td>
                 <td class="actions">
                   {asking === r.id
@@ -132,7 +132,7 @@ function RepoPanel ({ app, repo }: { app: App, repo: OpenRepoView }) {
       <dl class="facts">
         {repo.name !== undefined && <><dt>Name</dt><dd><code data-testid="repo-name">{repo.name}</code> <button type="button" class="secondary small" onClick={() => { void copyText(repo.name ?? '') }}>Copy</button></dd></>}
         <dt>Root</dt><dd><code data-testid="repo-root">{repo.root ?? '–'}</code></dd>
-        <dt>Access</dt><dd>{repo.writable ? 'This device holds the name\'s key: backups republish the name.' : 'Read-only name: backups are pinned here, but only the key\'s owner can move the name.'}</dd>
+        <dt>Access</dt><dd>{repo.writable ? 'This device holds the name\'s key: backups republish the name.' : 'Read-only here: this device holds no key for the name and the repository does not carry it yet. Back up once from the device that created it (that adds the key to the repository); then every device with the password can back up.'}</dd>
       </dl>
       <BackupForm app={app} />
       <Push app={app} repo={repo} />

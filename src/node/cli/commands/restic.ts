@@ -10,6 +10,7 @@ import { InvalidInputError } from '../../../core/errors.js'
 import { IPFS_REPO_FLAGS, IPFS_REPO_USAGE, ipfsRepoOptions, isIpfsRepoUrl } from '../../restic-ipfs/cli-options.js'
 import { RESTIC_COMMANDS } from '../restic/commands.js'
 import { list, readPassword, str } from '../restic/context.js'
+import { useMasterKey } from '../restic/master-key.js'
 import type { Command, CommandIO } from '../command.js'
 import type { OptionsConfig, ResticCommand, ResticContext, Values } from '../restic/context.js'
 import type { Backend } from '../../../restic/index.js'
@@ -71,6 +72,7 @@ const command: Command = {
         createIfMissing: sub === 'init',
         onProgress: (evt) => {
           if (evt.type === 'restic-ipfs:read:stalled') io.err(`no block of ${evt.detail.path} arrived for a while (try ${evt.detail.attempt}, ${evt.detail.bytesRead} bytes read): asking the peers again\n`)
+          if (evt.type === 'restic-ipfs:publish:merged') io.err(`another device published ${evt.detail.theirs.toString()} meanwhile: merged (${evt.detail.added} entries added, ${evt.detail.removed} removed) into ${evt.detail.root.toString()}\n`)
         }
       })
       return await withIpfsRepo(repoUrl, options, async ({ backend }) => await runCommand(cmd, backend, repoUrl, args, values, io))
@@ -101,6 +103,7 @@ async function runCommand (cmd: ResticCommand, backend: Backend, repoUrl: string
   if (cmd.opensRepo === false) return await cmd.run(ctx as ResticContext)
   const { processLockHolder } = await import('../../restic/lock-holder.js')
   const repo = await r.Repository.open(backend, { password: await readPassword(str(values, 'password-file'), io), lockHolder: processLockHolder(), signal: io.signal })
+  await useMasterKey(backend, repo.key, io)
   return await cmd.run({ ...ctx, repo })
 }
 

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { InvalidInputError } from '../../../core/errors.js'
 import { IPFS_REPO_FLAGS, ipfsRepoOptions } from '../../restic-ipfs/cli-options.js'
 import type { Command, CommandIO } from '../command.js'
+import type { IpfsBackend } from '../../../ipfs/restic-backend/index.js'
 
 const usage = `Usage: cairn serve restic --repo ipns://<name>|ipfs://<cid> --routing URL --peer MULTIADDR
                           [--listen 127.0.0.1:8000] [--key NAME] [--pass-file FILE] [--idle MS]
@@ -18,6 +19,9 @@ it:  restic -r rest:http://127.0.0.1:8000/ snapshots
   --key NAME        the IPNS key (in $CAIRN_HOME/ipns) that publishes the repository; default: the
                     stored key whose name is the repository's. Without a key nothing is published.
   --pass-file FILE  passphrase of the IPNS key store (else $CAIRN_KEY_PASSPHRASE)
+  --password-file FILE
+                    the repository's password: unlocks the name's key the repository carries, so
+                    this device publishes without holding the key itself
   --idle MS         end a write session after MS without requests (default 5000)
   --init            the name has no record yet (a new repository): start empty, for "restic init"
   --no-keeper       publish even when no --peer keeper pinned the new root (its blocks then live
@@ -55,6 +59,7 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
       idle: { type: 'string', default: '5000' },
       init: { type: 'boolean', default: false },
       'allow-origin': { type: 'string', multiple: true, default: [] },
+      'password-file': { type: 'string' },
       json: { type: 'boolean', default: false }
     }
   })
@@ -66,6 +71,12 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
   const corsOrigins = values['allow-origin'].map(normalizeOrigin)
   const { openIpfsRepoBackend, startRestServer } = await import('../../restic-ipfs/index.js')
   const repo = await openIpfsRepoBackend(values.repo, await ipfsRepoOptions(values, io, { createIfMissing: values.init }))
+  try {
+    await unlockNameKey(repo.backend, values['password-file'], io)
+  } catch (err) {
+    await repo.close().catch(() => {})
+    throw err
+  }
   const json = values.json
   const say = (text: string, obj: Record<string, unknown>): void => {
     if (json) io.out(JSON.stringify(obj) + '\n')
@@ -80,16 +91,17 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
       corsOrigins,
       onError: (err) => { io.err(`cairn serve restic: ${err.message}\n`) },
       onSession: async () => {
-        if (repo.publishName !== undefined) {
+        if (await repo.backend.ipnsName() !== undefined) {
           const res = await repo.backend.publish()
           say(`root ${repo.backend.root?.toString() ?? ''} published as ${res.name.k51} (sequence ${res.sequence})`, { root: repo.backend.root?.toString(), published: res.name.k51, sequence: res.sequence.toString() })
         } else {
           const root = await repo.backend.flush()
-          say(`root ${root?.toString() ?? ''} (pinned; not published: no IPNS key for this repository)`, { root: root?.toString(), published: null })
+          const why = await repo.backend.readOnlyReason() ?? 'no IPNS key for this repository'
+          say(`root ${root?.toString() ?? ''} (pinned; not published: ${why})`, { root: root?.toString(), published: null, readOnly: why })
         }
       }
     })
-    const info = { url: server.url, repo: repo.backend.location, root: repo.backend.root?.toString() ?? null, name: repo.publishName ?? null, peerId: repo.helia.libp2p.peerId.toString() }
+    const info = { url: server.url, repo: repo.backend.location, root: repo.backend.root?.toString() ?? null, name: (await repo.backend.ipnsName())?.k51 ?? null, readOnly: await repo.backend.readOnlyReason() ?? null, peerId: repo.helia.libp2p.peerId.toString() }
     if (json) io.out(JSON.stringify(info) + '\n')
     else {
       io.out([
@@ -98,7 +110,7 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
         `  restic -r rest:${server.url} <command>`,
         '',
         `  root      ${info.root ?? '(empty: run restic init)'}`,
-        `  publish   ${info.name ?? 'no (no IPNS key for this repository)'}`,
+        `  publish   ${info.name ?? `no (${info.readOnly ?? 'no IPNS key for this repository'})`}`,
         '',
         'Press Ctrl-C to stop.',
         ''
@@ -114,6 +126,18 @@ async function serveRestic (argv: string[], io: CommandIO): Promise<number> {
     if (!json) io.err(`Stopped; repository root ${root?.toString() ?? '(none)'}.\n`)
   }
   return 0
+}
+
+/**
+ * With the repository's password (--password-file), unlocks the name's key the repository carries,
+ * so a device that did not create the name publishes too; without it, only a local key publishes.
+ */
+async function unlockNameKey (backend: IpfsBackend, passwordFile: string | undefined, io: CommandIO): Promise<void> {
+  if (passwordFile === undefined || backend.root === undefined) return
+  const { readPassword } = await import('../restic/context.js')
+  const { Repository } = await import('../../../restic/index.js')
+  const repo = await Repository.open(backend, { password: await readPassword(passwordFile, io), signal: io.signal })
+  await backend.useMasterKey(repo.key, { signal: io.signal })
 }
 
 const command: Command = {
