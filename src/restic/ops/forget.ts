@@ -5,7 +5,7 @@ import type { Snapshot } from '../repofile/snapshot.js'
 import type { Repository } from '../repository/repository.js'
 import { lockRepository } from '../repository/lock.js'
 import { parseTime } from '../util/go-json.js'
-import { listSnapshots } from './snapshots.js'
+import { hasTagGroup, listSnapshots } from './snapshots.js'
 import type { SnapshotFilter } from './snapshots.js'
 
 export interface ForgetPolicy {
@@ -60,7 +60,7 @@ export function applyPolicy (snapshots: Snapshot[], policy: ForgetPolicy): { kee
   const keep: Snapshot[] = []
   const remove: Snapshot[] = []
   newestFirst.forEach((s, i) => {
-    let keepIt = (policy.tags ?? []).some(group => group.split(',').every(t => (s.tags ?? []).includes(t)))
+    let keepIt = (policy.tags ?? []).some(group => hasTagGroup(group, s.tags))
     for (const c of counters) {
       if (c.left === 0) continue
       const v = bucket(c.kind, s, i)

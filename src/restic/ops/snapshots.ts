@@ -54,12 +54,23 @@ export function compareTime (a: SnapshotFile, b: SnapshotFile): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0
 }
 
+/**
+ * restic 0.14's `HasTags` for one `--tag` value: its comma-separated tags (trimmed) must all be on
+ * the snapshot, except that an empty tag met while checking an untagged snapshot matches it (so
+ * `--tag ""` selects the snapshots without tags).
+ */
+export function hasTagGroup (group: string, tags: readonly string[] | undefined): boolean {
+  const have = tags ?? []
+  for (const t of group.split(',').map(t => t.trim())) {
+    if (t === '' && have.length === 0) return true
+    if (!have.includes(t)) return false
+  }
+  return true
+}
+
 export function matches (s: SnapshotFile, f: SnapshotFilter): boolean {
   if (f.hosts !== undefined && f.hosts.length > 0 && !f.hosts.includes(s.hostname ?? '')) return false
-  if (f.tags !== undefined && f.tags.length > 0) {
-    const have = new Set(s.tags ?? [])
-    if (!f.tags.some(group => group.split(',').filter(t => t !== '').every(t => have.has(t)))) return false
-  }
+  if (f.tags !== undefined && f.tags.length > 0 && !f.tags.some(group => hasTagGroup(group, s.tags))) return false
   if (f.paths !== undefined && f.paths.length > 0) {
     const have = new Set(s.paths)
     if (!f.paths.every(p => have.has(p))) return false
