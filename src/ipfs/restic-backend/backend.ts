@@ -26,8 +26,9 @@ import { importerOptions, PROFILES } from '../add/profiles.js'
 import { unpin, isPinned } from '../pins/pins.js'
 import { withSharedLock } from '../pins/lock.js'
 import { nameFromPublicKey } from '../ipns/names.js'
-import { BackendClosedError, NoRepoKeyError, NotARepoDirectoryError, RepoBlockUnreachableError, RepoNotKeptError, RepoReadOnlyError } from './errors.js'
-import { isMissing, mapLimit, parentOf } from './paths.js'
+import { BackendClosedError, NoRepoKeyError, RepoBlockUnreachableError, RepoNotKeptError, RepoReadOnlyError } from './errors.js'
+import { mapLimit, parentOf } from './paths.js'
+import { DirTree } from './dir-tree.js'
 import { NameKeys, readOnlyMessage } from './name-keys.js'
 import { pinLocal } from './pin-local.js'
 import { publishMerging } from './publisher.js'
@@ -61,11 +62,8 @@ export class IpfsBackend implements Backend {
   readonly #shard: Pick<ImporterOptions, 'shardSplitThresholdBytes' | 'shardSplitStrategy' | 'shardFanoutBits'>
   /** The last durable (flushed, pinned) root; undefined before the first flush of a new repo. */
   #root: CID | undefined
-  /** Current CIDs of directories looked up or changed since the last flush ('' is the root). */
-  readonly #dirs = new Map<string, CID>()
-  /** Directories whose current CID is not yet linked into their parent. */
-  readonly #dirty = new Set<string>()
-  #emptyDir: CID | undefined
+  /** The directories looked up or changed since the last flush. */
+  readonly #tree: DirTree
   #closed = false
   /** The shared GC lock held while unflushed blocks exist (resolves to its release). */
   #gcHold: Promise<() => void> | undefined
@@ -86,6 +84,7 @@ export class IpfsBackend implements Backend {
     this.#fs = unixfs({ blockstore: blocks ?? components.helia.blockstore })
     this.#blocks = blocks ?? { block: async (cid, options) => await readBlock(components.helia.blockstore, cid, options) }
     this.#init = init
+    this.#tree = new DirTree(this.#fs, () => this.location)
     this.#keys = new NameKeys(init, components.helia)
     const profile: Profile = { ...PROFILES['unixfs-v1-2025'], ...init.profile }
     const { chunker, layout, cidVersion, rawLeaves, reduceSingleLeafToSelf, leafType, shardSplitThresholdBytes, shardSplitStrategy, shardFanoutBits } = importerOptions(profile)
@@ -96,7 +95,7 @@ export class IpfsBackend implements Backend {
     // a root CID, nothing says where that root stands in the name's history: with no base, a merge
     // keeps the union of both sides (this backend's removals are not carried over).
     this.#base = init.name !== undefined ? root : undefined
-    if (root !== undefined) this.#dirs.set('', root)
+    if (root !== undefined) this.#tree.dirs.set('', root)
     this.location = init.location ?? (init.name !== undefined ? `ipns://${init.name.replace(/^\/ipns\//, '')}` : root !== undefined ? `ipfs://${root.toString()}` : 'ipfs:')
   }
 
@@ -104,7 +103,7 @@ export class IpfsBackend implements Backend {
   get root (): CID | undefined { return this.#root }
 
   /** True when writes or removes are waiting for `flush()`. */
-  get dirty (): boolean { return this.#dirty.size > 0 }
+  get dirty (): boolean { return this.#tree.dirty.size > 0 }
 
   /** The IPNS name this backend publishes under, when it has a key (its own or the repository's). */
   async ipnsName (options: AbortOptions = {}): Promise<IPNSName | undefined> {
@@ -121,8 +120,8 @@ export class IpfsBackend implements Backend {
    */
   async readOnlyReason (options: AbortOptions = {}): Promise<string | undefined> {
     if (this.#init.name === undefined || await this.#keys.publishing(false, options) !== undefined) return undefined
-    const root = this.#dirs.get('') ?? this.#root
-    return readOnlyMessage(this.location, root !== undefined && await this.#lookup(root, REPO_KEY_FILE, options) !== undefined)
+    const root = this.#tree.dirs.get('') ?? this.#root
+    return readOnlyMessage(this.location, root !== undefined && await this.#tree.lookup(root, REPO_KEY_FILE, options) !== undefined)
   }
 
   async #checkWritable (type: FileType | undefined, options: AbortOptions): Promise<void> {
@@ -140,8 +139,8 @@ export class IpfsBackend implements Backend {
   async useMasterKey (masterKey: Key, options: OperationOptions<IpfsBackendEvents> = {}): Promise<void> {
     this.#check()
     await this.#serial(async () => {
-      const root = await this.#dir('', false, options)
-      const found = root === undefined ? undefined : await this.#lookup(root, REPO_KEY_FILE, options)
+      const root = await this.#tree.dir('', false, options)
+      const found = root === undefined ? undefined : await this.#tree.lookup(root, REPO_KEY_FILE, options)
       this.#pendingKeyFile = await this.#keys.useMasterKey(masterKey, {
         name: this.#init.name,
         location: this.location,
@@ -165,60 +164,6 @@ export class IpfsBackend implements Backend {
     const run = this.#queue.catch(() => {}).then(fn)
     this.#queue = run.catch(() => {})
     return await run
-  }
-
-  async #emptyDirCid (options: AbortOptions): Promise<CID> {
-    if (this.#emptyDir === undefined) this.#emptyDir = await this.#fs.addDirectory({}, { cidVersion: 1, signal: options.signal })
-    return this.#emptyDir
-  }
-
-  /** Looks up `name` in directory `dir` (plain or HAMT). */
-  async #lookup (dir: CID, name: string, options: AbortOptions): Promise<{ cid: CID, size: number, type: string } | undefined> {
-    try {
-      const st = await this.#fs.stat(dir, { path: name, signal: options.signal })
-      return { cid: st.cid, size: Number(st.size), type: st.type }
-    } catch (err) {
-      if (isMissing(err)) return undefined
-      throw this.#wrap(err, `${name} in ${dir.toString()}`, options)
-    }
-  }
-
-  #wrap (err: unknown, what: string, options: AbortOptions): unknown {
-    if (options.signal?.aborted === true || isAbortError(err)) return err
-    if (err instanceof Error && (err.name === 'NotADirectoryError' || err.name === 'NotUnixFSError')) {
-      return new NotARepoDirectoryError(`${what} in ${this.location} is not a UnixFS directory entry of a restic repository (${err.message}). Check the CID or IPNS name.`, { cause: err })
-    }
-    return err
-  }
-
-  /** The current CID of directory `path`, or undefined when absent (created empty when `create`). */
-  async #dir (path: string, create: boolean, options: AbortOptions): Promise<CID | undefined> {
-    const known = this.#dirs.get(path)
-    if (known !== undefined) return known
-    if (path === '') {
-      if (!create) return undefined
-      const cid = await this.#emptyDirCid(options)
-      this.#dirs.set('', cid)
-      this.#dirty.add('')
-      return cid
-    }
-    const { dir, name } = parentOf(path)
-    const parent = await this.#dir(dir, create, options)
-    if (parent === undefined) return undefined
-    const found = await this.#lookup(parent, name, options)
-    // A concurrent write may have set it meanwhile: that CID is newer than what we looked up.
-    const raced = this.#dirs.get(path)
-    if (raced !== undefined) return raced
-    if (found !== undefined) {
-      if (found.type !== 'directory') throw new NotARepoDirectoryError(`${path} in ${this.location} is a file, not a directory, so this is not a restic repository. Check the CID or IPNS name.`)
-      this.#dirs.set(path, found.cid)
-      return found.cid
-    }
-    if (!create) return undefined
-    const cid = await this.#emptyDirCid(options)
-    this.#dirs.set(path, cid)
-    this.#dirty.add(path)
-    return cid
   }
 
   /**
@@ -246,12 +191,12 @@ export class IpfsBackend implements Backend {
     this.#check()
     await this.#checkWritable(undefined, options)
     await this.#serial(async () => {
-      const root = await this.#dir('', false, options)
-      if (root !== undefined && await this.#lookup(root, 'config', options) !== undefined) {
+      const root = await this.#tree.dir('', false, options)
+      if (root !== undefined && await this.#tree.lookup(root, 'config', options) !== undefined) {
         throw new RepositoryExistsError(`a repository already exists at ${this.location}`)
       }
       await this.#holdGc()
-      for (const d of DIRS) await this.#dir(d, true, options)
+      for (const d of DIRS) await this.#tree.dir(d, true, options)
       if (this.#init.ipns?.keys !== undefined && this.#init.ipns.keyName !== undefined && !await this.#init.ipns.keys.has(this.#init.ipns.keyName, options)) {
         await this.#init.ipns.keys.generate(this.#init.ipns.keyName, options)
       }
@@ -260,13 +205,13 @@ export class IpfsBackend implements Backend {
 
   async list (type: Exclude<FileType, 'config'>, options: AbortOptions = {}): Promise<FileInfo[]> {
     this.#check()
-    const dir = await this.#dir(type, false, options)
+    const dir = await this.#tree.dir(type, false, options)
     if (dir === undefined) return []
     if (type !== 'data') return await this.#listFiles(dir, options)
     // data/xx changed since the last flush are not linked into data/ yet: their CIDs are in #dirs.
     const subdirs = new Map<string, CID>()
     for await (const e of this.#fs.ls(dir, { signal: options.signal })) subdirs.set(e.name, e.cid)
-    for (const [path, cid] of this.#dirs) {
+    for (const [path, cid] of this.#tree.dirs) {
       if (path.startsWith('data/')) subdirs.set(path.slice(5), cid)
     }
     const out: FileInfo[] = []
@@ -290,8 +235,8 @@ export class IpfsBackend implements Backend {
 
   async #file (h: Handle, options: AbortOptions): Promise<{ cid: CID, size: number }> {
     const { dir, name } = parentOf(handlePath(h))
-    const d = await this.#dir(dir, false, options)
-    const found = d === undefined ? undefined : await this.#lookup(d, name, options)
+    const d = await this.#tree.dir(dir, false, options)
+    const found = d === undefined ? undefined : await this.#tree.lookup(d, name, options)
     if (found === undefined) throw new NotFoundError(`${handlePath(h)} not found in ${this.location}`)
     return found
   }
@@ -332,11 +277,11 @@ export class IpfsBackend implements Backend {
       const cid = await this.#fs.addBytes(data, { ...this.#importer, signal: options.signal })
       await this.#serial(async () => {
         const { dir, name } = parentOf(handlePath(h))
-        const d = await this.#dir(dir, true, options)
+        const d = await this.#tree.dir(dir, true, options)
         if (d === undefined) throw new Error('unreachable: directory not created')
         const next = await this.#fs.cp(cid, d, name, { ...this.#shard, force: true, signal: options.signal })
-        this.#dirs.set(dir, next)
-        this.#dirty.add(dir)
+        this.#tree.dirs.set(dir, next)
+        this.#tree.dirty.add(dir)
       })
     } finally {
       this.#writing--
@@ -348,12 +293,12 @@ export class IpfsBackend implements Backend {
     await this.#checkWritable(h.type, options)
     await this.#serial(async () => {
       const { dir, name } = parentOf(handlePath(h))
-      const d = await this.#dir(dir, false, options)
-      if (d === undefined || await this.#lookup(d, name, options) === undefined) return
+      const d = await this.#tree.dir(dir, false, options)
+      if (d === undefined || await this.#tree.lookup(d, name, options) === undefined) return
       await this.#holdGc()
       const next = await this.#fs.rm(d, name, { ...this.#shard, signal: options.signal })
-      this.#dirs.set(dir, next)
-      this.#dirty.add(dir)
+      this.#tree.dirs.set(dir, next)
+      this.#tree.dirty.add(dir)
     })
   }
 
@@ -367,40 +312,40 @@ export class IpfsBackend implements Backend {
   }
 
   async #flush (options: OperationOptions<IpfsBackendEvents>): Promise<CID | undefined> {
-    if (this.#dirty.size === 0) return this.#root
+    if (this.#tree.dirty.size === 0) return this.#root
     if (this.#pendingKeyFile !== undefined) {
       // An existing repository gains its name's key with this write.
       const cid = await this.#fs.addBytes(this.#pendingKeyFile, { ...this.#importer, signal: options.signal })
-      const root = await this.#dir('', true, options) as CID
-      this.#dirs.set('', await this.#fs.cp(cid, root, REPO_KEY_FILE, { ...this.#shard, force: true, signal: options.signal }))
-      this.#dirty.add('')
+      const root = await this.#tree.dir('', true, options) as CID
+      this.#tree.dirs.set('', await this.#fs.cp(cid, root, REPO_KEY_FILE, { ...this.#shard, force: true, signal: options.signal }))
+      this.#tree.dirty.add('')
       this.#pendingKeyFile = undefined
     }
     // Every changed directory and its ancestors, deepest first: data/xx → data → root. Each is
     // relinked into its parent after all of its own changed children were relinked into it.
     const paths = new Set<string>()
-    for (let p of this.#dirty) {
+    for (let p of this.#tree.dirty) {
       while (p !== '') { paths.add(p); p = parentOf(p).dir }
     }
     const order = [...paths].sort((a, b) => b.split('/').length - a.split('/').length)
     for (const path of order) {
       const { dir, name } = parentOf(path)
-      const parent = await this.#dir(dir, true, options)
-      const cid = this.#dirs.get(path)
+      const parent = await this.#tree.dir(dir, true, options)
+      const cid = this.#tree.dirs.get(path)
       if (parent === undefined || cid === undefined) throw new Error('unreachable: directory missing during flush')
-      this.#dirs.set(dir, await this.#fs.cp(cid, parent, name, { ...this.#shard, force: true, signal: options.signal }))
+      this.#tree.dirs.set(dir, await this.#fs.cp(cid, parent, name, { ...this.#shard, force: true, signal: options.signal }))
     }
-    if (this.#dirs.get('') === undefined) await this.#dir('', true, options)
-    const next = this.#dirs.get('')
+    if (this.#tree.dirs.get('') === undefined) await this.#tree.dir('', true, options)
+    const next = this.#tree.dirs.get('')
     if (next === undefined) throw new Error('unreachable: no root after flush')
     const previous = this.#root
     if (previous !== undefined && next.equals(previous)) {
-      this.#dirty.clear()
+      this.#tree.dirty.clear()
       this.#releaseGc()
       return previous
     }
     await this.#setRoot(next, options)
-    this.#dirty.clear()
+    this.#tree.dirty.clear()
     this.#releaseGc()
     return next
   }
@@ -451,8 +396,8 @@ export class IpfsBackend implements Backend {
           base: () => this.#base,
           adopt: async (merged, base, o) => {
             await this.#setRoot(merged, o)
-            this.#dirs.clear()
-            this.#dirs.set('', merged)
+            this.#tree.dirs.clear()
+            this.#tree.dirs.set('', merged)
             this.#base = base
           },
           published: (r) => { this.#lastPublished = r; this.#base = r },
