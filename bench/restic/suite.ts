@@ -24,6 +24,7 @@ import { createNodeResticPool } from '../../src/node/restic/worker-pool.js'
 import { Repository, backup, findSnapshot, restore } from '../../src/restic/index.js'
 import type { BenchSuite } from '../suite.js'
 import { median } from '../suite.js'
+import { measureUnlock } from './unlock.js'
 
 const MiB = 1024 * 1024
 const PASSWORD = 'bench'
@@ -148,7 +149,8 @@ const suite: BenchSuite = {
    * Options (environment): CAIRN_BENCH_RESTIC_MIB (default 512, 64 with --quick),
    * CAIRN_BENCH_RESTIC_REPEATS (default 3, 1 with --quick), CAIRN_BENCH_RESTIC_TARGETS
    * (`node,chromium`), CAIRN_BENCH_RESTIC_KINDS (`random,text`), CAIRN_BENCH_RESTIC_MEMORY_REPEATS
-   * (default: the repeats; runs of the page at ¼ and full size, for memory growth).
+   * (default: the repeats; runs of the page at ¼ and full size, for memory growth),
+   * CAIRN_BENCH_RESTIC_UNLOCK_REPEATS (default 5, 3 with --quick; opening an N=2^17 key).
    */
   async run ({ root: repoRoot, quick, log }) {
     const mib = Number(env('CAIRN_BENCH_RESTIC_MIB') ?? (quick ? 64 : 512))
@@ -169,6 +171,8 @@ const suite: BenchSuite = {
         // Warm up (workers, WebAssembly, heaps), so the idle RSS below includes what every run needs.
         await pageRun(browser.page, { kind: 'random', mib: 16, workers })
       }
+      // Opening a key with the scrypt parameters of IPFS-hosted repositories, next to restic.
+      out.unlock = await measureUnlock({ root, page: browser?.page, repeats: Number(env('CAIRN_BENCH_RESTIC_UNLOCK_REPEATS') ?? (quick ? 3 : 5)), env: resticEnv, log })
       for (const kind of repeats > 0 ? kinds : []) {
         const src = join(root, `src-${kind}`)
         mkdirSync(src)
