@@ -27,6 +27,7 @@ import { Repository, backup, findSnapshot, restore } from '../../src/restic/inde
 import type { BenchSuite } from '../suite.js'
 import { median, spread } from '../suite.js'
 import { buildPage } from '../build.js'
+import { measureUnlock } from './unlock.js'
 
 const MiB = 1024 * 1024
 const PASSWORD = 'bench'
@@ -146,7 +147,8 @@ const suite: BenchSuite = {
    * (`node,chromium`), CAIRN_BENCH_RESTIC_KINDS (`random,text`), CAIRN_BENCH_RESTIC_MEMORY_REPEATS
    * (default: the repeats; runs of the page at ¼ and full size, for memory growth),
    * CAIRN_BENCH_RESTIC_PAGE_STORE (`ipfs`, the app's storage, default; or `opfs`),
-   * CAIRN_BENCH_RESTIC_ENGINE_ONLY (`0` skips the engine-only backup).
+   * CAIRN_BENCH_RESTIC_ENGINE_ONLY (`0` skips the engine-only backup),
+   * CAIRN_BENCH_RESTIC_UNLOCK_REPEATS (default 5, 3 with --quick; opening an N=2^17 key).
    */
   async run ({ root: repoRoot, quick, log }) {
     const mib = Number(env('CAIRN_BENCH_RESTIC_MIB') ?? (quick ? 64 : 512))
@@ -170,6 +172,8 @@ const suite: BenchSuite = {
         // Warm up (workers, WebAssembly, heaps), so the idle RSS below includes what every run needs.
         await pageRun(browser.page, { kind: 'random', mib: 16, workers })
       }
+      // Opening a key with the scrypt parameters of IPFS-hosted repositories, next to restic.
+      out.unlock = await measureUnlock({ root, page: browser?.page, repeats: Number(env('CAIRN_BENCH_RESTIC_UNLOCK_REPEATS') ?? (quick ? 3 : 5)), env: resticEnv, log })
       for (const kind of repeats > 0 ? kinds : []) {
         const src = join(root, `src-${kind}`)
         mkdirSync(src)

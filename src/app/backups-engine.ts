@@ -3,6 +3,7 @@
  * backend, and the browser's sources and sinks. The page's first load does not pay for it.
  */
 export { Repository } from '../restic/repository/repository.js'
+export { PUBLIC_STORAGE_SCRYPT } from '../restic/crypto/kdf.js'
 export { backup } from '../restic/archiver/archiver.js'
 export { restore } from '../restic/restorer/restorer.js'
 export { listSnapshots, findSnapshot } from '../restic/ops/snapshots.js'

@@ -326,4 +326,25 @@ async function pieceHashes (kind: 'random' | 'text', mib: number): Promise<strin
   return out
 }
 
-(globalThis as unknown as { resticBench: unknown }).resticBench = { run, stages, pieceHashes, generatedBytes, hardwareConcurrency: navigator.hardwareConcurrency }
+export interface UnlockRequest { config: string, keyName: string, key: string, password: string, repeats: number }
+
+/**
+ * Opening a repository with its password, as the Backups page does (scrypt on the page's thread,
+ * then the config): the repository's config and one key file (base64), opened `repeats` times.
+ * Returns milliseconds per open.
+ */
+async function unlock (req: UnlockRequest): Promise<number[]> {
+  const bytes = (b64: string): Uint8Array => Uint8Array.from(atob(b64), c => c.charCodeAt(0))
+  const backend = new MemoryBackend('unlock')
+  await backend.write({ type: 'config', name: '' }, bytes(req.config))
+  await backend.write({ type: 'keys', name: req.keyName }, bytes(req.key))
+  const out: number[] = []
+  for (let i = 0; i < req.repeats; i++) {
+    const t = performance.now()
+    await Repository.open(backend, { password: req.password })
+    out.push(performance.now() - t)
+  }
+  return out
+}
+
+(globalThis as unknown as { resticBench: unknown }).resticBench = { run, unlock, stages, pieceHashes, generatedBytes, hardwareConcurrency: navigator.hardwareConcurrency }

@@ -33,7 +33,8 @@ export function openActions (ctx: BackupsContext): Pick<BackupsService, 'create'
       let repo: Repository
       try {
         phase(options, 'Deriving the key from the password (scrypt)…')
-        repo = await e.Repository.init(backend, { password, hostname: DEFAULT_HOST, lockHolder: await lockHolder(), signal: options.signal })
+        // The repository is public (anyone with the name can download keys/): a stronger scrypt.
+        repo = await e.Repository.init(backend, { password, scrypt: e.PUBLIC_STORAGE_SCRYPT, hostname: DEFAULT_HOST, lockHolder: await lockHolder(), signal: options.signal })
         // The name's key travels in the repository, sealed with its master key.
         await backend.useMasterKey(repo.key, { signal: options.signal })
         phase(options, 'Publishing the repository\'s name…')

@@ -42,6 +42,8 @@ export interface BackupOptions extends OperationOptions<BackupProgressEvents> {
   parent?: Snapshot | false | undefined
   /** Target pack size in bytes (default 16 MiB). */
   packSize?: number | undefined
+  /** Open packers per blob type, each blob going to one picked at random (default 2, as restic 0.18). */
+  packerCount?: number | undefined
   uid?: number | undefined
   gid?: number | undefined
   /**
@@ -89,7 +91,7 @@ export async function backup (repo: Repository, source: BackupSource, options: B
   // A dry run writes nothing, not even a lock (as restic 0.14).
   const lock = dryRun ? undefined : await lockRepository(repo, { exclusive: false }, options)
   try {
-    const saver = new BlobSaver(repo, { packSize: options.packSize, compression: options.compression, dryRun })
+    const saver = new BlobSaver(repo, { packSize: options.packSize, packerCount: options.packerCount, compression: options.compression, dryRun })
     const packsAdopted = await saver.adoptUnindexedPacks(options)
     const paths = [...source.paths]
     let parent: Snapshot | undefined

@@ -5,6 +5,19 @@ export interface ScryptParams { N: number, r: number, p: number }
 
 /** restic's N (largest power of two within its 60 MiB budget) and r; p is calibrated. */
 export const DEFAULT_SCRYPT: ScryptParams = { N: 32768, r: 8, p: 1 }
+/**
+ * New keys of repositories on public storage (IPFS): anyone who knows the name can download
+ * `keys/` and guess passwords offline, for as long as they like, so each guess must cost more
+ * than restic's defaults make it. N=2^17, r=8, p=1 takes 128 MiB and about 4× the work of
+ * restic's N=2^15 (which restic lowers further on a slow or busy machine: it calibrates to 500 ms,
+ * and picked N=2^13 on a loaded test machine). Memory × time per guess is about 16× that of
+ * N=2^15, p=1; it is also OWASP's recommended minimum for scrypt. It is fixed, not calibrated:
+ * the key is opened on every device (a phone's browser included, where 2^18 = 256 MiB of
+ * WebAssembly memory may fail), and a calibration on a fast or a busy machine would pick for all
+ * of them. restic reads N, r and p from the key file, so restic 0.14 opens these keys.
+ */
+export const PUBLIC_STORAGE_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 }
+
 /** restic calibrates new keys to take about this long to derive. */
 const CALIBRATION_TARGET_MS = 500
 

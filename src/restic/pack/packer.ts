@@ -2,7 +2,7 @@
 import type { Key } from '../crypto/key.js'
 import type { BlobType } from '../repofile/index-file.js'
 import { concat, sha256Hex, writeU32 } from '../util/bytes.js'
-import { encodeHeader, entrySize } from './header.js'
+import { COMPRESSED_ENTRY_SIZE, MAX_HEADER_SIZE, encodeHeader, entrySize } from './header.js'
 import type { PackedBlob } from './header.js'
 
 export interface FinishedPack {
@@ -34,7 +34,22 @@ export class Packer {
     this.#size += sealed.length
   }
 
-  has (id: string): boolean { return this.#blobs.some(b => b.id === id) }
+  /** True when one more blob could make the header larger than restic accepts (restic's HeaderFull). */
+  get headerFull (): boolean { return 4 + 32 + (this.#blobs.length + 1) * COMPRESSED_ENTRY_SIZE > MAX_HEADER_SIZE }
+
+  /** Move every blob of `other` (not finished) to the end of this packer; `other` is left empty and finished. */
+  absorb (other: Packer): void {
+    if (this.#done || other.#done) throw new Error('packer already finished')
+    if (other.type !== this.type) throw new Error(`cannot merge a ${other.type} packer into a ${this.type} packer`)
+    other.#done = true
+    for (let i = 0; i < other.#blobs.length; i++) {
+      const b = other.#blobs[i] as PackedBlob
+      this.add(b.id, other.#parts[i] as Uint8Array, b.uncompressedLength)
+    }
+    other.#parts.length = 0
+    other.#blobs.length = 0
+    other.#size = 0
+  }
 
   async finish (key: Key): Promise<FinishedPack> {
     this.#done = true

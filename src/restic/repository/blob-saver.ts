@@ -1,18 +1,23 @@
 /**
- * Saves blobs: dedupes against the index, compresses and seals, fills one packer per blob type,
- * uploads packs at the target size and writes index files that only name uploaded packs.
+ * Saves blobs: dedupes against the index, compresses and seals, spreads them over a few packers
+ * per blob type picked at random (`PackerManager`, as restic 0.18), uploads packs at the target
+ * size and writes index files that only name uploaded packs.
+ *
+ * Memory: per blob type, `packerCount` open packers below the target size (plus one blob each),
+ * and one full pack being finished and uploaded in the background.
  */
 import type { AbortOptions, OperationOptions } from '../../core/options.js'
 import { emit } from '../../core/options.js'
 import type { PackedBlob } from '../pack/header.js'
 import { packSize } from '../pack/header.js'
-import { Packer } from '../pack/packer.js'
+import type { Packer } from '../pack/packer.js'
 import type { BlobType } from '../repofile/index-file.js'
 import { encodeIndexFile } from '../repofile/index-file.js'
 import { sha256Hex } from '../util/bytes.js'
 import { packToIndexJSON } from './master-index.js'
 import type { SaveProgressEvents } from './events.js'
 import type { Repository } from './repository.js'
+import { DEFAULT_PACKER_COUNT, PackerManager } from './packer-manager.js'
 import type { BlobPool } from './blob-pool.js'
 import type { Compression } from './repository.js'
 
@@ -23,6 +28,8 @@ const INDEX_MAX_BLOBS = { 1: 50_000, 2: 150_000 } as const
 
 export interface BlobSaverInit {
   packSize?: number | undefined
+  /** Open packers per blob type, each blob going to one picked at random (default 2, as restic 0.18). */
+  packerCount?: number | undefined
   /** Store blobs even if the index has them (prune's repacking). */
   ignoreIndex?: boolean | undefined
   /** How blobs are compressed in a version 2 repository (default 'auto'). */
@@ -54,7 +61,7 @@ export class BlobSaver {
   readonly #pending = new Set<string>()
   /** Packer and upload work, one step at a time. */
   #tail: Promise<unknown> = Promise.resolve()
-  readonly #packers: Record<BlobType, Packer>
+  readonly #packers: Record<BlobType, PackerManager>
   /** Packs uploaded but not yet listed in an index file written by us. */
   readonly #unindexed: Array<{ id: string, blobs: PackedBlob[] }> = []
   readonly indexFiles: string[] = []
@@ -73,7 +80,8 @@ export class BlobSaver {
     this.#ignoreIndex = init.ignoreIndex === true
     this.#compression = init.compression ?? 'auto'
     this.dryRun = init.dryRun === true
-    this.#packers = { data: new Packer('data'), tree: new Packer('tree') }
+    const count = init.packerCount ?? DEFAULT_PACKER_COUNT
+    this.#packers = { data: new PackerManager('data', this.#packSize, count), tree: new PackerManager('tree', this.#packSize, count) }
   }
 
   has (type: BlobType, id: string): boolean {
@@ -91,14 +99,13 @@ export class BlobSaver {
   async #pack (type: BlobType, id: string, sealed: Uint8Array, uncompressedLength: number | undefined, options: OperationOptions<SaveProgressEvents>): Promise<void> {
     await this.#serial(async () => {
       if (this.#failure !== undefined) throw this.#failure.err
-      const packer = this.#packers[type]
-      packer.add(id, sealed, uncompressedLength)
+      const full = this.#packers[type].add(id, sealed, uncompressedLength)
       this.#saved.add(`${type}/${id}`)
-      if (packer.size >= this.#packSize) {
+      if (full !== undefined) {
         await this.#uploaded()
-        // Takes the full packer at once (a new one receives the next blobs), then finishes and
-        // uploads it in the background.
-        const up = this.#upload(type, options)
+        // The manager gave up the full packer (other packers receive the next blobs): finish and
+        // upload it in the background.
+        const up = this.#upload(full, options)
         this.#uploading = up.catch((err: unknown) => { this.#failure ??= { err } })
       }
     })
@@ -160,11 +167,8 @@ export class BlobSaver {
     return { id, added: true, stored: sealed.length }
   }
 
-  async #upload (type: BlobType, options: OperationOptions<SaveProgressEvents>): Promise<void> {
-    const packer = this.#packers[type]
-    if (packer.count === 0) return
-    this.#packers[type] = new Packer(type)
-    if (this.dryRun) return
+  async #upload (packer: Packer, options: OperationOptions<SaveProgressEvents>): Promise<void> {
+    if (packer.count === 0 || this.dryRun) return
     const pack = await packer.finish(this.#repo.key)
     await this.#repo.backend.write({ type: 'data', name: pack.id }, pack.bytes, options)
     // Only uploaded packs enter the index.
@@ -175,6 +179,13 @@ export class BlobSaver {
     let n = 0
     for (const p of this.#unindexed) n += p.blobs.length
     if (n >= INDEX_MAX_BLOBS[this.#repo.version]) await this.writeIndex(options)
+  }
+
+  /** Upload every open packer, merged where they fit in one pack (data first, then trees). */
+  async #uploadOpen (options: OperationOptions<SaveProgressEvents>): Promise<void> {
+    for (const type of ['data', 'tree'] as const) {
+      for (const packer of this.#packers[type].drain()) await this.#upload(packer, options)
+    }
   }
 
   /** Write an index file for the packs uploaded since the last one. */
@@ -192,8 +203,7 @@ export class BlobSaver {
   async flushPacks (options: OperationOptions<SaveProgressEvents> = {}): Promise<Array<{ id: string, blobs: PackedBlob[] }>> {
     return await this.#serial(async () => {
       await this.#uploaded()
-      await this.#upload('data', options)
-      await this.#upload('tree', options)
+      await this.#uploadOpen(options)
       return this.#unindexed.splice(0)
     })
   }
@@ -202,8 +212,7 @@ export class BlobSaver {
   async flush (options: OperationOptions<SaveProgressEvents> = {}): Promise<void> {
     await this.#serial(async () => {
       await this.#uploaded()
-      await this.#upload('data', options)
-      await this.#upload('tree', options)
+      await this.#uploadOpen(options)
       await this.writeIndex(options)
     })
   }

@@ -4,13 +4,14 @@ import { useTask } from '../use-task.js'
 import { CancelledNote, ErrorBox } from '../components/error-box.js'
 import { ProgressBar } from '../components/progress-bar.js'
 import { KeptBy } from '../components/keep-panel.js'
+import { CreateRepoForm } from './backup-create-form.js'
 import { formatBytes } from '../format.js'
 import { Snapshots } from './backups-snapshots.js'
 import { Browser } from './backups-browser.js'
 import { FindPanel } from './backups-find.js'
 import { DiffPanel } from './backups-diff.js'
 import { directoryPicker } from './backups-restore.js'
-import { copyText, fromDataTransfer, fromDirectoryHandle, fromFileList, passwordStrength } from '../../app/app.js'
+import { copyText, fromDataTransfer, fromDirectoryHandle, fromFileList } from '../../app/app.js'
 import type { App, OpenRepoView, PickedEntry, PushStatus, PushTarget, RepoRow, SnapshotRow } from '../../app/app.js'
 
 const CANCELLED = 'Cancelled. What was already uploaded is kept in the repository, and the next backup reuses it.'
@@ -30,23 +31,9 @@ export function BackupsView ({ app }: { app: App }) {
   )
 }
 
-function Strength ({ password }: { password: string }) {
-  if (password === '') return null
-  const s = passwordStrength(password)
-  return (
-    <p class={`strength strength-${s.score}`} data-testid="password-strength" data-score={s.score}>
-      <meter min={0} max={4} low={2} high={3} optimum={4} value={s.score} /> <strong>{s.label}</strong> <small class="muted">(~{s.bits} bits) {s.hint}</small>
-    </p>
-  )
-}
-
 function Chooser ({ app }: { app: App }) {
   const repos = useStore(app.backups.repos)
   const task = useTask()
-  const [label, setLabel] = useState('')
-  const [pw1, setPw1] = useState('')
-  const [pw2, setPw2] = useState('')
-  const [rememberNew, setRememberNew] = useState(false)
   const [location, setLocation] = useState('')
   const [pw, setPw] = useState('')
   const [remember, setRemember] = useState(false)
@@ -58,7 +45,6 @@ function Chooser ({ app }: { app: App }) {
     setAsking(undefined); setRowPw('')
     void task.run(async (o) => app.backups.open(r.name ?? r.root ?? r.id, { ...o, password }))
   }
-  const mismatch = pw2 !== '' && pw1 !== pw2
 
   return (
     <>
@@ -91,19 +77,7 @@ function Chooser ({ app }: { app: App }) {
       <ErrorBox message={rowAction.error} onClose={rowAction.clear} />
 
       <div class="row wrap top">
-        <form class="card grow" data-testid="create-repo" onSubmit={(e) => {
-          e.preventDefault()
-          void task.run(async (o) => app.backups.create(label, pw1, { ...o, remember: rememberNew })).then(() => { setPw1(''); setPw2('') })
-        }}>
-          <h3>Create a repository</h3>
-          <label>Name <input name="label" value={label} placeholder="e.g. Photos" onInput={(e) => { setLabel((e.target as HTMLInputElement).value) }} /></label>
-          <label>Password <input type="password" name="password" autocomplete="new-password" value={pw1} onInput={(e) => { setPw1((e.target as HTMLInputElement).value) }} /></label>
-          <label>Password again <input type="password" name="password2" autocomplete="new-password" value={pw2} onInput={(e) => { setPw2((e.target as HTMLInputElement).value) }} /></label>
-          <Strength password={pw1} />
-          {mismatch && <p class="warning" data-testid="password-mismatch">The passwords differ.</p>}
-          <label><input type="checkbox" checked={rememberNew} onChange={(e) => { setRememberNew((e.target as HTMLInputElement).checked) }} /> Remember on this device</label>
-          <button type="submit" disabled={task.busy || label.trim() === '' || pw1 === '' || pw1 !== pw2}>Create</button>
-        </form>
+        <CreateRepoForm app={app} task={task} />
 
         <form class="card grow" data-testid="open-repo" onSubmit={(e) => { e.preventDefault(); void task.run(async (o) => app.backups.open(location, { ...o, password: pw, remember })).then(() => { setPw('') }) }}>
           <h3>Open a repository</h3>

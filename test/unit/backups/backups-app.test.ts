@@ -5,7 +5,6 @@
 import { makeZip } from 'client-zip'
 import { describe, expect, it } from 'vitest'
 import { TreeStats } from '../../../src/app/backup-stats.js'
-import { passwordStrength } from '../../../src/app/password-strength.js'
 import { DuplicatePathError, PickedSource } from '../../../src/platform/restic-source.js'
 import { ZipSink, nodeTime } from '../../../src/platform/restic-sinks.js'
 import { MemoryBackend, MemorySource, Repository, backup, listSnapshots, restore } from '../../../src/restic/index.js'
@@ -96,18 +95,5 @@ describe('TreeStats', () => {
     expect(await stats.changes(a!.tree, b!.tree)).toEqual({ filesNew: 1, filesChanged: 1, filesUnmodified: 1, filesRemoved: 1 })
     expect(await stats.changes(undefined, a!.tree)).toEqual({ filesNew: 3, filesChanged: 0, filesUnmodified: 0, filesRemoved: 0 })
     expect(await stats.changes(a!.tree, a!.tree)).toEqual({ filesNew: 0, filesChanged: 0, filesUnmodified: 3, filesRemoved: 0 })
-  })
-})
-
-describe('passwordStrength', () => {
-  it('ranks passwords and says why', () => {
-    expect(passwordStrength('').score).toBe(0)
-    expect(passwordStrength('password123').score).toBeLessThanOrEqual(1)
-    expect(passwordStrength('password123').hint).toContain('"password"')
-    expect(passwordStrength('aaaaaaaaaaaaaaaa').score).toBeLessThanOrEqual(1)
-    expect(passwordStrength('abcdefghijklmnop').score).toBeLessThanOrEqual(1)
-    expect(passwordStrength('Tr0ub4dor&3').score).toBeGreaterThanOrEqual(2)
-    expect(passwordStrength('correct horse battery staple 42').score).toBeGreaterThanOrEqual(3)
-    expect(passwordStrength('correct horse battery staple 42').hint).toContain('Keep it somewhere safe')
   })
 })

@@ -3,7 +3,8 @@
  * republished when each command ends), list and restore through the name, then `cairn restic
  * export` writes a plain folder that real restic checks and restores byte for byte.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FsDatastore } from 'datastore-fs'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -67,13 +68,32 @@ describe.skipIf(SKIP)('cairn restic with an ipns:// repository', () => {
     // Like restic 0.14, a relative backup path ("src") is stored as /src.
     expect(readFileSync(join(work, 'restored', 'src', 'sub', 'data.bin')).equals(Buffer.from(prng('cli-data', 2_500_000)))).toBe(true)
 
+    // A second password (`key add`): on IPFS, new keys get the stronger scrypt parameters too.
+    writeFileSync(join(work, 'pw2'), 'a second password\n')
+    await run(['key', 'add', '--new-password-file', 'pw2'])
+
     await run(['export', 'exported'])
     const exported = join(work, 'exported')
+    const keys = readdirSync(join(exported, 'keys')).map(k => JSON.parse(readFileSync(join(exported, 'keys', k), 'utf8')) as { N: number, r: number, p: number })
+    expect(keys.map(k => [k.N, k.r, k.p])).toEqual([[2 ** 17, 8, 1], [2 ** 17, 8, 1]])
+    // Real restic opens the repository with either key.
+    const second = spawnSync(requireRestic(), ['-r', exported, '--no-cache', 'snapshots', '--json'], { encoding: 'utf8', env: { ...process.env, RESTIC_PASSWORD: 'a second password' } })
+    expect(second.status, second.stderr).toBe(0)
+    expect((JSON.parse(second.stdout) as unknown[]).length).toBe(1)
     await resticAsync(['check', '--read-data'], { repo: exported })
     await resticAsync(['restore', 'latest', '--target', join(work, 'by-restic')], { repo: exported })
     expect(readFileSync(join(work, 'by-restic', 'src', 'hello.txt'), 'utf8')).toBe('hello from cairn restic over IPNS\n')
     expect(readFileSync(join(work, 'by-restic', 'src', 'sub', 'data.bin')).equals(Buffer.from(prng('cli-data', 2_500_000)))).toBe(true)
   }, 180_000)
+
+  it('a local repository keeps restic\'s scrypt parameters (N=2^15, r=8)', async () => {
+    const work = tempDir('cli-local')
+    writeFileSync(join(work, 'pw'), PASSWORD + '\n')
+    const io = captureIO({ cwd: work, env: {} })
+    expect(await main(['restic', '--repo', join(work, 'repo'), '--password-file', 'pw', 'init'], io), io.stderr).toBe(0)
+    const [key] = readdirSync(join(work, 'repo', 'keys')).map(k => JSON.parse(readFileSync(join(work, 'repo', 'keys', k), 'utf8')) as { N: number, r: number })
+    expect([key?.N, key?.r]).toEqual([2 ** 15, 8])
+  })
 
   it('export refuses a repository that is not on IPFS, and says what to use', async () => {
     const io = captureIO({ env: { RESTIC_PASSWORD: 'x' } })

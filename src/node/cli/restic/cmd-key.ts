@@ -1,12 +1,13 @@
 import { InvalidInputError } from '../../../core/errors.js'
-import { readPassword, str } from './context.js'
+import { newKeyScrypt, readPassword, str } from './context.js'
 import type { ResticCommand } from './context.js'
 
 const command: ResticCommand = {
   name: 'key',
   usage: '  key list|add|remove <id>|passwd  manage passwords (add, passwd: --new-password-file <file>)',
   options: { 'new-password-file': { type: 'string' } },
-  async run ({ r, repo, args, values, io, json, host, user, signal }) {
+  async run (ctx) {
+    const { r, repo, args, values, io, json, host, user, signal } = ctx
     const [action, ref] = args
     if (action === 'list' || action === undefined) {
       const keys = await r.listKeys(repo, { signal })
@@ -16,7 +17,7 @@ const command: ResticCommand = {
     }
     if (action === 'add') {
       const pw = await readPassword(str(values, 'new-password-file'), { ...io, env: {} }, 'new password')
-      const id = await r.addKey(repo, pw, { hostname: host, username: user, signal })
+      const id = await r.addKey(repo, pw, { scrypt: newKeyScrypt(ctx), hostname: host, username: user, signal })
       io.out(`saved new key as ${id.slice(0, 8)}\n`)
       return 0
     }
@@ -27,7 +28,7 @@ const command: ResticCommand = {
     }
     if (action === 'passwd') {
       const pw = await readPassword(str(values, 'new-password-file'), { ...io, env: {} }, 'new password')
-      const { id } = await r.changePassword(repo, pw, { hostname: host, username: user, signal })
+      const { id } = await r.changePassword(repo, pw, { scrypt: newKeyScrypt(ctx), hostname: host, username: user, signal })
       io.out(`saved new key as ${id.slice(0, 8)}; the old key ${repo.keyId.slice(0, 8)} was removed\n`)
       return 0
     }

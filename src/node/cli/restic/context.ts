@@ -9,6 +9,7 @@ import { InvalidInputError } from '../../../core/errors.js'
 import type { CommandIO } from '../command.js'
 import type * as ResticModule from '../../../restic/index.js'
 import type { ParseArgsConfig } from 'node:util'
+import { isIpfsRepoUrl } from '../../restic-ipfs/cli-options.js'
 
 export type Restic = typeof ResticModule
 export type Values = Record<string, string | boolean | Array<string | boolean> | undefined>
@@ -41,6 +42,14 @@ export interface ResticCommand {
   /** False for commands that make the repository (`init`): `repo` is then not set. Default true. */
   opensRepo?: boolean
   run: (ctx: ResticContext) => Promise<number>
+}
+
+/**
+ * scrypt parameters for a new key: stronger ones (`PUBLIC_STORAGE_SCRYPT`) for a repository on
+ * IPFS, whose `keys/` anyone who knows the name can download; restic's defaults elsewhere.
+ */
+export function newKeyScrypt (ctx: Pick<ResticContext, 'r' | 'repoUrl'>): ResticModule.ScryptParams | undefined {
+  return isIpfsRepoUrl(ctx.repoUrl) ? ctx.r.PUBLIC_STORAGE_SCRYPT : undefined
 }
 
 export function str (values: Values, name: string): string | undefined {
