@@ -55,7 +55,7 @@ async function openContext (): Promise<{ ctx: BackupsContext, repo: Repository, 
   const n = {}
   const node = { node: () => n } as unknown as NodeService
   const ctx = createBackupsContext(node, {} as NamesService, {} as KeepersService, () => undefined, () => {})
-  const backend = { close: async () => {}, root: undefined } as unknown as IpfsBackend
+  const backend = { close: async () => {}, ipnsName: async () => undefined, root: undefined } as unknown as IpfsBackend
   await ctx.openWith({ id: `repo-${Math.random()}`, label: 'T', createdAt: 0, lastUsedAt: 0 }, backend, repo, n as never)
   return { ctx, repo, ids: [a!.id, b!.id] }
 }
