@@ -77,3 +77,15 @@ export async function forget (repo: Repository, policy: ForgetPolicy, options: F
     await lock?.release()
   }
 }
+
+/** Remove the given snapshots (restic `forget <ID>…`), under the exclusive lock; a dry run removes nothing. */
+export async function forgetSnapshots (repo: Repository, ids: string[], options: AbortOptions & { dryRun?: boolean | undefined } = {}): Promise<void> {
+  if (options.dryRun === true || ids.length === 0) return
+  const lock = await lockRepository(repo, { exclusive: true }, options)
+  try {
+    await lock.check(options) // never delete without the exclusive lock
+    for (const id of ids) await repo.backend.remove({ type: 'snapshots', name: id }, options)
+  } finally {
+    await lock.release()
+  }
+}

@@ -190,6 +190,29 @@ describe('forget against real restic 0.14', () => {
   }, 120_000)
 })
 
+describe('forget <snapshot>… against real restic 0.14', () => {
+  it('removes exactly the given snapshots (prefix, latest with the filter), ignoring what it cannot find', async () => {
+    const all = (JSON.parse((await restic(['snapshots', '--json'])).stdout) as Array<{ id: string }>).map(s => s.id)
+    const given = [all[0]?.slice(0, 8) as string, all[1] as string, 'latest', 'ffffffffff']
+    for (const args of [['forget', '-n', ...given], ['forget', '-n', '--host', 'h2', ...given], ['forget', '-n', '--json', ...given], ['forget', '-n', '--host', 'h2', all[2] as string]]) {
+      const theirs = await restic(args)
+      const ours = await cairn(args)
+      expect([ours.code, ours.stdout], args.join(' ')).toEqual([theirs.code, theirs.stdout])
+      expect(ours.stderr.includes('Ignoring "ffffffffff"'), args.join(' ')).toBe(theirs.stderr.includes('Ignoring "ffffffffff"'))
+      expect(ours.stderr.includes('Ignoring filters'), args.join(' ')).toBe(theirs.stderr.includes('Ignoring filters'))
+    }
+    const mine = join(root, 'mine-ids')
+    const theirsRepo = join(root, 'theirs-ids')
+    cpSync(env.RESTIC_REPOSITORY as string, mine, { recursive: true })
+    cpSync(env.RESTIC_REPOSITORY as string, theirsRepo, { recursive: true })
+    expect((await restic(['-r', theirsRepo, 'forget', ...given])).code).toBe(0)
+    expect((await cairn(['forget', ...given], mine)).code).toBe(0)
+    const left = (dir: string): string[] => readdirSync(join(dir, 'snapshots')).sort()
+    expect(left(mine)).toEqual(left(theirsRepo))
+    expect(left(mine)).toHaveLength(all.length - 3)
+  }, 120_000)
+})
+
 describe('applyPolicy', () => {
   const snap = (id: string, time: string, tags?: string[]): Snapshot => ({ id, time, tree: '0'.repeat(64), paths: ['/p'], hostname: 'h', tags })
 

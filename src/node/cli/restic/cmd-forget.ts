@@ -1,9 +1,9 @@
 /** `forget`: restic 0.14's forget, its flags, text (tables with reasons) and `--json` (ForgetGroup) output. */
 import { InvalidInputError } from '../../../core/errors.js'
-import { flag, list, str } from './context.js'
+import { flag, list, skipped, str } from './context.js'
 import { runPrune } from './cmd-prune.js'
 import { snapshotTable } from './snapshot-table.js'
-import type { Restic, ResticCommand, Values } from './context.js'
+import type { Restic, ResticCommand, ResticContext, Values } from './context.js'
 import type { Duration, ForgetGroup, ForgetPolicy, Snapshot } from '../../../restic/index.js'
 
 const KEEP = [['last', 'l'], ['hourly', 'H'], ['daily', 'd'], ['weekly', 'w'], ['monthly', 'm'], ['yearly', 'y']] as const
@@ -61,7 +61,7 @@ function groupHeader (key: ForgetGroup['key']): string {
 
 const command: ResticCommand = {
   name: 'forget',
-  usage: `  forget                        remove snapshots by policy: --keep-last/-hourly/-daily/-weekly/-monthly/-yearly N,
+  usage: `  forget [<snapshot>...]        remove the given snapshots, or snapshots by policy: --keep-last/-hourly/-daily/-weekly/-monthly/-yearly N,
                                 --keep-within[-hourly|-daily|-weekly|-monthly|-yearly] 1y2m3d4h, --keep-tag a,b;
                                 --group-by host,paths,tags (default host,paths); --compact; -v; --prune; -n`,
   options: {
@@ -87,6 +87,7 @@ const command: ResticCommand = {
     const dryRun = flag(values, 'dry-run')
     const verbose = Array.isArray(values.verbose) ? values.verbose.length : values.verbose === true ? 1 : 0
     const compact = flag(values, 'compact')
+    if (ctx.args.length > 0) return await forgetGiven(ctx, dryRun, verbose)
     if (r.policyEmpty(policy)) {
       if (!json) io.out('no policy was specified, no snapshots will be removed\n')
       return 0
@@ -102,20 +103,46 @@ const command: ResticCommand = {
         if (g.remove.length > 0) io.out(`remove ${g.remove.length} snapshots:\n${snapshotTable(g.remove, undefined, compact)}\n`)
       }
     }
-    const removed = groups.flatMap(g => g.remove.map(s => s.id)).sort()
-    if (removed.length > 0 && !json) {
-      if (dryRun) io.out(`Would have removed the following snapshots:\n{${removed.map(id => id.slice(0, 8)).join(' ')}}\n\n`)
-      else {
-        if (verbose >= 2) for (const id of removed) io.out(`removed <snapshot/${id.slice(0, 10)}>\n`)
-        const secs = Math.floor((Date.now() - started) / 1000)
-        io.out(`[${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}] 100.00%  ${removed.length} / ${removed.length} files deleted\n\n`)
-      }
-    }
-    if (removed.length > 0 && flag(values, 'prune') && !dryRun) {
-      if (!json) io.out(`${removed.length} snapshots have been removed, running prune\n`)
-      return await runPrune(ctx)
-    }
-    return 0
+    const removed = groups.flatMap(g => g.remove.map(s => s.id))
+    return await finish(ctx, removed, dryRun, verbose, started)
   }
+}
+
+/** restic's summary after removing (or, on a dry run, not removing) `removed`, then --prune. */
+async function finish (ctx: ResticContext, ids: string[], dryRun: boolean, verbose: number, started: number): Promise<number> {
+  const { io, json, values } = ctx
+  const removed = [...new Set(ids)].sort()
+  if (removed.length > 0 && !json) {
+    if (dryRun) io.out(`Would have removed the following snapshots:\n{${removed.map(id => id.slice(0, 8)).join(' ')}}\n\n`)
+    else {
+      if (verbose >= 2) for (const id of removed) io.out(`removed <snapshot/${id.slice(0, 10)}>\n`)
+      const secs = Math.floor((Date.now() - started) / 1000)
+      io.out(`[${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}] 100.00%  ${removed.length} / ${removed.length} files deleted\n\n`)
+    }
+  }
+  if (removed.length > 0 && flag(values, 'prune') && !dryRun) {
+    if (!json) io.out(`${removed.length} snapshots have been removed, running prune\n`)
+    return await runPrune(ctx)
+  }
+  return 0
+}
+
+/** `forget <ID|prefix|latest>…`: remove exactly these (restic ignores, with a warning, what it cannot find). */
+async function forgetGiven (ctx: ResticContext, dryRun: boolean, verbose: number): Promise<number> {
+  const { r, repo, io, filter, signal } = ctx
+  const started = Date.now()
+  const ids: string[] = []
+  for (const ref of ctx.args) {
+    try {
+      ids.push((await r.findSnapshot(repo, ref, ref === 'latest' ? filter : {}, { signal, onSkipped: skipped(io) })).id)
+    } catch (err) {
+      if (!(err instanceof r.SnapshotNotFoundError)) throw err
+      io.err(`Ignoring "${ref}": ${err.message}\n`)
+    }
+  }
+  const filtered = (filter.hosts ?? []).length + (filter.tags ?? []).length + (filter.paths ?? []).length > 0
+  if (filtered && !ctx.args.includes('latest')) io.err('Ignoring filters as there are explicit snapshot ids given\n')
+  await r.forgetSnapshots(repo, [...new Set(ids)], { dryRun, signal })
+  return await finish(ctx, ids, dryRun, verbose, started)
 }
 export default command
