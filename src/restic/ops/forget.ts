@@ -1,107 +1,91 @@
-/** `forget`: choose snapshots to keep with restic's policy (keep-last/hourly/daily/weekly/monthly/yearly). */
+/** `forget`: group snapshots (restic's `--group-by`), apply the policy to each group, delete the others. */
 import type { AbortOptions } from '../../core/options.js'
 import { InvalidInputError } from '../../core/errors.js'
 import type { Snapshot } from '../repofile/snapshot.js'
 import type { Repository } from '../repository/repository.js'
 import { lockRepository } from '../repository/lock.js'
-import { parseTime } from '../util/go-json.js'
-import { hasTagGroup, listSnapshots } from './snapshots.js'
+import { applyPolicy, policyEmpty } from './forget-policy.js'
+import type { ForgetPolicy, KeepReason } from './forget-policy.js'
+import { listSnapshots } from './snapshots.js'
 import type { SnapshotFilter } from './snapshots.js'
 
-export interface ForgetPolicy {
-  last?: number | undefined
-  hourly?: number | undefined
-  daily?: number | undefined
-  weekly?: number | undefined
-  monthly?: number | undefined
-  yearly?: number | undefined
-  /** Always keep snapshots carrying these tags. */
-  tags?: string[] | undefined
+export { applyPolicy, describePolicy, parseDuration, formatDuration, policyEmpty } from './forget-policy.js'
+export type { Duration, ForgetPolicy, KeepReason } from './forget-policy.js'
+
+/** What snapshots are grouped by; restic's default is host and paths. */
+export interface GroupBy { host: boolean, paths: boolean, tags: boolean }
+
+/** restic's `--group-by` value (`host,paths`, `tags`, `''` for one group). */
+export function parseGroupBy (s: string): GroupBy {
+  const g: GroupBy = { host: false, paths: false, tags: false }
+  for (const option of s.split(',')) {
+    if (option === 'host' || option === 'hosts') g.host = true
+    else if (option === 'path' || option === 'paths') g.paths = true
+    else if (option === 'tag' || option === 'tags') g.tags = true
+    else if (option !== '') throw new InvalidInputError(`unknown grouping option: '${option}' (use host, paths and/or tags, separated by commas, or '' for no grouping)`)
+  }
+  return g
 }
 
 export interface ForgetGroup {
-  key: { hostname: string, paths: string[] }
+  /** restic's SnapshotGroupKey: "" and null for what is not grouped by. */
+  key: { hostname: string, paths: string[] | null, tags: string[] | null }
+  /** Newest first, as restic's ApplyPolicy returns them; `reasons` is in the same order. */
   keep: Snapshot[]
   remove: Snapshot[]
-}
-
-/** restic's bucket functions, on the snapshot's time in UTC. */
-function bucket (kind: keyof ForgetPolicy, s: Snapshot, i: number): string {
-  const d = new Date(Number(parseTime(s.time) / 1_000_000n))
-  const y = d.getUTCFullYear()
-  const m = d.getUTCMonth() + 1
-  switch (kind) {
-    case 'last': return String(i)
-    case 'hourly': return `${y}-${m}-${d.getUTCDate()}-${d.getUTCHours()}`
-    case 'daily': return `${y}-${m}-${d.getUTCDate()}`
-    case 'weekly': {
-      // ISO week, as Go's time.ISOWeek.
-      const t = new Date(Date.UTC(y, m - 1, d.getUTCDate()))
-      t.setUTCDate(t.getUTCDate() + 4 - (t.getUTCDay() === 0 ? 7 : t.getUTCDay()))
-      const week = Math.ceil(((t.getTime() - Date.UTC(t.getUTCFullYear(), 0, 1)) / 86400000 + 1) / 7)
-      return `${t.getUTCFullYear()}-${week}`
-    }
-    case 'monthly': return `${y}-${m}`
-    case 'yearly': return `${y}`
-    default: return ''
-  }
-}
-
-const KINDS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const
-
-export function policyEmpty (p: ForgetPolicy): boolean {
-  return KINDS.every(k => (p[k] ?? 0) === 0) && (p.tags ?? []).length === 0
-}
-
-/** Apply a policy to one group of snapshots (restic `ApplyPolicy`). */
-export function applyPolicy (snapshots: Snapshot[], policy: ForgetPolicy): { keep: Snapshot[], remove: Snapshot[] } {
-  const newestFirst = [...snapshots].sort((a, b) => { const d = parseTime(b.time) - parseTime(a.time); return d > 0n ? 1 : d < 0n ? -1 : 0 })
-  const counters = KINDS.map(k => ({ kind: k, left: policy[k] ?? 0, last: undefined as string | undefined }))
-  const keep: Snapshot[] = []
-  const remove: Snapshot[] = []
-  newestFirst.forEach((s, i) => {
-    let keepIt = (policy.tags ?? []).some(group => hasTagGroup(group, s.tags))
-    for (const c of counters) {
-      if (c.left === 0) continue
-      const v = bucket(c.kind, s, i)
-      if (v !== c.last) {
-        keepIt = true
-        c.last = v
-        if (c.left > 0) c.left--
-      }
-    }
-    ;(keepIt ? keep : remove).push(s)
-  })
-  return { keep, remove }
+  reasons: KeepReason[]
 }
 
 export interface ForgetOptions extends AbortOptions {
   filter?: SnapshotFilter | undefined
+  groupBy?: GroupBy | undefined
   dryRun?: boolean | undefined
 }
 
-/** Group snapshots by host and paths, apply the policy, and delete the others (unless dry run). */
+/**
+ * Group snapshots (host and paths unless `groupBy` says otherwise), apply the policy, and delete
+ * the others (unless dry run). As restic does, each snapshot's paths are sorted, and its tags too
+ * when grouping by tags. Groups come in the order of their keys.
+ */
 export async function forget (repo: Repository, policy: ForgetPolicy, options: ForgetOptions = {}): Promise<ForgetGroup[]> {
   if (policyEmpty(policy)) throw new InvalidInputError('no policy was given (use --keep-last, --keep-daily, …); no snapshots would be removed.')
+  const by = options.groupBy ?? { host: true, paths: true, tags: false }
   const lock = options.dryRun === true ? undefined : await lockRepository(repo, { exclusive: true }, options)
   try {
-    const groups = new Map<string, Snapshot[]>()
-    for (const s of await listSnapshots(repo, options.filter, options)) {
-      const key = JSON.stringify([s.hostname ?? '', [...s.paths].sort()])
-      groups.set(key, [...(groups.get(key) ?? []), s])
+    const groups = new Map<string, { key: ForgetGroup['key'], list: Snapshot[] }>()
+    for (const found of await listSnapshots(repo, options.filter, options)) {
+      const s: Snapshot = { ...found, paths: [...found.paths].sort() }
+      if (by.tags && s.tags !== undefined) s.tags = [...s.tags].sort()
+      const key = { hostname: by.host ? s.hostname ?? '' : '', paths: by.paths ? s.paths : null, tags: by.tags && s.tags !== undefined && s.tags !== null ? s.tags : null }
+      const k = JSON.stringify(key)
+      const g = groups.get(k) ?? { key, list: [] }
+      g.list.push(s)
+      groups.set(k, g)
     }
     const out: ForgetGroup[] = []
-    for (const [key, list] of groups) {
-      const [hostname, paths] = JSON.parse(key) as [string, string[]]
-      const { keep, remove } = applyPolicy(list, policy)
-      out.push({ key: { hostname, paths }, keep, remove })
-      if (options.dryRun !== true) {
-        if (remove.length > 0) await lock?.check(options) // never delete without the exclusive lock
-        for (const s of remove) await repo.backend.remove({ type: 'snapshots', name: s.id }, options)
-      }
+    for (const k of [...groups.keys()].sort()) {
+      const { key, list } = groups.get(k) as { key: ForgetGroup['key'], list: Snapshot[] }
+      out.push({ key, ...applyPolicy(list, policy) })
+    }
+    if (options.dryRun !== true) {
+      const remove = out.flatMap(g => g.remove)
+      if (remove.length > 0) await lock?.check(options) // never delete without the exclusive lock
+      for (const s of remove) await repo.backend.remove({ type: 'snapshots', name: s.id }, options)
     }
     return out
   } finally {
     await lock?.release()
+  }
+}
+
+/** Remove the given snapshots (restic `forget <ID>…`), under the exclusive lock; a dry run removes nothing. */
+export async function forgetSnapshots (repo: Repository, ids: string[], options: AbortOptions & { dryRun?: boolean | undefined } = {}): Promise<void> {
+  if (options.dryRun === true || ids.length === 0) return
+  const lock = await lockRepository(repo, { exclusive: true }, options)
+  try {
+    await lock.check(options) // never delete without the exclusive lock
+    for (const id of ids) await repo.backend.remove({ type: 'snapshots', name: id }, options)
+  } finally {
+    await lock.release()
   }
 }

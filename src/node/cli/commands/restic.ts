@@ -59,7 +59,7 @@ const command: Command = {
     if (loose.values.help === true || sub === undefined) { io.out(USAGE); return sub === undefined && loose.values.help !== true ? 2 : 0 }
     const cmd = RESTIC_COMMANDS.find(c => c.name === sub)
     if (cmd === undefined) throw new InvalidInputError(`unknown restic command "${sub}". Run \`cairn restic --help\`.`)
-    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON, ...cmd.options }, allowPositionals: true, strict: true })
+    const { values, positionals } = parseArgs({ args: argv, options: { ...commonFor(cmd), ...cmd.options }, allowPositionals: true, strict: true })
     const args = positionals.slice(1)
     const repoUrl = str(values, 'repo') ?? io.env.RESTIC_REPOSITORY
     if (repoUrl === undefined || repoUrl === '') throw new InvalidInputError('no repository given: use -r/--repo <dir>, or set RESTIC_REPOSITORY.')
@@ -105,6 +105,16 @@ async function runCommand (cmd: ResticCommand, backend: Backend, repoUrl: string
   const repo = await r.Repository.open(backend, { password: await readPassword(str(values, 'password-file'), io), lockHolder: processLockHolder(), signal: io.signal })
   await useMasterKey(backend, repo.key, io)
   return await cmd.run({ ...ctx, repo })
+}
+
+/** The shared flags, minus the short names the command gives its own flags (forget's -H is --keep-hourly, as in restic). */
+function commonFor (cmd: ResticCommand): OptionsConfig {
+  const own = new Set(Object.values(cmd.options ?? {}).map(o => o.short))
+  return Object.fromEntries(Object.entries(COMMON).map(([name, o]) => {
+    if (o.short === undefined || !own.has(o.short)) return [name, o]
+    const { short: _short, ...rest } = o
+    return [name, rest]
+  }))
 }
 
 function optional (v: string[]): string[] | undefined {
