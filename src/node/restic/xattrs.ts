@@ -10,7 +10,7 @@
  */
 import { constants } from 'node:os'
 import { CairnError } from '../../core/errors.js'
-import { isValidUtf8 } from '../../restic/util/go-utf8.js'
+import { goQuoteBytes, isValidUtf8 } from '../../restic/util/go-utf8.js'
 
 interface XattrLib {
   listAttributes: (path: string) => Promise<string[]>
@@ -62,14 +62,14 @@ export class XattrAccess {
     if (!(l instanceof Error)) return l
     if (!this.#warnedLoad) {
       this.#warnedLoad = true
-      this.#warn(`extended attributes are not ${what}: the @napi-rs/xattr module could not be loaded on this platform (${l.message}); reinstall Cairn's dependencies to include them.`)
+      this.#warn(`extended attributes are not ${what}: the @napi-rs/xattr module could not be loaded on this platform (${l.message.split('\n')[0] ?? ''}); reinstall Cairn's dependencies to include them.`)
     }
     return undefined
   }
 
   #text (path: Buffer, what: string): string | undefined {
     if (isValidUtf8(path)) return path.toString('utf8')
-    this.#warn(`extended attributes of ${JSON.stringify(path.toString('utf8'))} are not ${what}: its path is not valid UTF-8, which the xattr module cannot take; rename it to include them.`)
+    this.#warn(`extended attributes of "${goQuoteBytes(path)}" are not ${what}: its path is not valid UTF-8, which the xattr module cannot take; rename it to include them.`)
     return undefined
   }
 

@@ -6,7 +6,7 @@
  * say why.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -136,5 +136,23 @@ describe.skipIf(skip !== undefined)(skip === undefined ? 'extended attributes as
     const ours = await snapshot()
     const link = (await tree((await tree(ours.tree))[0]!.subtree!)).find(n => n.name === 'link')!
     expect(link.extended_attributes).toBeUndefined()
+  })
+
+  it('leaves out, with a warning naming it, the attributes of a path that is not UTF-8', async () => {
+    // The attribute is set under a UTF-8 name, then the folder gets a name that is not UTF-8.
+    const raw = join(root, 'raw')
+    mkdirSync(join(raw, 'ok'), { recursive: true })
+    writeFileSync(join(raw, 'ok', 'g'), 'g\n')
+    setAttributeSync(join(raw, 'ok', 'g'), 'user.kept', 'v')
+    const bad = Buffer.concat([Buffer.from(raw + '/bad-'), Buffer.from([0xff]), Buffer.from('-')])
+    renameSync(join(raw, 'ok'), bad)
+    await restic(['backup', 'raw'])
+    const restored = io()
+    expect(await main(['restic', 'restore', 'latest', '--target', join(root, 'raw-restored')], restored)).toBe(0)
+    expect(restored.stderr).toMatch(/^Warning: extended attributes of ".*\/raw\/bad-\\xff-\/g" are not restored: its path is not valid UTF-8/)
+    const x = io()
+    expect(await main(['restic', 'backup', 'raw'], x)).toBe(0)
+    // The folder and the file in it: what they hold cannot be known.
+    expect(x.stderr.split('\n').filter(l => l !== '').map(l => /^Warning: extended attributes of ".*(\/raw\/bad-\\xff-(?:\/g)?)" are not backed up: its path is not valid UTF-8/.exec(l)?.[1])).toEqual(['/raw/bad-\\xff-', '/raw/bad-\\xff-/g'])
   })
 })
