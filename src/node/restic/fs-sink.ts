@@ -180,12 +180,15 @@ export class FsSink implements RestoreSink {
     }
     // chmod and utimes follow links: never apply them to one.
     if ((await lstat(p)).isSymbolicLink()) throw new RestoreTargetError(shown(path), 'a symbolic link')
+    // Extended attributes before the mode (restic 0.14 sets them last): user.* needs write access,
+    // so a read-only file would lose them (restic loses them without a word). Setting one changes
+    // only the ctime, so the end state is restic's. Never for a symbolic link: restic backs up none,
+    // and a crafted node must not reach the target. A failure is reported once the rest is set.
+    const xattrError = await this.#xattrs.write(p, node.extended_attributes ?? []).then(() => undefined, (err: unknown) => err)
     // restic leaves `mode` out when it is 0 (a file with no permission bits): that is mode 0.
     await chmod(p, unixPermissions(node.mode ?? 0))
     await utimes(p, fsTime(node.atime), fsTime(node.mtime))
-    // As restic's restoreMetadata: last, after owner, mode and times (setting one keeps the mtime).
-    // Never for a symbolic link: restic backs up none, and a crafted node must not reach the target.
-    await this.#xattrs.write(p, node.extended_attributes ?? [])
+    if (xattrError !== undefined) throw xattrError
   }
 
   async stat (path: string[]): Promise<SinkEntry | undefined> {

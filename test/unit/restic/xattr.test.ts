@@ -6,9 +6,10 @@
  * say why.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr'
@@ -53,8 +54,8 @@ function io (): CommandIO & { stdout: string, stderr: string } {
   return x
 }
 
-async function restic (args: string[]): Promise<string> {
-  const { stdout } = await run('restic', ['--no-cache', ...args], { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 << 20 })
+async function restic (args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run('restic', ['--no-cache', ...args], { cwd: root, env: { ...process.env, ...env, ...extraEnv }, maxBuffer: 64 << 20 })
   return stdout
 }
 
@@ -154,5 +155,30 @@ describe.skipIf(skip !== undefined)(skip === undefined ? 'extended attributes as
     expect(await main(['restic', 'backup', 'raw'], x)).toBe(0)
     // The folder and the file in it: what they hold cannot be known.
     expect(x.stderr.split('\n').filter(l => l !== '').map(l => /^Warning: extended attributes of ".*(\/raw\/bad-\\xff-(?:\/g)?)" are not backed up: its path is not valid UTF-8/.exec(l)?.[1])).toEqual(['/raw/bad-\\xff-', '/raw/bad-\\xff-/g'])
+  })
+
+  it('keeps the attributes of a read-only file (set before its mode; restic 0.14 loses them)', async () => {
+    // user.* attributes need write access, which root always has: restore as another user.
+    const ro = join(root, 'ro')
+    mkdirSync(join(ro, 'src'), { recursive: true })
+    writeFileSync(join(ro, 'src', 'r'), 'r\n')
+    setAttributeSync(join(ro, 'src', 'r'), 'user.ro', 'kept')
+    chmodSync(join(ro, 'src', 'r'), 0o444)
+    const repo = { RESTIC_REPOSITORY: join(ro, 'repo') }
+    await restic(['init'], repo)
+    await run('restic', ['--no-cache', 'backup', 'src'], { cwd: ro, env: { ...process.env, ...env, ...repo } })
+    const cli = fileURLToPath(new URL('../../../bin/cairn.mjs', import.meta.url))
+    const args = ['restic', 'restore', 'latest', '--target', join(ro, 'out')]
+    const opts = { cwd: ro, env: { ...process.env, ...env, ...repo, HOME: ro } }
+    if (process.getuid?.() === 0) {
+      chmodSync(root, 0o755)
+      chownSync(ro, 65534, 65534)
+      await run('chown', ['-R', '65534:65534', join(ro, 'repo')])
+      await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args], opts)
+    } else {
+      await run(process.execPath, [cli, ...args], opts)
+    }
+    expect(lstatSync(join(ro, 'out', 'src', 'r')).mode & 0o777).toBe(0o444)
+    expect(attrs(join(ro, 'out', 'src', 'r'))).toEqual([['user.ro', Buffer.from('kept').toString('hex')]])
   })
 })
