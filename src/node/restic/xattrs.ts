@@ -2,7 +2,8 @@
  * Extended attributes as restic 0.14 backs them up and restores them (node.go, node_xattr.go):
  * every node but a symbolic link gets its attributes in the order the kernel lists them; an
  * attribute that cannot be read is left out with "can not obtain extended attribute X for P:";
- * ENOTSUP and ENOATTR mean "none" (backup) and "nothing done" (restore).
+ * ENOTSUP and ENOATTR mean "none" (backup) and "nothing done" (restore). FsSink sets them before
+ * the mode, not after it as restic does, so a read-only file keeps its user.* attributes.
  *
  * Node has no API for them: @napi-rs/xattr (prebuilt, never follows symbolic links) is loaded on
  * first use. Where it cannot load, backups and restores go on without attributes, with one warning.
