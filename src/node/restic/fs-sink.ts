@@ -1,6 +1,6 @@
 /**
- * A restore sink writing to a local directory: files via a temporary name, then mode, owner and
- * times. Nothing is ever written through a symbolic link below the target: every directory on the
+ * A restore sink writing to a local directory: files via a temporary name, then mode, owner,
+ * times and extended attributes (xattrs.ts). Nothing is ever written through a symbolic link below the target: every directory on the
  * way is checked with lstat to be a real directory (created by this restore or already there),
  * temporary files are opened with O_EXCL | O_NOFOLLOW, and each path segment must pass the name
  * rule of `core/names.ts` (the restorer checks it too; this sink does not rely on that).
@@ -24,6 +24,8 @@ import { readPieces } from '../../restic/archiver/pieces.js'
 import type { Node } from '../../restic/repofile/tree.js'
 import { unixPermissions } from '../../restic/repofile/tree.js'
 import { parseTime } from '../../restic/util/go-json.js'
+import { XattrAccess } from './xattrs.js'
+import type { Warn } from './xattrs.js'
 
 const run = promisify(execFile)
 const SLASH = Buffer.from('/')
@@ -64,10 +66,13 @@ export class FsSink implements RestoreSink {
   /** Directories (segments joined by "/"; "" is the target) checked to be real directories. */
   readonly #realDirs = new Set<string>()
   readonly #backslash = process.platform === 'win32'
+  readonly #xattrs: XattrAccess
 
-  constructor (target: string) {
+  /** `warn`: why extended attributes are left out (no xattr module, a path that is not UTF-8). */
+  constructor (target: string, options: { warn?: Warn | undefined } = {}) {
     this.target = target
     this.#chown = typeof process.getuid === 'function' && process.getuid() === 0
+    this.#xattrs = new XattrAccess(options.warn)
   }
 
   #p (path: string[]): Buffer {
@@ -175,9 +180,15 @@ export class FsSink implements RestoreSink {
     }
     // chmod and utimes follow links: never apply them to one.
     if ((await lstat(p)).isSymbolicLink()) throw new RestoreTargetError(shown(path), 'a symbolic link')
+    // Extended attributes before the mode (restic 0.14 sets them last): user.* needs write access,
+    // so a read-only file would lose them (restic loses them without a word). Setting one changes
+    // only the ctime, so the end state is restic's. Never for a symbolic link: restic backs up none,
+    // and a crafted node must not reach the target. A failure is reported once the rest is set.
+    const xattrError = await this.#xattrs.write(p, node.extended_attributes ?? []).then(() => undefined, (err: unknown) => err)
     // restic leaves `mode` out when it is 0 (a file with no permission bits): that is mode 0.
     await chmod(p, unixPermissions(node.mode ?? 0))
     await utimes(p, fsTime(node.atime), fsTime(node.mtime))
+    if (xattrError !== undefined) throw xattrError
   }
 
   async stat (path: string[]): Promise<SinkEntry | undefined> {

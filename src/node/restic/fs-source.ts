@@ -14,6 +14,8 @@ import type { BackupSource, SourceEntry } from '../../restic/archiver/source.js'
 import { readPieces } from '../../restic/archiver/pieces.js'
 import type { NodeType } from '../../restic/repofile/tree.js'
 import type { Reject } from './excludes.js'
+import { XattrAccess } from './xattrs.js'
+import type { Warn } from './xattrs.js'
 
 const SLASH = Buffer.from('/')
 const READ_SIZE = 1 << 20
@@ -59,12 +61,20 @@ export class FsSource implements BackupSource {
   readonly #targets: Target[]
   readonly #names = new Map<number, string>()
   readonly #reject: Reject
+  readonly #xattrs: XattrAccess
+  readonly #stderr: (line: string) => void
 
-  /** `reject`: restic's exclusions (see `buildReject`); an excluded directory is not entered. */
-  constructor (targets: string[], cwd = process.cwd(), options: { reject?: Reject | undefined } = {}) {
+  /**
+   * `reject`: restic's exclusions (see `buildReject`); an excluded directory is not entered.
+   * `warn`: why extended attributes are left out (no xattr module, a path that is not UTF-8);
+   * `stderr`: restic's own line for an attribute that cannot be read.
+   */
+  constructor (targets: string[], cwd = process.cwd(), options: { reject?: Reject | undefined, warn?: Warn | undefined, stderr?: ((line: string) => void) | undefined } = {}) {
     this.paths = targets.map(t => resolve(cwd, t))
     this.#targets = targets.map(t => targetOf(t, cwd))
     this.#reject = options.reject ?? {}
+    this.#xattrs = new XattrAccess(options.warn)
+    this.#stderr = options.stderr ?? (() => {})
   }
 
   /** The entry at `path`, or undefined when an exclusion leaves it out. */
@@ -130,6 +140,8 @@ export class FsSource implements BackupSource {
     // restic 0.14 writes a target that is not valid UTF-8 through encoding/json: U+FFFD per bad byte.
     if (type === 'symlink') e.linktarget = goLossyString(await readlink(real, { encoding: 'buffer' }))
     if (type === 'dev' || type === 'chardev') e.device = Number(st.rdev)
+    // As restic's fillExtendedAttributes: every node but a symbolic link.
+    if (type !== 'symlink') e.xattrs = await this.#xattrs.read(real, this.#stderr)
     return e
   }
 

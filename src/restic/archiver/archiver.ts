@@ -21,7 +21,7 @@ import { listSnapshots, saveSnapshot } from '../ops/snapshots.js'
 import { loadTree } from '../ops/tree-walk.js'
 import { formatTime, parseTime } from '../util/go-json.js'
 import { isAbortError } from '../../core/errors.js'
-import { utf8 } from '../util/bytes.js'
+import { toBase64, utf8 } from '../util/bytes.js'
 import type { BackupSource, SourceEntry } from './source.js'
 
 export type BackupProgressEvents =
@@ -272,6 +272,7 @@ class Archiver {
     if (e.type !== 'dir') node.links = e.links ?? 1
     if (e.type === 'symlink') node.linktarget = e.linktarget
     if (e.type === 'dev' || e.type === 'chardev') node.device = e.device
+    if (e.xattrs !== undefined && e.xattrs.length > 0) node.extended_attributes = e.xattrs.map(a => ({ name: a.name, value: toBase64(a.value) }))
     return node
   }
 

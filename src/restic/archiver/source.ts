@@ -29,6 +29,8 @@ export interface SourceEntry {
   linktarget?: string | undefined
   /** Devices: rdev. */
   device?: number | undefined
+  /** Extended attributes in the order the system lists them (never for symlinks, as restic). */
+  xattrs?: Array<{ name: string, value: Uint8Array }> | undefined
 }
 
 export interface BackupSource {

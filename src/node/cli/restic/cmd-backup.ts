@@ -50,7 +50,7 @@ const command: ResticCommand = {
       oneFileSystem: flag(values, 'one-file-system')
     }, targets, io.cwd, io.env, warn)
     const dryRun = flag(values, 'dry-run')
-    const summary = await r.backup(repo, new FsSource(targets, io.cwd, { reject }), {
+    const summary = await r.backup(repo, new FsSource(targets, io.cwd, { reject, warn, stderr: (line) => { io.err(line + '\n') } }), {
       hostname: hostName,
       username: user,
       tags: splitTags(list(values, 'tag')),

@@ -36,7 +36,7 @@ const command: ResticCommand = {
     const target = resolve(io.cwd, targetArg)
     // Like restic: each failure is reported as it happens and the rest is restored; at the end
     // RestoreIncompleteError lists them and the command exits 1 (restic's "There were N errors").
-    const res = await r.restore(repo, snap, new FsSink(target), {
+    const res = await r.restore(repo, snap, new FsSink(target, { warn: (msg) => { io.err(`Warning: ${msg}\n`) } }), {
       signal,
       path: rest.length > 0 ? rest.join(':') : undefined,
       select,
