@@ -1,7 +1,8 @@
 /**
  * `--tag` filters select the snapshots restic 0.14 selects: a value is a comma-separated group that
  * must all be on a snapshot, trimmed; `--tag ""` selects the untagged snapshots (it used to select
- * all). Checked against real restic on one repository for `snapshots` and `forget --keep-tag`.
+ * all). Checked against real restic on one repository for `snapshots` and `forget --keep-tag`; the
+ * `snapshots` table and its --json match restic's too.
  */
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -59,7 +60,18 @@ describe('--tag against real restic 0.14', () => {
     await restic(['backup', '--host', 'h', 'src'])
     await restic(['backup', '--host', 'h', '--tag', 'a', 'src'])
     await restic(['backup', '--host', 'h', '--tag', 'a,b', 'src'])
+    // several paths, given out of order: restic's table and --json show them sorted
+    mkdirSync(join(root, 'b-second'))
+    writeFileSync(join(root, 'b-second', 'g'), 'y\n')
+    await restic(['backup', '--host', 'other', '--tag', 'c', 'src', 'b-second'])
   }, 120_000)
+
+  it('snapshots prints restic\'s table, --compact and --json', async () => {
+    for (const args of [[], ['--compact'], ['--host', 'other'], ['--tag', 'a']]) {
+      expect(await cairn(['snapshots', ...args]), args.join(' ')).toBe(await restic(['snapshots', ...args]))
+      expect(JSON.parse(await cairn(['snapshots', '--json', ...args])), args.join(' ')).toEqual(JSON.parse(await restic(['snapshots', '--json', ...args])))
+    }
+  }, 300_000)
 
   it('snapshots and forget --keep-tag --dry-run select what restic selects', async () => {
     const cases = [[''], ['a'], ['b'], ['a,b'], [' a '], ['a,'], ['', 'b'], ['c']]

@@ -1,15 +1,19 @@
-import { skipped } from './context.js'
+import { flag, skipped } from './context.js'
+import { snapshotTable } from './snapshot-table.js'
 import type { ResticCommand } from './context.js'
 
 const command: ResticCommand = {
   name: 'snapshots',
-  usage: '  snapshots                     list snapshots',
-  async run ({ r, repo, io, json, filter, signal }) {
-    const snaps = await r.listSnapshots(repo, filter, { signal, onSkipped: skipped(io) })
+  usage: '  snapshots                     list snapshots (--compact: ID, time, host and tags only)',
+  options: {
+    compact: { type: 'boolean', short: 'c' }
+  },
+  async run ({ r, repo, io, json, values, filter, signal }) {
+    // restic sorts each snapshot's paths while grouping (`GroupSnapshots`), for the table and --json alike.
+    const snaps = (await r.listSnapshots(repo, filter, { signal, onSkipped: skipped(io) })).map(s => ({ ...s, paths: [...s.paths].sort() }))
     if (json) { io.out(JSON.stringify(snaps.map(s => ({ ...s, short_id: s.id.slice(0, 8) }))) + '\n'); return 0 }
-    io.out('ID        Time                 Host        Tags        Paths\n' + '-'.repeat(70) + '\n')
-    for (const s of snaps) io.out(`${s.id.slice(0, 8)}  ${s.time.slice(0, 19).replace('T', ' ')}  ${(s.hostname ?? '').padEnd(10)}  ${(s.tags ?? []).join(',').padEnd(10)}  ${s.paths.join('\n' + ' '.repeat(59))}\n`)
-    io.out('-'.repeat(70) + `\n${snaps.length} snapshots\n`)
+    // restic's table (local times, multi-line cells, a blank line between rows when one has several paths).
+    io.out(snapshotTable(snaps, undefined, flag(values, 'compact')))
     return 0
   }
 }
