@@ -76,7 +76,7 @@ export interface IpfsBackendInit extends OperationOptions<IpfsBackendEvents> {
   fetch?: typeof globalThis.fetch | undefined
   /**
    * Blocks of one ranged read fetched at a time (only the blocks covering the range are fetched).
-   * @default 4
+   * @default 1 (see DEFAULT_READ_CONCURRENCY: more stalls over the local network's bitswap)
    */
   readConcurrency?: number | undefined
   /** A read with no block arriving for this long asks again. @default 30 000 ms */
