@@ -42,7 +42,9 @@ describe.skipIf(SKIP)('backup input, against restic 0.14', () => {
     const { ours, theirs } = repos('names')
     // Absolute paths: restic 0.14 roots the tree of a relative path at that path, we at `/` (left alone here).
     const r = cairn(['backup', '-r', ours, src])
-    expect(r.stderr).toBe('')
+    // The one difference from restic: the xattr module takes UTF-8 paths only, so that file's
+    // extended attributes are skipped with a warning that names it (restic would read them).
+    expect(r.stderr.split('\n').filter(l => l !== '')).toEqual([expect.stringMatching(/^Warning: extended attributes of ".*bad-.*-x" are not backed up: its path is not valid UTF-8/)])
     expect(r.status).toBe(0)
     restic(['backup', src], { repo: theirs })
 
