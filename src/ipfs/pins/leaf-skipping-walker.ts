@@ -1,7 +1,8 @@
 /**
  * A graph walker for pinning that never reads raw leaves: a raw block has no links, so pinning
  * needs only its CID. Helia's default walker reads every block, which for a large file means
- * reading the whole file back from IndexedDB just to pin it.
+ * reading the whole file back from IndexedDB just to pin it. The local-only variant also skips
+ * every block the store lacks and never fetches one (see restic-backend/pin-local.ts).
  */
 import { createUnsafe } from 'multiformats/block'
 import * as raw from 'multiformats/codecs/raw'
@@ -23,7 +24,7 @@ async function toBytes (chunks: AsyncIterable<Uint8Array> | Uint8Array | Promise
 }
 
 class LeafSkippingWalker implements GraphWalker {
-  constructor (private readonly components: GraphWalkerComponents) {}
+  constructor (private readonly components: GraphWalkerComponents, private readonly localOnly: boolean) {}
 
   async * walk<T = unknown> (root: CID, options: AbortOptions & { depth?: number } = {}): AsyncGenerator<GraphNode<T>> {
     const maxDepth = options.depth ?? Infinity
@@ -31,12 +32,14 @@ class LeafSkippingWalker implements GraphWalker {
     while (stack.length > 0) {
       options.signal?.throwIfAborted()
       const { cid, depth, path } = stack.pop()!
+      if (this.localOnly && !await this.components.blockstore.has(cid, options)) continue
       if (cid.code === raw.code) {
         // Present in the store is all a pin needs; the bytes are not read.
         yield { block: { cid } as unknown as GraphNode<T>['block'], depth, path }
         continue
       }
-      const bytes = await toBytes(this.components.blockstore.get(cid, options) as unknown as AsyncIterable<Uint8Array>)
+      const get = this.localOnly ? { ...options, offline: true } as AbortOptions : options
+      const bytes = await toBytes(this.components.blockstore.get(cid, get) as unknown as AsyncIterable<Uint8Array>)
       const block = createUnsafe({ cid, bytes, codec: await this.components.getCodec(cid.code) })
       yield { block: block as unknown as GraphNode<T>['block'], depth, path }
       if (depth < maxDepth) {
@@ -47,4 +50,6 @@ class LeafSkippingWalker implements GraphWalker {
   }
 }
 
-export const leafSkippingWalker: GraphWalkerFactory = (components) => new LeafSkippingWalker(components)
+export const leafSkippingWalker: GraphWalkerFactory = (components) => new LeafSkippingWalker(components, false)
+/** Walks only blocks present in the local store (checked with `has`); raw leaves are not read. */
+export const localOnlyWalker: GraphWalkerFactory = (components) => new LeafSkippingWalker(components, true)

@@ -7,31 +7,19 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FsDatastore } from 'datastore-fs'
-import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/node/cli/main.js'
 import { KeyStore } from '../../../src/ipfs/ipns/index.js'
-import { startLocalNetwork } from '../../../src/node/network/index.js'
-import { createTestPeer } from '../../../src/node/network/test-peer.js'
 import { captureIO } from '../../helpers/cli-io.js'
+import { startNetworkWithBystander } from '../../helpers/local-network.js'
 import { PASSWORD, SKIP, prng, requireRestic, resticAsync, tempDir } from '../../interop/restic/helpers.js'
 import type { LocalNetwork } from '../../../src/node/network/index.js'
-import type { TestPeer } from '../../../src/node/network/test-peer.js'
 
 let net: LocalNetwork
-let bystander: TestPeer | undefined
+let stopNetwork: (() => Promise<void>) | undefined
 
-beforeAll(async () => {
-  net = await startLocalNetwork()
-  // The routing server answers an unknown IPNS name promptly only with a peer connected (see the
-  // notes in serve.test.ts).
-  bystander = await createTestPeer()
-  await bystander.libp2p.dial(multiaddr(net.relayAddrs[0] ?? ''), { signal: AbortSignal.timeout(10_000) })
-}, 30_000)
-afterAll(async () => {
-  await bystander?.stop()
-  await net?.stop()
-})
+beforeAll(async () => { ({ net, stop: stopNetwork } = await startNetworkWithBystander()) }, 30_000)
+afterAll(async () => { await stopNetwork?.() })
 
 describe.skipIf(SKIP)('cairn restic with an ipns:// repository', () => {
   it('init, backup, snapshots and restore through the name; export is checked and restored by real restic', async () => {

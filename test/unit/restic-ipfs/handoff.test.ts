@@ -11,31 +11,20 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FsDatastore } from 'datastore-fs'
 import { MemoryDatastore } from 'datastore-core'
-import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/node/cli/main.js'
 import { KeyStore, NameStateStore, resolve } from '../../../src/ipfs/ipns/index.js'
 import { startLocalNetwork } from '../../../src/node/network/index.js'
-import { createTestPeer } from '../../../src/node/network/test-peer.js'
 import { captureIO } from '../../helpers/cli-io.js'
+import { startNetworkWithBystander } from '../../helpers/local-network.js'
 import { PASSWORD, prng, tempDir } from '../../interop/restic/helpers.js'
 import type { LocalNetwork } from '../../../src/node/network/index.js'
-import type { TestPeer } from '../../../src/node/network/test-peer.js'
 
 let net: LocalNetwork
-let bystander: TestPeer | undefined
+let stopNetwork: (() => Promise<void>) | undefined
 
-beforeAll(async () => {
-  net = await startLocalNetwork()
-  // The routing server answers an unknown IPNS name promptly only with a peer connected (see
-  // serve.test.ts).
-  bystander = await createTestPeer()
-  await bystander.libp2p.dial(multiaddr(net.relayAddrs[0] ?? ''), { signal: AbortSignal.timeout(10_000) })
-}, 30_000)
-afterAll(async () => {
-  await bystander?.stop()
-  await net?.stop()
-})
+beforeAll(async () => { ({ net, stop: stopNetwork } = await startNetworkWithBystander()) }, 30_000)
+afterAll(async () => { await stopNetwork?.() })
 
 /** A Cairn home holding a new IPNS key; returns the home and the repository URL. */
 async function homeWithKey (label: string): Promise<{ home: string, repo: string, name: string }> {

@@ -12,33 +12,23 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
-import { multiaddr } from '@multiformats/multiaddr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/node/cli/main.js'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { KeyStore, nameFromPublicKey } from '../../../src/ipfs/ipns/index.js'
 import { openIpfsRepoBackend } from '../../../src/node/restic-ipfs/index.js'
 import { Repository } from '../../../src/restic/index.js'
-import { startLocalNetwork } from '../../../src/node/network/index.js'
-import { createTestPeer } from '../../../src/node/network/test-peer.js'
 import { captureIO } from '../../helpers/cli-io.js'
+import { startNetworkWithBystander } from '../../helpers/local-network.js'
 import { PASSWORD, SKIP, prng, requireRestic, resticAsync, tempDir } from '../../interop/restic/helpers.js'
 import type { LocalNetwork } from '../../../src/node/network/index.js'
-import type { TestPeer } from '../../../src/node/network/test-peer.js'
 import type { CapturedIO } from '../../helpers/cli-io.js'
 
 let net: LocalNetwork
-let bystander: TestPeer | undefined
+let stopNetwork: (() => Promise<void>) | undefined
 
-beforeAll(async () => {
-  net = await startLocalNetwork()
-  bystander = await createTestPeer()
-  await bystander.libp2p.dial(multiaddr(net.relayAddrs[0] ?? ''), { signal: AbortSignal.timeout(10_000) })
-}, 30_000)
-afterAll(async () => {
-  await bystander?.stop()
-  await net?.stop()
-})
+beforeAll(async () => { ({ net, stop: stopNetwork } = await startNetworkWithBystander()) }, 30_000)
+afterAll(async () => { await stopNetwork?.() })
 
 async function until (cond: () => boolean, what: () => string): Promise<void> {
   const signal = AbortSignal.timeout(60_000)
